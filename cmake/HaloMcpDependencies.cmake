@@ -1,0 +1,14 @@
+# Debian 12 packages only; nothing is downloaded at configure or build time.
+find_package(nlohmann_json 3.11 REQUIRED)
+find_package(spdlog 1.10 REQUIRED)
+find_package(OpenSSL REQUIRED)
+find_package(Threads REQUIRED)
+find_package(CLI11 2 REQUIRED)
+find_package(PkgConfig REQUIRED)
+# Debian's cpp-httplib 0.11.4 ships only a pkg-config file; its Cflags carry CPPHTTPLIB_OPENSSL_SUPPORT.
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET GLOBAL cpp-httplib>=0.11)
+add_library(httplib::httplib ALIAS PkgConfig::HTTPLIB)
+if(HALO_MCP_BUILD_TESTS)
+  find_package(Catch2 2 REQUIRED)
+  include(Catch)
+endif()

@@ -1,0 +1,15 @@
+function(halo_mcp_enable_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic)
+  if(HALO_MCP_WARNINGS_AS_ERRORS)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+endfunction()
+
+# One Catch2 test executable per directory, tests living beside the code they test.
+function(halo_mcp_add_tests name)
+  cmake_parse_arguments(ARG "" "LABEL" "SOURCES;LIBS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE halo_mcp_test_main ${ARG_LIBS})
+  halo_mcp_enable_warnings(${name})
+  catch_discover_tests(${name} PROPERTIES LABELS ${ARG_LABEL} TIMEOUT 120)
+endfunction()

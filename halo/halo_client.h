@@ -1,0 +1,118 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "halo/clock.h"
+#include "halo/options.h"
+#include "halo/status.h"
+
+namespace halo {
+
+/// Ordered query parameters, values already rendered as HaloPSA expects them
+/// (see query.h for the encoders). Order is kept so that requests are reproducible.
+using Query = std::vector<std::pair<std::string, std::string>>;
+
+/// One page walk over a HaloPSA list endpoint.
+struct ListRequest {
+  std::string path;  // relative to /api, e.g. "/Tickets"
+  Query query;       // filters; pageinate/page_no/page_size are added by the client
+  /// The key of the wrapped shape ({"record_count": N, "<key>": [...]}). Bare arrays are
+  /// accepted whatever this says, and a wrapped body without this key is searched for its
+  /// only array member.
+  std::string list_key;
+  /// Zero-based position of the first record wanted (continuation of an earlier call).
+  std::int64_t offset = 0;
+  /// How many records at most; 0 means "all", still bounded by HaloOptions::max_list_records.
+  std::int64_t limit = 50;
+  /// false for endpoints that do not page (most bare-array lookups): one GET, no paging params.
+  bool paginate = true;
+};
+
+struct ListResult {
+  nlohmann::json records = nlohmann::json::array();  // in HaloPSA's order
+  std::optional<std::int64_t> record_count;            // total matches, when HaloPSA says
+  /// Offset to pass as ListRequest::offset to continue, when more records exist.
+  std::optional<std::int64_t> next_offset;
+  bool truncated = false;  // stopped because of the limit while more exist
+  int pages_fetched = 0;
+};
+
+/// Outcome of one element of a batched POST.
+struct BatchItemResult {
+  std::size_t index = 0;  // position in the caller's input
+  Status status;          // ok, or why this item failed (kUnknownOutcome when ambiguous)
+  nlohmann::json record;  // the saved record when ok
+};
+
+/// Counters for tests and diagnostics.
+struct ClientStats {
+  std::int64_t http_requests = 0;
+  std::int64_t token_requests = 0;
+  std::int64_t retries = 0;
+  std::int64_t rate_limited_waits = 0;
+};
+
+/// Test seams. Defaults are the real clock, the real sleeper and a random seed.
+struct ClientDependencies {
+  std::shared_ptr<Clock const> clock;
+  Sleeper sleeper;
+  std::uint64_t jitter_seed = 0;  // 0 = random
+};
+
+/**
+ * The one shared HaloPSA client. Thread-safe: every tool call from every transport goes through
+ * a single instance, which owns the token cache, the rate limiter and the connection pool.
+ *
+ * Reads (GET, DELETE by id) are retried with backoff on 5xx, timeouts and connection failures.
+ * A POST is retried only when it certainly did not reach HaloPSA (connection refused, 429);
+ * an ambiguous failure returns kUnknownOutcome and is never repeated.
+ *
+ * No MCP knowledge lives here. Paths are relative to {base}/api.
+ */
+class HaloClient {
+ public:
+  virtual ~HaloClient() = default;
+
+  virtual StatusOr<nlohmann::json> Get(std::string const& path, Query const& query,
+                                       CallContext const& ctx) = 0;
+  /// POST with a JSON body (HaloPSA wants an array for creates and updates).
+  virtual StatusOr<nlohmann::json> Post(std::string const& path, nlohmann::json const& body,
+                                        CallContext const& ctx) = 0;
+  virtual StatusOr<nlohmann::json> Delete(std::string const& path, Query const& query,
+                                          CallContext const& ctx) = 0;
+
+  /// Walks pages (pageinate=true, 1-based page_no, page_size <= 100) from request.offset until
+  /// request.limit records are gathered or the list ends. Once record_count is known, further
+  /// pages are fetched concurrently within the rate budget; order is preserved. Progress is
+  /// reported per page; a cancelled context stops fetching.
+  virtual StatusOr<ListResult> List(ListRequest const& request, CallContext const& ctx) = 0;
+
+  /// POSTs items as arrays in chunks of chunk_size (1..100), one result per item, in order.
+  virtual std::vector<BatchItemResult> PostBatch(std::string const& path,
+                                                 std::vector<nlohmann::json> const& items,
+                                                 std::size_t chunk_size,
+                                                 CallContext const& ctx) = 0;
+
+  /// GETs several paths with bounded concurrency under the shared limiter; results in order.
+  virtual std::vector<StatusOr<nlohmann::json>> GetMany(std::vector<std::string> const& paths,
+                                                        Query const& query,
+                                                        CallContext const& ctx) = 0;
+
+  virtual ClientStats stats() const = 0;
+  virtual HaloOptions const& options() const = 0;
+};
+
+/// Builds the production client (cpp-httplib, OpenSSL, system CA store).
+StatusOr<std::shared_ptr<HaloClient>> MakeHaloClient(HaloOptions options,
+                                                     ClientDependencies deps = {});
+
+}  // namespace halo

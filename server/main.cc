@@ -1,0 +1,8 @@
+#include <iostream>
+
+#include "server/version.h"
+
+int main() {
+  std::cout << "halo-mcp " << mcp::Version() << "\n";
+  return 0;
+}
