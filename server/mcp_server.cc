@@ -1,0 +1,381 @@
+#include "server/mcp_server.h"
+
+#include "server/json_schema.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+
+namespace mcp {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr char kMetaVersion[] = "io.modelcontextprotocol/protocolVersion";
+constexpr char kMetaCapabilities[] = "io.modelcontextprotocol/clientCapabilities";
+constexpr char kMetaLogLevel[] = "io.modelcontextprotocol/logLevel";
+constexpr char kMetaServerInfo[] = "io.modelcontextprotocol/serverInfo";
+
+constexpr std::array<std::string_view, 8> kLevels = {"debug", "info",     "notice", "warning",
+                                                     "error", "critical", "alert",  "emergency"};
+
+bool IsModernMeta(json const& meta) {
+  if (!meta.is_object()) return false;
+  for (auto const& [key, value] : meta.items()) {
+    if (key == kMetaVersion || key == kMetaCapabilities) return true;
+  }
+  return false;
+}
+
+ErrorObject Err(int code, std::string message, json data = nullptr) {
+  return ErrorObject{code, std::move(message), std::move(data)};
+}
+
+}  // namespace
+
+std::vector<std::string> const& LegacyVersions() {
+  static std::vector<std::string> const v{"2025-11-25", "2025-06-18", "2025-03-26"};
+  return v;
+}
+
+std::vector<std::string> const& ModernVersions() {
+  static std::vector<std::string> const v{kModernVersion};
+  return v;
+}
+
+int LogLevelRank(std::string_view level) {
+  for (std::size_t i = 0; i < kLevels.size(); ++i) {
+    if (kLevels[i] == level) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+CallScope::CallScope(json progress_token, int log_rank, bool modern, Sender send,
+                     std::shared_ptr<halo::CancelToken> cancel)
+    : progress_token_(std::move(progress_token)),
+      log_rank_(log_rank),
+      modern_(modern),
+      send_(std::move(send)),
+      cancel_(cancel ? std::move(cancel) : std::make_shared<halo::CancelToken>()) {}
+
+void CallScope::Progress(double done, double total, std::string const& message) {
+  if (progress_token_.is_null() || !send_) return;
+  {
+    std::lock_guard lock(mu_);
+    if (done <= last_progress_) return;
+    last_progress_ = done;
+  }
+  json params{{"progressToken", progress_token_}, {"progress", done}};
+  if (total > 0) params["total"] = total;
+  if (!message.empty()) params["message"] = message;
+  send_(MakeNotification("notifications/progress", std::move(params)));
+}
+
+void CallScope::Log(std::string_view level, std::string const& text) {
+  int rank = LogLevelRank(level);
+  if (log_rank_ < 0 || rank < log_rank_ || !send_) return;
+  send_(MakeNotification("notifications/message",
+                         json{{"level", level}, {"logger", "halo-mcp"}, {"data", text}}));
+}
+
+halo::CallContext CallScope::halo_context() {
+  halo::CallContext ctx;
+  ctx.cancel = cancel_;
+  ctx.progress = [this](double done, double total, std::string const& message) {
+    Progress(done, total, message);
+  };
+  return ctx;
+}
+
+json ToolErrorResult(std::string const& text) {
+  return json{{"content", json::array({json{{"type", "text"}, {"text", text}}})},
+              {"isError", true}};
+}
+
+json ToolTextResult(std::string const& text, json structured) {
+  json r{{"content", json::array({json{{"type", "text"}, {"text", text}}})}};
+  if (!structured.is_null()) r["structuredContent"] = std::move(structured);
+  return r;
+}
+
+McpServer::McpServer(ServerInfo info, std::shared_ptr<ToolRegistry const> registry,
+                     std::shared_ptr<ToolCaller> caller)
+    : info_(std::move(info)), registry_(std::move(registry)), caller_(std::move(caller)) {}
+
+std::shared_ptr<halo::CancelToken> McpServer::Track(Session& session, json const& id) {
+  auto token = std::make_shared<halo::CancelToken>();
+  std::lock_guard lock(session.mu);
+  session.in_flight[Serialize(id)] = token;
+  return token;
+}
+
+json McpServer::Capabilities() const {
+  return json{{"tools", {{"listChanged", false}}}, {"logging", json::object()}};
+}
+
+json McpServer::Handle(Session& session, Message const& message, CallScope::Sender const& send) {
+  if (message.kind == Message::Kind::kResponse) return nullptr;  // we send no requests
+  json const params = message.params.is_null() ? json::object() : message.params;
+
+  if (message.kind == Message::Kind::kNotification) {
+    if (message.method == "notifications/initialized") {
+      std::lock_guard lock(session.mu);
+      session.ready = true;
+    } else if (message.method == "notifications/cancelled" && params.is_object()) {
+      auto id = params.find("requestId");
+      if (id != params.end()) {
+        std::lock_guard lock(session.mu);
+        if (auto it = session.in_flight.find(Serialize(*id)); it != session.in_flight.end()) {
+          spdlog::debug("request {} cancelled by the client", Serialize(*id));
+          it->second->Cancel();
+        }
+      }
+    }
+    return nullptr;  // unknown notifications are ignored, as JSON-RPC requires
+  }
+
+  if (!params.is_object()) {
+    return MakeError(message.id,
+                     Err(kInvalidParams, "Invalid params: \"params\" must be an object"));
+  }
+  json const meta = params.value("_meta", json());
+  bool const modern = IsModernMeta(meta);
+  std::optional<ErrorObject> error;
+  json result;
+  try {
+    result = Dispatch(session, message, modern, meta, send, error);
+  } catch (std::exception const& e) {
+    spdlog::error("{} failed: {}", message.method, e.what());
+    error = Err(kInternalError, "Internal error while handling " + message.method);
+  } catch (...) {
+    error = Err(kInternalError, "Internal error while handling " + message.method);
+  }
+  if (error) return MakeError(message.id, *error);
+  if (result.is_null()) return nullptr;  // cancelled: no response is due
+  if (modern) {
+    result["resultType"] = "complete";
+    result["_meta"][kMetaServerInfo] = {{"name", info_.name}, {"version", info_.version}};
+  }
+  return MakeResult(message.id, std::move(result));
+}
+
+json McpServer::Dispatch(Session& session, Message const& message, bool modern, json const& meta,
+                         CallScope::Sender const& send, std::optional<ErrorObject>& error) {
+  std::string const& method = message.method;
+  json const params = message.params.is_null() ? json::object() : message.params;
+
+  if (modern) {
+    auto version = meta.find(kMetaVersion);
+    if (version == meta.end() || !version->is_string()) {
+      error = Err(kInvalidParams, std::string("Invalid params: _meta must carry \"") +
+                                      kMetaVersion + "\" (a protocol version string)");
+      return nullptr;
+    }
+    auto const& modern_versions = ModernVersions();
+    if (std::find(modern_versions.begin(), modern_versions.end(), *version) ==
+        modern_versions.end()) {
+      error = Err(kUnsupportedProtocolVersion,
+                  "Unsupported protocol version " + version->dump() +
+                      "; this server supports 2026-07-28 per request, or 2025-11-25, 2025-06-18 "
+                      "and 2025-03-26 through initialize",
+                  json{{"supported", modern_versions}, {"requested", *version}});
+      return nullptr;
+    }
+    auto caps = meta.find(kMetaCapabilities);
+    if (caps == meta.end() || !caps->is_object()) {
+      error = Err(kInvalidParams, std::string("Invalid params: _meta must carry \"") +
+                                      kMetaCapabilities + "\" (an object, {} for none)");
+      return nullptr;
+    }
+    if (auto level = meta.find(kMetaLogLevel); level != meta.end()) {
+      if (!level->is_string() || LogLevelRank(level->get<std::string>()) < 0) {
+        error = Err(kInvalidParams, "Invalid params: unknown log level " + level->dump() +
+                                        "; use debug, info, notice, warning, error, critical, "
+                                        "alert or emergency");
+        return nullptr;
+      }
+    }
+    if (method == "server/discover") {
+      json r{{"supportedVersions", modern_versions},
+             {"capabilities", Capabilities()},
+             {"serverInfo",
+              {{"name", info_.name}, {"title", info_.title}, {"version", info_.version}}},
+             {"ttlMs", 300000},
+             {"cacheScope", "private"}};
+      if (!info_.instructions.empty()) r["instructions"] = info_.instructions;
+      return r;
+    }
+    if (method == "initialize" || method == "ping" || method == "logging/setLevel") {
+      error = Err(kMethodNotFound, "Method not found: " + method + " does not exist in 2026-07-28");
+      return nullptr;
+    }
+  } else {
+    if (method == "initialize") return Initialize(session, params, error);
+    if (method == "ping") return json::object();
+    if (method == "server/discover") {
+      error =
+          Err(kInvalidParams, std::string("Invalid params: server/discover needs _meta with \"") +
+                                  kMetaVersion + "\" and \"" + kMetaCapabilities + "\"");
+      return nullptr;
+    }
+    bool initialized;
+    {
+      std::lock_guard lock(session.mu);
+      initialized = session.initialized;
+    }
+    if (!initialized) {
+      error = Err(kInvalidRequest,
+                  "Invalid request: " + method +
+                      " before initialize; send initialize first, or use the 2026-07-28 "
+                      "per-request _meta");
+      return nullptr;
+    }
+    if (method == "logging/setLevel") {
+      auto level = params.find("level");
+      int rank = level != params.end() && level->is_string()
+                     ? LogLevelRank(level->get<std::string>())
+                     : -1;
+      if (rank < 0) {
+        error = Err(kInvalidParams,
+                    "Invalid params: \"level\" must be one of debug, info, notice, warning, "
+                    "error, critical, alert, emergency");
+        return nullptr;
+      }
+      std::lock_guard lock(session.mu);
+      session.log_rank = rank;
+      return json::object();
+    }
+  }
+
+  if (method == "tools/list") {
+    std::string cursor;
+    if (auto c = params.find("cursor"); c != params.end() && !c->is_null()) {
+      if (!c->is_string()) {
+        error = Err(kInvalidParams, "Invalid params: \"cursor\" must be a string");
+        return nullptr;
+      }
+      cursor = c->get<std::string>();
+    }
+    auto page = registry_->ListPage(cursor, info_.tools_page_size);
+    if (!page) {
+      error = Err(kInvalidParams, "Invalid params: unknown cursor; start again without one");
+      return nullptr;
+    }
+    if (modern) {
+      (*page)["ttlMs"] = 300000;
+      (*page)["cacheScope"] = "private";
+    }
+    return *page;
+  }
+  if (method == "tools/call") return CallTool(session, message, modern, meta, send, error);
+
+  error = Err(kMethodNotFound, "Method not found: " + method);
+  return nullptr;
+}
+
+json McpServer::Initialize(Session& session, json const& params,
+                           std::optional<ErrorObject>& error) {
+  auto requested = params.find("protocolVersion");
+  if (requested == params.end() || !requested->is_string()) {
+    error = Err(kInvalidParams, "Invalid params: initialize needs \"protocolVersion\" (a string)");
+    return nullptr;
+  }
+  auto const& versions = LegacyVersions();
+  std::string version = versions.front();  // unknown versions get the latest we support
+  if (std::find(versions.begin(), versions.end(), *requested) != versions.end()) {
+    version = requested->get<std::string>();
+  }
+  {
+    std::lock_guard lock(session.mu);
+    if (session.initialized) {
+      error = Err(kInvalidRequest, "Invalid request: the session is already initialized");
+      return nullptr;
+    }
+    session.initialized = true;
+    session.protocol_version = version;
+  }
+  std::string client = "unknown client";
+  if (auto ci = params.find("clientInfo"); ci != params.end() && ci->is_object()) {
+    client = ci->value("name", client) + " " + ci->value("version", "");
+  }
+  spdlog::info("initialize from {} (protocol {})", client, version);
+  json r{
+      {"protocolVersion", version},
+      {"capabilities", Capabilities()},
+      {"serverInfo", {{"name", info_.name}, {"title", info_.title}, {"version", info_.version}}}};
+  if (!info_.instructions.empty()) r["instructions"] = info_.instructions;
+  return r;
+}
+
+json McpServer::CallTool(Session& session, Message const& message, bool modern, json const& meta,
+                         CallScope::Sender const& send, std::optional<ErrorObject>& error) {
+  json const& params = message.params;
+  auto name = params.find("name");
+  if (name == params.end() || !name->is_string()) {
+    error = Err(kInvalidParams, "Invalid params: tools/call needs \"name\" (a string)");
+    return nullptr;
+  }
+  json arguments = json::object();
+  if (auto a = params.find("arguments"); a != params.end() && !a->is_null()) {
+    if (!a->is_object()) {
+      error = Err(kInvalidParams, "Invalid params: \"arguments\" must be an object");
+      return nullptr;
+    }
+    arguments = *a;
+  }
+  std::string const tool_name = name->get<std::string>();
+  ToolSpec const* tool = registry_->Find(tool_name);
+  if (tool == nullptr) {
+    if (ToolSpec const* hidden = registry_->FindHidden(tool_name)) {
+      return ToolErrorResult("Tool " + tool_name +
+                             " is disabled on this server (read-only mode, --exclude-tools, or its "
+                             "toolset \"" +
+                             hidden->toolset + "\" is not enabled). Nothing was done.");
+    }
+    error = Err(kInvalidParams, "Unknown tool: " + tool_name + "; call tools/list for the tools");
+    return nullptr;
+  }
+  if (auto problems = ValidateJson(tool->input_schema, arguments); !problems.empty()) {
+    std::string text = "Invalid arguments for " + tool_name + ", nothing was sent to HaloPSA:";
+    for (auto const& p : problems) text += "\n- " + DescribeArgumentError(p);
+    return ToolErrorResult(text);
+  }
+
+  std::shared_ptr<halo::CancelToken> token;
+  int log_rank;
+  std::string const key = Serialize(message.id);
+  {
+    std::lock_guard lock(session.mu);
+    auto it = session.in_flight.find(key);
+    if (it == session.in_flight.end()) {
+      it = session.in_flight.emplace(key, std::make_shared<halo::CancelToken>()).first;
+    }
+    token = it->second;
+    log_rank = session.log_rank;
+  }
+  if (modern) {
+    auto level = meta.find(kMetaLogLevel);
+    log_rank = level != meta.end() ? LogLevelRank(level->get<std::string>()) : -1;
+  }
+  json progress_token = meta.is_object() ? meta.value("progressToken", json()) : json();
+  CallScope scope(progress_token, log_rank, modern, send, token);
+  json result;
+  if (!scope.cancelled()) {
+    try {
+      result = caller_->Call(*tool, arguments, scope);
+    } catch (std::exception const& e) {
+      spdlog::error("tool {} threw: {}", tool_name, e.what());
+      result = ToolErrorResult("Internal error in " + tool_name + "; the server keeps running.");
+    }
+  }
+  {
+    std::lock_guard lock(session.mu);
+    session.in_flight.erase(key);
+  }
+  if (scope.cancelled()) return nullptr;
+  return result;
+}
+
+}  // namespace mcp

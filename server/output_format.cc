@@ -1,0 +1,234 @@
+#include "server/output_format.h"
+
+#include <algorithm>
+#include <cctype>
+#include <regex>
+
+namespace mcp {
+
+using nlohmann::json;
+
+namespace {
+
+bool StartsWithCi(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
+  }
+  return true;
+}
+
+void AppendCodePoint(std::string& out, unsigned long cp) {
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x110000) {
+    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+// Decodes the entity starting at s[0] == '&'; returns the bytes consumed (0 if not an entity).
+std::size_t DecodeEntity(std::string_view s, std::string& out) {
+  auto semi = s.find(';');
+  if (semi == std::string_view::npos || semi > 10) return 0;
+  std::string_view name = s.substr(1, semi - 1);
+  static constexpr std::pair<std::string_view, std::string_view> kNamed[] = {
+      {"amp", "&"},    {"lt", "<"},           {"gt", ">"},
+      {"quot", "\""},  {"apos", "'"},         {"nbsp", " "},
+      {"ndash", "-"},  {"mdash", "-"},        {"hellip", "..."},
+      {"rsquo", "'"},  {"lsquo", "'"},        {"rdquo", "\""},
+      {"ldquo", "\""}, {"pound", "\xC2\xA3"}, {"euro", "\xE2\x82\xAC"}};
+  for (auto const& [n, v] : kNamed) {
+    if (name == n) {
+      out += v;
+      return semi + 1;
+    }
+  }
+  if (name.size() > 1 && name[0] == '#') {
+    unsigned long cp = 0;
+    bool hex = name[1] == 'x' || name[1] == 'X';
+    std::string digits(name.substr(hex ? 2 : 1));
+    if (digits.empty()) return 0;
+    for (char c : digits) {
+      if (hex ? !std::isxdigit(static_cast<unsigned char>(c))
+              : !std::isdigit(static_cast<unsigned char>(c))) {
+        return 0;
+      }
+    }
+    cp = std::stoul(digits, nullptr, hex ? 16 : 10);
+    AppendCodePoint(out, cp == 0xA0 ? ' ' : cp);
+    return semi + 1;
+  }
+  return 0;
+}
+
+std::size_t CodePoints(std::string const& s) {
+  std::size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+// Byte offset of the code point with index `count`.
+std::size_t ByteOffsetOf(std::string const& s, std::size_t count) {
+  std::size_t seen = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) {
+      if (seen == count) return i;
+      ++seen;
+    }
+  }
+  return s.size();
+}
+
+}  // namespace
+
+std::string HtmlToText(std::string_view html) {
+  std::string out;
+  out.reserve(html.size());
+  for (std::size_t i = 0; i < html.size();) {
+    char c = html[i];
+    if (c == '<') {
+      auto close = html.find('>', i);
+      if (close == std::string_view::npos) break;
+      std::string_view tag = html.substr(i + 1, close - i - 1);
+      bool closing = !tag.empty() && tag[0] == '/';
+      if (closing) tag.remove_prefix(1);
+      if (StartsWithCi(tag, "script") || StartsWithCi(tag, "style")) {
+        if (!closing) {
+          // Skip the element's content entirely.
+          std::string end = StartsWithCi(tag, "script") ? "</script" : "</style";
+          auto stop = std::search(html.begin() + close, html.end(), end.begin(), end.end(),
+                                  [](char a, char b) { return std::tolower(a) == b; });
+          auto gt = std::find(stop, html.end(), '>');
+          i = gt == html.end() ? html.size() : static_cast<std::size_t>(gt - html.begin()) + 1;
+          continue;
+        }
+      } else if (StartsWithCi(tag, "br") || StartsWithCi(tag, "p") || StartsWithCi(tag, "div") ||
+                 StartsWithCi(tag, "tr") || StartsWithCi(tag, "h") || StartsWithCi(tag, "ul") ||
+                 StartsWithCi(tag, "ol") || StartsWithCi(tag, "table")) {
+        out.push_back('\n');
+      } else if (StartsWithCi(tag, "li") && !closing) {
+        out += "\n- ";
+      } else if (StartsWithCi(tag, "td") && closing) {
+        out += "\t";
+      }
+      i = close + 1;
+      continue;
+    }
+    if (c == '&') {
+      if (std::size_t used = DecodeEntity(html.substr(i), out)) {
+        i += used;
+        continue;
+      }
+    }
+    out.push_back(c == '\r' ? '\n' : c);
+    ++i;
+  }
+  // Collapse horizontal whitespace runs and more than one blank line; trim the ends.
+  std::string clean;
+  clean.reserve(out.size());
+  int newlines = 0;
+  bool space = false;
+  for (char c : out) {
+    if (c == '\n') {
+      ++newlines;
+      space = false;
+      continue;
+    }
+    if (c == ' ' || c == '\t') {
+      space = true;
+      continue;
+    }
+    if (!clean.empty()) {
+      if (newlines) {
+        clean.append(std::min(newlines, 2), '\n');
+      } else if (space) {
+        clean.push_back(' ');
+      }
+    }
+    newlines = 0;
+    space = false;
+    clean.push_back(c);
+  }
+  return clean;
+}
+
+std::string TrimText(std::string const& text, std::size_t max_chars) {
+  if (max_chars == 0) return text;
+  std::size_t total = CodePoints(text);
+  if (total <= max_chars) return text;
+  std::string out = text.substr(0, ByteOffsetOf(text, max_chars));
+  out += " [... " + std::to_string(total - max_chars) + " more chars; full_text:true for all]";
+  return out;
+}
+
+std::string CellText(json const& value, std::size_t max_chars) {
+  std::string s;
+  if (value.is_string()) {
+    s = value.get<std::string>();
+    static std::regex const date_re(R"(^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(:\d{2}(\.\d+)?)?Z?$)");
+    std::smatch m;
+    if (s.size() <= 40 && std::regex_match(s, m, date_re)) {
+      s = m[1].str() + " " + m[2].str();
+    }
+  } else if (value.is_null()) {
+    return "";
+  } else {
+    s = value.dump(-1, ' ', false, json::error_handler_t::replace);
+  }
+  for (char& c : s) {
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+    if (c == '|') c = '/';
+  }
+  if (max_chars && CodePoints(s) > max_chars) {
+    s = s.substr(0, ByteOffsetOf(s, max_chars - 1)) + "~";
+  }
+  return s;
+}
+
+std::string RenderTable(json const& records, std::vector<std::string> const& columns) {
+  std::vector<std::string> used;
+  for (auto const& c : columns) {
+    for (auto const& r : records) {
+      if (r.contains(c)) {
+        used.push_back(c);
+        break;
+      }
+    }
+  }
+  std::string out;
+  for (std::size_t i = 0; i < used.size(); ++i) out += (i ? " | " : "") + used[i];
+  out += '\n';
+  for (auto const& r : records) {
+    for (std::size_t i = 0; i < used.size(); ++i) {
+      if (i) out += " | ";
+      auto it = r.find(used[i]);
+      if (it != r.end()) out += CellText(*it, used[i] == "summary" || used[i] == "name" ? 60 : 40);
+    }
+    out += '\n';
+  }
+  return out;
+}
+
+std::string RenderRecord(json const& record) {
+  std::string out;
+  for (auto const& [key, value] : record.items()) {
+    if (value.is_string() && value.get_ref<std::string const&>().find('\n') != std::string::npos) {
+      out += key + ":\n" + value.get<std::string>() + "\n";
+    } else {
+      out += key + ": " + CellText(value, 0) + "\n";
+    }
+  }
+  return out;
+}
+
+}  // namespace mcp

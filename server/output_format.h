@@ -1,0 +1,31 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mcp {
+
+/// HTML (as HaloPSA stores notes and details) to plain text: tags dropped, block elements and
+/// <br> become line breaks, common entities decoded, runs of blank lines collapsed.
+std::string HtmlToText(std::string_view html);
+
+/// Cuts text to at most max_chars code points (never inside a UTF-8 sequence), adding a marker
+/// that says how much was cut and how to get it all. max_chars 0 = no limit.
+std::string TrimText(std::string const& text, std::size_t max_chars);
+
+/// Renders one value for a compact text table cell: strings as-is (newlines folded), dates
+/// shortened to minutes, objects and arrays as compact JSON.
+std::string CellText(nlohmann::json const& value, std::size_t max_chars);
+
+/// A compact table: a header line of field names, then one line per record, cells separated
+/// by " | ". Columns absent from every record are left out.
+std::string RenderTable(nlohmann::json const& records, std::vector<std::string> const& columns);
+
+/// One record as "field: value" lines, long text on its own lines.
+std::string RenderRecord(nlohmann::json const& record);
+
+}  // namespace mcp

@@ -1,0 +1,187 @@
+#include "server/stdio_transport.h"
+
+#include "server/worker_pool.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
+#include <poll.h>
+#include <unistd.h>
+
+namespace mcp {
+
+using nlohmann::json;
+
+StdioTransport::StdioTransport(McpServer& server, StdioOptions options, int in_fd, int out_fd)
+    : server_(server), options_(options), in_fd_(in_fd), out_fd_(out_fd) {
+  if (pipe(wake_pipe_) != 0) {
+    wake_pipe_[0] = wake_pipe_[1] = -1;
+  }
+}
+
+StdioTransport::~StdioTransport() {
+  for (int fd : wake_pipe_) {
+    if (fd >= 0) close(fd);
+  }
+}
+
+void StdioTransport::Stop() {
+  if (wake_pipe_[1] >= 0) {
+    char c = 1;
+    [[maybe_unused]] auto n = write(wake_pipe_[1], &c, 1);
+  }
+}
+
+void StdioTransport::Write(json const& message) {
+  if (output_broken_) return;
+  std::string line = Serialize(message);
+  line.push_back('\n');
+  std::lock_guard lock(write_mu_);
+  std::size_t off = 0;
+  while (off < line.size()) {
+    ssize_t n = write(out_fd_, line.data() + off, line.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      // The client closed its end; nothing more can be delivered, so stop reading too.
+      output_broken_ = true;
+      Stop();
+      return;
+    }
+    off += static_cast<std::size_t>(n);
+  }
+}
+
+void StdioTransport::CancelAll() {
+  std::lock_guard lock(session_.mu);
+  for (auto& [id, token] : session_.in_flight) token->Cancel();
+}
+
+void StdioTransport::Run() {
+  WorkerPool pool(options_.workers, options_.max_queued);
+  pool_ = &pool;
+  std::string buffer;
+  bool discarding = false;  // inside an oversized line: skip to its end
+  char chunk[65536];
+  for (;;) {
+    pollfd fds[2] = {{in_fd_, POLLIN, 0}, {wake_pipe_[0], POLLIN, 0}};
+    int ready = poll(fds, wake_pipe_[0] >= 0 ? 2 : 1, -1);
+    if (ready < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    if (wake_pipe_[0] >= 0 && (fds[1].revents & POLLIN)) break;
+    if (!(fds[0].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+    ssize_t n = read(in_fd_, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // end of input: the client is done
+    std::size_t start = 0;
+    for (std::size_t i = 0; i < static_cast<std::size_t>(n); ++i) {
+      if (chunk[i] != '\n') continue;
+      if (!discarding) {
+        buffer.append(chunk + start, i - start);
+        HandleLine(buffer);
+      }
+      buffer.clear();
+      discarding = false;
+      start = i + 1;
+    }
+    if (!discarding) {
+      buffer.append(chunk + start, static_cast<std::size_t>(n) - start);
+      if (buffer.size() > options_.max_message_bytes) {
+        Write(MakeError(nullptr, ErrorObject{kInvalidRequest,
+                                             "Invalid request: message exceeds the limit of " +
+                                                 std::to_string(options_.max_message_bytes) +
+                                                 " bytes (--max-message-bytes); it was discarded",
+                                             nullptr}));
+        buffer.clear();
+        buffer.shrink_to_fit();
+        discarding = true;
+      }
+    }
+  }
+  if (!buffer.empty() && !discarding) HandleLine(buffer);  // a last line without newline
+  // Nobody will read answers to calls still running: cancel them and wait for the workers.
+  CancelAll();
+  pool.Drain();
+  pool_ = nullptr;
+}
+
+void StdioTransport::HandleLine(std::string_view line) {
+  while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) {
+    line.remove_suffix(1);
+  }
+  if (line.find_first_not_of(" \t") == std::string_view::npos) return;
+  std::string parse_error;
+  auto value = ParseJson(line, &parse_error);
+  if (!value) {
+    Write(MakeError(nullptr, ErrorObject{kParseError, "Parse error: " + parse_error, nullptr}));
+    return;
+  }
+  if (value->is_array()) {
+    HandleBatch(*value);
+    return;
+  }
+  HandleValue(*value);
+}
+
+void StdioTransport::HandleBatch(json const& batch) {
+  std::string version;
+  {
+    std::lock_guard lock(session_.mu);
+    version = session_.protocol_version;
+  }
+  if (version != "2025-03-26" || batch.empty()) {
+    Write(
+        MakeError(nullptr, ErrorObject{kInvalidRequest,
+                                       batch.empty() ? "Invalid request: empty batch"
+                                                     : "Invalid request: JSON-RPC batches are only "
+                                                       "accepted under protocol version 2025-03-26",
+                                       nullptr}));
+    return;
+  }
+  // Batches are rare and old; their members are answered together, in order, on this thread.
+  json responses = json::array();
+  auto send = [this](json const& n) { Write(n); };
+  for (auto const& item : batch) {
+    Decoded d = DecodeMessage(item);
+    if (d.error) {
+      responses.push_back(MakeError(d.error_id, *d.error));
+      continue;
+    }
+    json r = server_.Handle(session_, *d.message, send);
+    if (!r.is_null()) responses.push_back(std::move(r));
+  }
+  if (!responses.empty()) Write(responses);
+}
+
+void StdioTransport::HandleValue(json const& value) {
+  Decoded d = DecodeMessage(value);
+  if (d.error) {
+    Write(MakeError(d.error_id, *d.error));
+    return;
+  }
+  Message message = *std::move(d.message);
+  auto send = [this](json const& n) { Write(n); };
+  if (message.kind == Message::Kind::kRequest && McpServer::IsSlow(message) && pool_) {
+    server_.Track(session_, message.id);
+    bool queued = pool_->Submit([this, message, send] {
+      json r = server_.Handle(session_, message, send);
+      if (!r.is_null()) Write(r);
+    });
+    if (!queued) {
+      {
+        std::lock_guard lock(session_.mu);
+        session_.in_flight.erase(Serialize(message.id));
+      }
+      Write(MakeError(
+          message.id,
+          ErrorObject{kInternalError, "Server busy: too many tool calls in flight; retry shortly",
+                      nullptr}));
+    }
+    return;
+  }
+  json r = server_.Handle(session_, message, send);
+  if (!r.is_null()) Write(r);
+}
+
+}  // namespace mcp

@@ -1,0 +1,53 @@
+#pragma once
+
+#include "server/mcp_server.h"
+
+#include <atomic>
+#include <cstddef>
+#include <mutex>
+#include <string>
+
+namespace mcp {
+
+class WorkerPool;
+
+struct StdioOptions {
+  std::size_t max_message_bytes = 4 * 1024 * 1024;
+  std::size_t workers = 4;      // concurrent tool calls
+  std::size_t max_queued = 64;  // tool calls waiting for a worker before we answer "busy"
+};
+
+/**
+ * Newline-delimited JSON-RPC over two file descriptors. Lifecycle methods and pings are answered
+ * on the reading thread; tool calls run on a bounded worker pool, so a slow call never blocks a
+ * ping or another call. Only JSON-RPC frames are written to the output; logs go to stderr.
+ */
+class StdioTransport {
+ public:
+  StdioTransport(McpServer& server, StdioOptions options, int in_fd = 0, int out_fd = 1);
+  ~StdioTransport();
+
+  /// Serves until end of input or Stop(). In-flight calls are cancelled and drained first.
+  void Run();
+  /// Safe from any thread (e.g. a signal-waiting thread).
+  void Stop();
+
+ private:
+  void HandleLine(std::string_view line);
+  void HandleValue(nlohmann::json const& value);
+  void HandleBatch(nlohmann::json const& batch);
+  void Write(nlohmann::json const& message);
+  void CancelAll();
+
+  McpServer& server_;
+  StdioOptions options_;
+  int in_fd_;
+  int out_fd_;
+  int wake_pipe_[2] = {-1, -1};
+  std::mutex write_mu_;
+  std::atomic<bool> output_broken_{false};
+  Session session_;
+  WorkerPool* pool_ = nullptr;  // set while Run() is serving
+};
+
+}  // namespace mcp

@@ -1,0 +1,533 @@
+#include "server/tool_executor.h"
+
+#include "server/output_format.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+namespace mcp {
+
+using halo::Status;
+using halo::StatusCode;
+using halo::StatusOr;
+using nlohmann::json;
+
+namespace {
+
+std::string Render(json const& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
+  if (v.is_number_float()) {
+    double d = v.get<double>();
+    if (std::floor(d) == d && std::fabs(d) < 1e15) return std::to_string(static_cast<long long>(d));
+  }
+  return v.dump();
+}
+
+std::string PercentEncode(std::string const& s) {
+  static char const* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::string Substitute(std::string path, json const& values) {
+  for (auto const& [k, v] : values.items()) {
+    std::string token = "{" + k + "}";
+    for (auto pos = path.find(token); pos != std::string::npos; pos = path.find(token)) {
+      path.replace(pos, token.size(), PercentEncode(Render(v)));
+    }
+  }
+  return path;
+}
+
+json FirstRecord(json const& body) {
+  if (body.is_array()) return body.empty() ? json::object() : body[0];
+  return body;
+}
+
+json RecordId(json const& record) {
+  return record.is_object() ? record.value("id", json()) : json();
+}
+
+}  // namespace
+
+std::string DescribeFailure(Status const& status, std::string const& doing) {
+  std::string text = "Failed " + doing + ": ";
+  auto const& info = status.info();
+  switch (status.code()) {
+    case StatusCode::kInvalidArgument:
+      text += "HaloPSA rejected the request: " + status.message();
+      break;
+    case StatusCode::kUnauthenticated:
+      text += "HaloPSA did not accept our credentials: " + status.message();
+      break;
+    case StatusCode::kPermissionDenied:
+      text += "not permitted: " + status.message() +
+              ". The HaloPSA API application needs the matching permission or scope.";
+      break;
+    case StatusCode::kNotFound:
+      text += "not found: " + status.message() + ". Check the id; the list tools find ids.";
+      break;
+    case StatusCode::kResourceExhausted:
+      text += "HaloPSA's rate limit was reached: " + status.message();
+      if (info.retry_after) {
+        text += ". Retry in " + std::to_string((info.retry_after->count() + 999) / 1000) + " s";
+      }
+      text += ".";
+      break;
+    case StatusCode::kUnavailable:
+      text += "HaloPSA is unavailable: " + status.message() + ". Retry later.";
+      break;
+    case StatusCode::kUnknownOutcome:
+      text += "OUTCOME UNKNOWN: " + status.message() +
+              ". The change may or may not have been saved. Do not repeat it blindly: check first "
+              "(e.g. list or get the record).";
+      break;
+    case StatusCode::kDeadlineExceeded:
+      text += "timed out: " + status.message();
+      break;
+    case StatusCode::kCancelled:
+      text += "cancelled.";
+      break;
+    default:
+      text += status.message();
+  }
+  if (info.fields.is_object() && !info.fields.empty()) {
+    text += "\nField errors:";
+    for (auto const& [k, v] : info.fields.items()) text += "\n- " + k + ": " + Render(v);
+  }
+  if (!info.hint.empty()) text += "\nHint: " + info.hint;
+  return text;
+}
+
+ToolExecutor::ToolExecutor(std::shared_ptr<halo::HaloClient> client, Status unavailable,
+                           json lookups, json records, ExecutorOptions options,
+                           std::shared_ptr<halo::Clock const> clock)
+    : client_(std::move(client)),
+      unavailable_(std::move(unavailable)),
+      records_(std::move(records)),
+      options_(options) {
+  if (!clock) clock = std::make_shared<halo::SystemClock>();
+  resolver_ = std::make_unique<LookupResolver>(client_, std::move(lookups), std::move(clock));
+}
+
+std::string ToolExecutor::Noun(ToolSpec const& tool) const {
+  json const profile = records_.value(tool.halo.record, json::object());
+  return profile.value("noun", tool.halo.record.empty() ? std::string("record") : tool.halo.record);
+}
+
+json ToolExecutor::Call(ToolSpec const& tool, json const& args, CallScope& scope) {
+  if (!client_) {
+    return ToolErrorResult("No HaloPSA tenant is configured: " + unavailable_.message() +
+                           ". Set HALOPSA_BASE_URL, HALOPSA_CLIENT_ID and HALOPSA_CLIENT_SECRET "
+                           "(see halo-mcp --help), or start with --demo.");
+  }
+  for (auto const& group : tool.halo.raw.value("exclusive", json::array())) {
+    std::vector<std::string> given;
+    for (auto const& a : group) {
+      if (args.contains(a.get<std::string>())) given.push_back(a.get<std::string>());
+    }
+    if (given.size() > 1) {
+      return ToolErrorResult("Give only one of " + given[0] + " and " + given[1] +
+                             "; nothing was sent to HaloPSA.");
+    }
+  }
+  std::string const& kind = tool.halo.kind;
+  if (kind == "list") return List(tool, args, scope);
+  if (kind == "get" || kind == "whoami") return Get(tool, args, scope);
+  if (kind == "create" || kind == "action") return Create(tool, args, scope);
+  if (kind == "update") return Update(tool, args, scope);
+  if (kind == "bulk_update") return BulkUpdate(tool, args, scope);
+  if (kind == "delete") return Delete(tool, args, scope);
+  return ToolErrorResult("Tool kind " + kind + " is not implemented");
+}
+
+StatusOr<ToolExecutor::Built> ToolExecutor::Build(ToolSpec const& tool, json const& args,
+                                                  halo::CallContext const& ctx, bool include_body) {
+  Built b;
+  json path_values = json::object();
+  std::map<std::string, std::string> query_seen;
+  auto add_query = [&](std::string const& name, std::string const& value) -> Status {
+    auto it = query_seen.find(name);
+    if (it != query_seen.end()) {
+      if (it->second == value) return Status();
+      return halo::InvalidArgumentError("conflicting filters: both set HaloPSA's " + name +
+                                        " (to " + it->second + " and " + value +
+                                        "); use one of them per call");
+    }
+    query_seen[name] = value;
+    b.query.emplace_back(name, value);
+    return Status();
+  };
+
+  for (auto const& p : tool.halo.params) {
+    auto it = args.find(p.arg);
+    if (it == args.end() || it->is_null()) continue;
+    if (p.in == "body" && !include_body) continue;
+    json value = *it;
+    if (!p.resolve.empty()) {
+      if (value.is_array()) {
+        json ids = json::array();
+        for (auto const& v : value) {
+          auto id = resolver_->Resolve(p.resolve, v, ctx);
+          if (!id.ok()) return id.status();
+          ids.push_back(*id);
+        }
+        value = ids;
+      } else {
+        auto id = resolver_->Resolve(p.resolve, value, ctx);
+        if (!id.ok()) return id.status();
+        value = *id;
+      }
+    }
+    if (p.transform == "minutes_to_hours" && value.is_number()) {
+      value = std::round(value.get<double>() / 60.0 * 10000.0) / 10000.0;
+    } else if (p.transform == "not" && value.is_boolean()) {
+      value = !value.get<bool>();
+    } else if (p.transform == "date_start" && value.is_string() &&
+               value.get<std::string>().size() == 10) {
+      value = value.get<std::string>() + "T00:00:00";
+    } else if (p.transform == "date_end" && value.is_string() &&
+               value.get<std::string>().size() == 10) {
+      value = value.get<std::string>() + "T23:59:59";
+    }
+    if (p.in == "path") {
+      path_values[p.arg] = value;
+    } else if (p.in == "query") {
+      std::string rendered;
+      if (value.is_array()) {
+        for (auto const& v : value) rendered += (rendered.empty() ? "" : ",") + Render(v);
+      } else {
+        rendered = Render(value);
+      }
+      if (auto s = add_query(p.name, rendered); !s.ok()) return s;
+    } else {
+      b.body[p.name] = value;
+    }
+    if (p.also.is_object()) {
+      for (auto const& [k, v] : p.also.items()) {
+        if (p.in == "body") {
+          b.body[k] = v;
+        } else if (auto s = add_query(k, Render(v)); !s.ok()) {
+          return s;
+        }
+      }
+    }
+  }
+  for (auto const& [k, v] : tool.halo.fixed_query.items()) {
+    if (!query_seen.count(k)) b.query.emplace_back(k, Render(v));
+  }
+  if (include_body) {
+    for (auto const& [k, v] : tool.halo.fixed_body.items()) {
+      if (!b.body.contains(k)) b.body[k] = v;
+    }
+  }
+  b.path = Substitute(tool.halo.path, path_values);
+  return b;
+}
+
+std::vector<std::string> ToolExecutor::Columns(ToolSpec const& tool, json const& args,
+                                               bool in_list) {
+  if (auto f = args.find("fields"); f != args.end() && f->is_array() && !f->empty()) {
+    std::vector<std::string> out;
+    for (auto const& v : *f) out.push_back(v.get<std::string>());
+    if (std::find(out.begin(), out.end(), "id") == out.end()) out.insert(out.begin(), "id");
+    return out;
+  }
+  json const profile = records_.value(tool.halo.record, json::object());
+  json fields = tool.halo.raw.value("fields", profile.value(in_list ? "list" : "get", json()));
+  std::vector<std::string> out;
+  if (fields.is_array()) {
+    for (auto const& v : fields) out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
+json ToolExecutor::Project(json const& record, ToolSpec const& tool, json const& args, bool in_list,
+                           halo::CallContext const& ctx) {
+  if (!record.is_object()) return record;
+  json const profile = records_.value(tool.halo.record, json::object());
+  json const computed = profile.value("computed", json::object());
+  json const html = profile.value("html", json::object());
+  json const text_fields = profile.value("text", json::array());
+  bool const full = args.value("detail", "") == "full";
+  bool const full_text = args.value("full_text", false);
+  std::vector<std::string> columns = Columns(tool, args, in_list);
+  if (full || columns.empty()) {
+    columns.clear();
+    for (auto const& [k, v] : record.items()) columns.push_back(k);
+    for (auto const& [k, v] : computed.items()) {
+      if (!record.contains(k)) columns.push_back(k);
+    }
+  }
+  json out = json::object();
+  for (auto const& f : columns) {
+    json value;
+    if (auto c = computed.find(f); c != computed.end()) {
+      json const id = record.value(c->value("from", ""), json());
+      std::string name = resolver_->NameOf(c->value("lookup", ""), id, ctx);
+      if (name.empty() && c->contains("fallback")) {
+        auto fb = record.find(c->value("fallback", ""));
+        if (fb != record.end() && fb->is_string()) name = fb->get<std::string>();
+      }
+      if (!name.empty()) {
+        value = name;
+      } else if (!id.is_null() && !(id.is_number() && id.get<double>() <= 0)) {
+        value = id;
+      }
+    } else if (auto it = record.find(f); it != record.end()) {
+      value = *it;
+    }
+    if (auto h = html.find(f); h != html.end() && (value.is_null() || value == "")) {
+      auto src = record.find(h->get<std::string>());
+      if (src != record.end() && src->is_string()) value = src->get<std::string>();
+    }
+    if (value.is_null() || value == "") continue;
+    bool is_text = std::find(text_fields.begin(), text_fields.end(), json(f)) != text_fields.end();
+    if (is_text && value.is_string()) {
+      std::string s = value.get<std::string>();
+      if (s.find('<') != std::string::npos || s.find('&') != std::string::npos) s = HtmlToText(s);
+      value =
+          full_text ? s : TrimText(s, in_list ? options_.list_text_chars : options_.get_text_chars);
+    }
+    out[f] = std::move(value);
+  }
+  return out;
+}
+
+json ToolExecutor::List(ToolSpec const& tool, json const& args, CallScope& scope) {
+  auto ctx = scope.halo_context();
+  auto built = Build(tool, args, ctx, /*include_body=*/false);
+  std::string const noun = Noun(tool);
+  if (!built.ok()) return ToolErrorResult(DescribeFailure(built.status(), "listing " + noun + "s"));
+  halo::ListRequest req;
+  req.path = built->path;
+  req.query = built->query;
+  req.list_key = tool.halo.list_key;
+  req.paginate = tool.halo.paginate;
+  json const limit_schema = tool.input_schema["properties"].value("limit", json::object());
+  req.limit = args.value("limit", limit_schema.value("default", options_.default_limit));
+  if (auto c = args.find("cursor"); c != args.end()) {
+    std::string const cursor = c->get<std::string>();
+    char* end = nullptr;
+    long long offset = std::strtoll(cursor.c_str(), &end, 10);
+    if (cursor.empty() || *end != '\0' || offset < 0) {
+      return ToolErrorResult("Invalid cursor \"" + cursor +
+                             "\": pass the next_cursor value from the previous result as it is.");
+    }
+    req.offset = offset;
+  }
+  auto result = client_->List(req, ctx);
+  if (!result.ok())
+    return ToolErrorResult(DescribeFailure(result.status(), "listing " + noun + "s"));
+  json items = json::array();
+  for (auto const& r : result->records) items.push_back(Project(r, tool, args, true, ctx));
+  if (!tool.halo.paginate && req.limit > 0 && static_cast<std::int64_t>(items.size()) > req.limit) {
+    // Unpaged lookups come back whole; apply the limit here so the output stays bounded.
+    json cut = json::array();
+    for (std::int64_t i = 0; i < req.limit; ++i) cut.push_back(items[i]);
+    result->next_offset = req.offset + req.limit;
+    items = std::move(cut);
+  }
+  json structured{
+      {"items", items}, {"returned", items.size()}, {"has_more", result->next_offset.has_value()}};
+  if (result->record_count) structured["record_count"] = *result->record_count;
+  if (result->next_offset) structured["next_cursor"] = std::to_string(*result->next_offset);
+
+  std::string text = std::to_string(items.size()) + " " + noun + (items.size() == 1 ? "" : "s");
+  if (result->record_count) text += " of " + std::to_string(*result->record_count);
+  if (result->next_offset) {
+    text += "; more: call again with cursor \"" + std::to_string(*result->next_offset) + "\"";
+  }
+  text += "\n";
+  if (!items.empty()) {
+    std::vector<std::string> columns = Columns(tool, args, true);
+    if (columns.empty() || args.value("detail", "") == "full") {
+      text += "";
+      for (auto const& item : items) text += Serialize(item) + "\n";
+    } else {
+      text += RenderTable(items, columns);
+    }
+  }
+  return ToolTextResult(text, structured);
+}
+
+json ToolExecutor::Get(ToolSpec const& tool, json const& args, CallScope& scope) {
+  auto ctx = scope.halo_context();
+  std::string const noun = Noun(tool);
+  auto built = Build(tool, args, ctx, false);
+  if (!built.ok()) return ToolErrorResult(DescribeFailure(built.status(), "getting the " + noun));
+  auto body = client_->Get(built->path, built->query, ctx);
+  if (!body.ok()) return ToolErrorResult(DescribeFailure(body.status(), "getting the " + noun));
+  json record = Project(FirstRecord(*body), tool, args, false, ctx);
+  return ToolTextResult(RenderRecord(record), record);
+}
+
+json ToolExecutor::Create(ToolSpec const& tool, json const& args, CallScope& scope) {
+  auto ctx = scope.halo_context();
+  std::string const noun = Noun(tool);
+  std::string const doing = "creating the " + noun;
+  auto built = Build(tool, args, ctx);
+  if (!built.ok())
+    return ToolErrorResult(DescribeFailure(built.status(), doing) +
+                           "\nNothing was sent to HaloPSA.");
+  // Defaults resolved from the tenant (e.g. its private-note outcome), never hard-coded ids.
+  for (auto const& [arg, d] : tool.halo.raw.value("defaults", json::object()).items()) {
+    if (args.contains(arg)) continue;
+    std::vector<std::string> names;
+    for (auto const& n : d.value("names", json::array())) names.push_back(n.get<std::string>());
+    auto id = resolver_->ResolveFirst(d.value("resolve", ""), names, ctx);
+    if (!id.ok()) {
+      return ToolErrorResult(DescribeFailure(id.status(), doing) + "\nPass " + arg +
+                             " explicitly. Nothing was sent to HaloPSA.");
+    }
+    built->body[d.value("name", arg)] = *id;
+  }
+  auto saved = client_->Post(built->path, json::array({built->body}), ctx);
+  if (!saved.ok()) return ToolErrorResult(DescribeFailure(saved.status(), doing));
+  json record = FirstRecord(*saved);
+  json projected = Project(record, tool, args, false, ctx);
+  json structured{{"record", projected}};
+  if (!RecordId(record).is_null()) structured["id"] = RecordId(record);
+  std::string text =
+      "Created " + noun + " " + Render(RecordId(record)) + ".\n" + RenderRecord(projected);
+  return ToolTextResult(text, structured);
+}
+
+json ToolExecutor::Update(ToolSpec const& tool, json const& args, CallScope& scope) {
+  auto ctx = scope.halo_context();
+  std::string const noun = Noun(tool);
+  std::string const doing = "updating the " + noun;
+  auto built = Build(tool, args, ctx);
+  if (!built.ok())
+    return ToolErrorResult(DescribeFailure(built.status(), doing) + "\nNothing was changed.");
+  std::string const id_field = tool.halo.raw.value("id_field", "id");
+  if (!built->body.contains(id_field)) {
+    return ToolErrorResult("An update needs the " + noun + "'s id; nothing was changed.");
+  }
+  if (built->body.size() < 2) {
+    return ToolErrorResult("Nothing to change: give at least one field to update.");
+  }
+  // HaloPSA creates a new record when a POST's id does not exist, so confirm it first.
+  std::string const get_path = Substitute(tool.halo.raw.value("get_path", ""), args);
+  halo::Query get_query;
+  for (auto const& q : tool.halo.raw.value("get_query", json::array())) {
+    std::string const a = q.get<std::string>();
+    if (args.contains(a)) get_query.emplace_back(a, Render(built->body.value(a, args[a])));
+  }
+  auto existing = client_->Get(get_path, get_query, ctx);
+  if (!existing.ok()) {
+    return ToolErrorResult(DescribeFailure(existing.status(), doing) + "\nNothing was changed.");
+  }
+  auto saved = client_->Post(built->path, json::array({built->body}), ctx);
+  if (!saved.ok()) return ToolErrorResult(DescribeFailure(saved.status(), doing));
+  json projected = Project(FirstRecord(*saved), tool, args, false, ctx);
+  json structured{{"id", built->body[id_field]}, {"record", projected}};
+  return ToolTextResult(
+      "Updated " + noun + " " + Render(built->body[id_field]) + ".\n" + RenderRecord(projected),
+      structured);
+}
+
+json ToolExecutor::BulkUpdate(ToolSpec const& tool, json const& args, CallScope& scope) {
+  auto ctx = scope.halo_context();
+  std::string const noun = Noun(tool);
+  auto built = Build(tool, args, ctx);
+  if (!built.ok()) {
+    return ToolErrorResult(DescribeFailure(built.status(), "updating " + noun + "s") +
+                           "\nNothing was changed.");
+  }
+  if (built->body.empty()) {
+    return ToolErrorResult("Nothing to change: give at least one field to update.");
+  }
+  std::vector<json> ids;
+  std::set<std::string> seen;
+  for (auto const& id : args.value("ids", json::array())) {
+    if (seen.insert(id.dump()).second) ids.push_back(id);
+  }
+  // Only ids that exist are posted: a POST with an unknown id would create a new record.
+  std::vector<std::string> paths;
+  for (auto const& id : ids)
+    paths.push_back(Substitute(tool.halo.raw.value("get_path", ""), {{"id", id}}));
+  auto found = client_->GetMany(paths, {}, ctx);
+  json results = json::array();
+  std::vector<json> items;
+  std::vector<json> posted_ids;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (!found[i].ok()) {
+      results.push_back({{"id", ids[i]},
+                         {"ok", false},
+                         {"error", DescribeFailure(found[i].status(), "checking it")}});
+      continue;
+    }
+    json item = built->body;
+    item["id"] = ids[i];
+    items.push_back(std::move(item));
+    posted_ids.push_back(ids[i]);
+  }
+  auto outcomes = client_->PostBatch(built->path, items, options_.bulk_chunk, ctx);
+  for (auto const& o : outcomes) {
+    json r{{"id", posted_ids[o.index]}, {"ok", o.status.ok()}};
+    if (!o.status.ok()) r["error"] = DescribeFailure(o.status, "updating it");
+    results.push_back(std::move(r));
+  }
+  std::sort(results.begin(), results.end(), [&](json const& a, json const& b) {
+    auto pos = [&](json const& id) { return std::find(ids.begin(), ids.end(), id) - ids.begin(); };
+    return pos(a["id"]) < pos(b["id"]);
+  });
+  int ok = 0, failed = 0;
+  std::string failures;
+  for (auto const& r : results) {
+    if (r["ok"].get<bool>()) {
+      ++ok;
+    } else {
+      ++failed;
+      failures += "\n- " + Render(r["id"]) + ": " + r["error"].get<std::string>();
+    }
+  }
+  json structured{{"succeeded", ok}, {"failed", failed}, {"results", results}};
+  std::string text = "Updated " + std::to_string(ok) + " of " + std::to_string(ids.size()) + " " +
+                     noun + "s." + (failed ? "\nFailed:" + failures : "");
+  json result = ToolTextResult(text, structured);
+  if (ok == 0 && failed > 0) result["isError"] = true;
+  return result;
+}
+
+json ToolExecutor::Delete(ToolSpec const& tool, json const& args, CallScope& scope) {
+  auto ctx = scope.halo_context();
+  std::string const noun = Noun(tool);
+  auto built = Build(tool, args, ctx, false);
+  if (!built.ok()) return ToolErrorResult(DescribeFailure(built.status(), "deleting the " + noun));
+  auto existing = client_->Get(built->path, built->query, ctx);
+  if (!existing.ok()) {
+    return ToolErrorResult(DescribeFailure(existing.status(), "finding the " + noun) +
+                           "\nNothing was deleted.");
+  }
+  json preview = Project(FirstRecord(*existing), tool, json::object(), true, ctx);
+  if (!args.value("confirm", false)) {
+    json structured{{"deleted", false}, {"record", preview}};
+    return ToolTextResult("Would delete this " + noun +
+                              " (nothing changed yet; call again with "
+                              "confirm: true to delete it):\n" +
+                              RenderRecord(preview),
+                          structured);
+  }
+  auto deleted = client_->Delete(built->path, built->query, ctx);
+  if (!deleted.ok())
+    return ToolErrorResult(DescribeFailure(deleted.status(), "deleting the " + noun));
+  json structured{{"deleted", true}, {"record", preview}};
+  return ToolTextResult("Deleted " + noun + ":\n" + RenderRecord(preview), structured);
+}
+
+}  // namespace mcp

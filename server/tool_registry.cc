@@ -1,0 +1,400 @@
+#include "server/tool_registry.h"
+
+#include "server/json_rpc.h"
+#include "server/json_schema.h"
+
+#include <algorithm>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+namespace mcp {
+
+using halo::InvalidArgumentError;
+using halo::Status;
+using halo::StatusOr;
+using nlohmann::json;
+
+namespace {
+
+constexpr std::string_view kControlArgs[] = {"limit",  "cursor",    "fields",
+                                             "detail", "full_text", "confirm"};
+
+// Compact, shared result shapes. Tool files name one of these instead of repeating it, which
+// keeps tools/list small (every byte of it lands in a model's context).
+json NamedOutputSchema(std::string const& name) {
+  if (name == "list") {
+    return json::parse(R"({"type":"object","properties":{
+      "items":{"type":"array","items":{"type":"object"}},
+      "record_count":{"type":"integer"},"returned":{"type":"integer"},
+      "has_more":{"type":"boolean"},"next_cursor":{"type":"string"}},
+      "required":["items","returned","has_more"]})");
+  }
+  if (name == "record") return json{{"type", "object"}};
+  if (name == "write") {
+    return json::parse(R"({"type":"object","properties":{
+      "id":{"type":["integer","string"]},"record":{"type":"object"}},"required":["record"]})");
+  }
+  if (name == "delete") {
+    return json::parse(R"({"type":"object","properties":{
+      "deleted":{"type":"boolean"},"record":{"type":"object"}},"required":["deleted"]})");
+  }
+  if (name == "bulk") {
+    return json::parse(R"({"type":"object","properties":{
+      "succeeded":{"type":"integer"},"failed":{"type":"integer"},
+      "results":{"type":"array","items":{"type":"object"}}},
+      "required":["succeeded","failed","results"]})");
+  }
+  return nullptr;
+}
+
+Status Bad(std::string const& file, std::string const& problem) {
+  return InvalidArgumentError("schema file " + file + ": " + problem);
+}
+
+std::string StringOr(json const& obj, char const* key, std::string fallback = "") {
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
+std::vector<std::string> PathPlaceholders(std::string const& path) {
+  std::vector<std::string> out;
+  static std::regex const re(R"(\{([A-Za-z0-9_]+)\})");
+  for (std::sregex_iterator it(path.begin(), path.end(), re), end; it != end; ++it) {
+    out.push_back((*it)[1]);
+  }
+  return out;
+}
+
+StatusOr<json> ReadJsonFile(std::filesystem::path const& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) return InvalidArgumentError("cannot read " + p.string());
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string error;
+  auto value = ParseJson(ss.str(), &error);
+  if (!value) return Bad(p.string(), "invalid JSON: " + error);
+  return *value;
+}
+
+}  // namespace
+
+bool IsControlArgument(std::string_view name) {
+  return std::find(std::begin(kControlArgs), std::end(kControlArgs), name) !=
+         std::end(kControlArgs);
+}
+
+bool ToolSpec::read_only() const { return annotations.value("readOnlyHint", false); }
+
+ParamBinding const* ToolSpec::FindParam(std::string_view arg) const {
+  for (auto const& p : halo.params) {
+    if (p.arg == arg) return &p;
+  }
+  return nullptr;
+}
+
+json ToolSpec::Definition() const {
+  json def{{"name", name},
+           {"title", title},
+           {"description", description},
+           {"inputSchema", input_schema},
+           {"annotations", annotations}};
+  if (!output_schema.is_null()) def["outputSchema"] = output_schema;
+  return def;
+}
+
+StatusOr<ToolSpec> ParseToolSpec(json const& def, std::set<std::string> const& toolsets,
+                                 std::string const& file) {
+  if (!def.is_object()) return Bad(file, "must hold a JSON object");
+  ToolSpec spec;
+  spec.file = file;
+  spec.name = StringOr(def, "name");
+  static std::regex const name_re("^[a-z][a-z0-9_]{0,63}$");
+  if (!std::regex_match(spec.name, name_re)) {
+    return Bad(file, "\"name\" must match ^[a-z][a-z0-9_]{0,63}$, got \"" + spec.name + "\"");
+  }
+  spec.title = StringOr(def, "title");
+  spec.description = StringOr(def, "description");
+  if (spec.title.empty()) return Bad(file, "\"title\" must be a non-empty string");
+  if (spec.description.empty()) return Bad(file, "\"description\" must be a non-empty string");
+  spec.toolset = StringOr(def, "toolset");
+  if (!toolsets.count(spec.toolset)) {
+    return Bad(file, "\"toolset\" \"" + spec.toolset + "\" is not defined in toolsets.json");
+  }
+
+  auto ann = def.find("annotations");
+  if (ann == def.end() || !ann->is_object()) return Bad(file, "\"annotations\" must be an object");
+  for (char const* hint : {"readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"}) {
+    if (!ann->contains(hint) || !(*ann)[hint].is_boolean()) {
+      return Bad(file,
+                 std::string("annotations.") + hint + " must be given explicitly as a boolean");
+    }
+  }
+  spec.annotations = *ann;
+
+  auto in = def.find("inputSchema");
+  if (in == def.end() || !in->is_object()) return Bad(file, "\"inputSchema\" must be an object");
+  if (in->value("type", "") != "object") return Bad(file, "inputSchema.type must be \"object\"");
+  if (!in->contains("additionalProperties") || (*in)["additionalProperties"] != false) {
+    return Bad(file, "inputSchema must set \"additionalProperties\": false");
+  }
+  for (char const* k : {"oneOf", "anyOf", "allOf"}) {
+    if (in->contains(k)) return Bad(file, std::string("inputSchema must not use top-level ") + k);
+  }
+  if (auto unsupported = UnsupportedKeywords(*in); !unsupported.empty()) {
+    std::string list;
+    for (auto const& u : unsupported) list += (list.empty() ? "" : ", ") + u;
+    return Bad(file, "inputSchema uses keywords the validator does not support: " + list);
+  }
+  spec.input_schema = *in;
+  json const properties = in->value("properties", json::object());
+  std::set<std::string> required;
+  for (auto const& r : in->value("required", json::array())) {
+    if (r.is_string()) required.insert(r.get<std::string>());
+  }
+  for (auto const& [prop, schema] : properties.items()) {
+    if (!schema.is_object() || StringOr(schema, "description").empty()) {
+      if (!IsControlArgument(prop)) {
+        return Bad(file, "argument \"" + prop + "\" needs a description");
+      }
+    }
+  }
+
+  if (auto out = def.find("outputSchema"); out != def.end()) {
+    if (out->is_string()) {
+      spec.output_schema = NamedOutputSchema(out->get<std::string>());
+      if (spec.output_schema.is_null()) {
+        return Bad(file, "unknown outputSchema name \"" + out->get<std::string>() +
+                             "\" (use list, record, write, delete, bulk or an object)");
+      }
+    } else if (out->is_object() && out->value("type", "") == "object") {
+      spec.output_schema = *out;
+    } else {
+      return Bad(file, "outputSchema must be an object schema with type \"object\"");
+    }
+  }
+
+  auto halo = def.find("halo");
+  if (halo == def.end() || !halo->is_object()) return Bad(file, "\"halo\" binding is missing");
+  HaloBinding& b = spec.halo;
+  b.raw = *halo;
+  b.method = StringOr(*halo, "method");
+  b.path = StringOr(*halo, "path");
+  b.kind = StringOr(*halo, "kind");
+  b.list_key = StringOr(*halo, "list_key");
+  b.paginate = halo->value("paginate", b.kind == "list" && !b.list_key.empty());
+  b.record = StringOr(*halo, "record");
+  if (b.method != "GET" && b.method != "POST" && b.method != "DELETE") {
+    return Bad(file, "halo.method must be GET, POST or DELETE, got \"" + b.method + "\"");
+  }
+  if (b.path.empty() || b.path[0] != '/') return Bad(file, "halo.path must start with /");
+  static std::set<std::string> const kinds{"list",   "get",         "create", "update",
+                                           "delete", "bulk_update", "action", "whoami"};
+  if (!kinds.count(b.kind)) return Bad(file, "halo.kind \"" + b.kind + "\" is not known");
+  if (spec.read_only() != (b.method == "GET")) {
+    return Bad(file, "annotations.readOnlyHint must be true exactly when halo.method is GET");
+  }
+  if (b.method == "DELETE" && !spec.annotations["destructiveHint"].get<bool>()) {
+    return Bad(file, "a DELETE tool must set destructiveHint: true");
+  }
+  if (auto fq = halo->find("fixed_query"); fq != halo->end()) b.fixed_query = *fq;
+  if (auto fb = halo->find("fixed_body"); fb != halo->end()) b.fixed_body = *fb;
+
+  for (auto const& [arg, pb] : halo->value("params", json::object()).items()) {
+    if (!properties.contains(arg)) {
+      return Bad(file, "halo.params binds \"" + arg + "\", which inputSchema does not define");
+    }
+    if (!pb.is_object()) return Bad(file, "halo.params." + arg + " must be an object");
+    ParamBinding p;
+    p.arg = arg;
+    p.in = StringOr(pb, "in", "query");
+    p.name = StringOr(pb, "name", arg);
+    p.resolve = StringOr(pb, "resolve");
+    p.transform = StringOr(pb, "transform");
+    p.also = pb.value("also", json());
+    if (p.in != "query" && p.in != "path" && p.in != "body") {
+      return Bad(file, "halo.params." + arg + ".in must be query, path or body");
+    }
+    b.params.push_back(std::move(p));
+  }
+  for (auto const& placeholder : PathPlaceholders(b.path)) {
+    if (!required.count(placeholder)) {
+      return Bad(file, "path placeholder {" + placeholder + "} must be a required argument");
+    }
+    auto const* p = spec.FindParam(placeholder);
+    if (p == nullptr) {
+      b.params.push_back(ParamBinding{placeholder, "path", placeholder, "", "", json()});
+    } else if (p->in != "path") {
+      return Bad(file, "path placeholder {" + placeholder + "} must be bound with in: path");
+    }
+  }
+  // Arguments the executor consumes itself (e.g. a bulk update's id list) are named in
+  // halo.unbound; anything else without a binding is a typo that would silently do nothing.
+  json const unbound = halo->value("unbound", json::array());
+  for (auto const& [prop, schema] : properties.items()) {
+    bool listed = std::find(unbound.begin(), unbound.end(), json(prop)) != unbound.end();
+    if (!spec.FindParam(prop) && !IsControlArgument(prop) && !listed) {
+      return Bad(file, "argument \"" + prop + "\" has no halo.params binding");
+    }
+  }
+  return spec;
+}
+
+StatusOr<ToolRegistry> ToolRegistry::FromJson(json const& toolsets_json,
+                                              std::vector<json> const& tools,
+                                              ToolFilter const& filter, json lookups,
+                                              json records) {
+  ToolRegistry reg;
+  reg.lookups_ = std::move(lookups);
+  reg.records_ = std::move(records);
+  std::set<std::string> ids;
+  if (!toolsets_json.is_array()) return InvalidArgumentError("toolsets.json must hold an array");
+  for (auto const& t : toolsets_json) {
+    Toolset ts{StringOr(t, "id"), StringOr(t, "description"), t.value("default", false)};
+    if (ts.id.empty()) return InvalidArgumentError("toolsets.json: every toolset needs an id");
+    ids.insert(ts.id);
+    reg.toolsets_.push_back(std::move(ts));
+  }
+  std::vector<ToolSpec> all;
+  std::set<std::string> names;
+  for (auto const& def : tools) {
+    std::string file = def.value("__file", std::string("<memory>"));
+    json clean = def;
+    clean.erase("__file");
+    auto spec = ParseToolSpec(clean, ids, file);
+    if (!spec.ok()) return spec.status();
+    if (!names.insert(spec->name).second) {
+      return Bad(file, "tool name \"" + spec->name + "\" is defined twice");
+    }
+    all.push_back(*std::move(spec));
+  }
+
+  // Resolve the filter. Unknown names are start-up errors: a typo must not silently hide tools.
+  std::set<std::string> enabled_sets;
+  std::vector<std::string> wanted = filter.toolsets;
+  if (wanted.empty()) wanted.push_back("default");
+  for (auto const& w : wanted) {
+    if (w == "all") {
+      enabled_sets = ids;
+    } else if (w == "default") {
+      for (auto const& ts : reg.toolsets_) {
+        if (ts.default_enabled) enabled_sets.insert(ts.id);
+      }
+    } else if (ids.count(w)) {
+      enabled_sets.insert(w);
+    } else {
+      std::string known;
+      for (auto const& id : ids) known += (known.empty() ? "" : ", ") + id;
+      return InvalidArgumentError("unknown toolset \"" + w + "\"; known toolsets: all, default, " +
+                                  known);
+    }
+  }
+  for (auto const* list : {&filter.tools, &filter.exclude}) {
+    for (auto const& n : *list) {
+      if (!names.count(n)) {
+        return InvalidArgumentError("unknown tool \"" + n +
+                                    "\" in --tools/--exclude-tools (see --list-tools)");
+      }
+    }
+  }
+  auto contains = [](std::vector<std::string> const& v, std::string const& s) {
+    return std::find(v.begin(), v.end(), s) != v.end();
+  };
+  for (auto& spec : all) {
+    bool on = enabled_sets.count(spec.toolset) || contains(filter.tools, spec.name);
+    if (contains(filter.exclude, spec.name)) on = false;
+    if (filter.read_only && !spec.read_only()) on = false;
+    (on ? reg.tools_ : reg.hidden_).push_back(std::move(spec));
+  }
+  auto by_name = [](ToolSpec const& a, ToolSpec const& b) { return a.name < b.name; };
+  std::sort(reg.tools_.begin(), reg.tools_.end(), by_name);
+  std::sort(reg.hidden_.begin(), reg.hidden_.end(), by_name);
+  return reg;
+}
+
+StatusOr<ToolRegistry> ToolRegistry::Load(std::filesystem::path const& dir,
+                                          ToolFilter const& filter) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) {
+    return halo::FailedPreconditionError("schema directory " + dir.string() +
+                                         " does not exist (set --schema-dir)");
+  }
+  auto toolsets = ReadJsonFile(dir / "toolsets.json");
+  if (!toolsets.ok()) return toolsets.status();
+  json extra[2] = {json::object(), json::object()};
+  char const* extra_files[2] = {"lookups.json", "records.json"};
+  for (int i = 0; i < 2; ++i) {
+    if (!std::filesystem::exists(dir / extra_files[i])) continue;
+    auto value = ReadJsonFile(dir / extra_files[i]);
+    if (!value.ok()) return value.status();
+    if (!value->is_object()) return Bad((dir / extra_files[i]).string(), "must hold an object");
+    extra[i] = *std::move(value);
+  }
+  std::vector<std::filesystem::path> files;
+  for (auto const& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (!entry.is_directory()) continue;
+    for (auto const& f : std::filesystem::directory_iterator(entry.path(), ec)) {
+      if (f.path().extension() == ".json") files.push_back(f.path());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  std::vector<json> defs;
+  for (auto const& f : files) {
+    auto def = ReadJsonFile(f);
+    if (!def.ok()) return def.status();
+    if (!def->is_object()) return Bad(f.string(), "must hold a JSON object");
+    if (def->value("name", "") + ".json" != f.filename().string()) {
+      return Bad(f.string(), "the file name must be the tool name plus .json");
+    }
+    (*def)["__file"] = f.string();
+    defs.push_back(*std::move(def));
+  }
+  return FromJson(*toolsets, defs, filter, std::move(extra[0]), std::move(extra[1]));
+}
+
+ToolSpec const* ToolRegistry::Find(std::string_view name) const {
+  auto it = std::lower_bound(tools_.begin(), tools_.end(), name,
+                             [](ToolSpec const& t, std::string_view n) { return t.name < n; });
+  return it != tools_.end() && it->name == name ? &*it : nullptr;
+}
+
+ToolSpec const* ToolRegistry::FindHidden(std::string_view name) const {
+  for (auto const& t : hidden_) {
+    if (t.name == name) return &t;
+  }
+  return nullptr;
+}
+
+std::optional<json> ToolRegistry::ListPage(std::string const& cursor, std::size_t page_size) const {
+  std::size_t start = 0;
+  if (!cursor.empty()) {
+    // The cursor names the last tool already sent: stable even if clients hold it a while.
+    if (cursor.rfind("after:", 0) != 0) return std::nullopt;
+    std::string last = cursor.substr(6);
+    auto it = std::upper_bound(tools_.begin(), tools_.end(), last,
+                               [](std::string const& c, ToolSpec const& t) { return c < t.name; });
+    if (it == tools_.begin() || std::prev(it)->name != last) return std::nullopt;
+    start = static_cast<std::size_t>(it - tools_.begin());
+  }
+  json page{{"tools", json::array()}};
+  std::size_t end = std::min(tools_.size(), start + std::max<std::size_t>(page_size, 1));
+  for (std::size_t i = start; i < end; ++i) page["tools"].push_back(tools_[i].Definition());
+  if (end < tools_.size()) page["nextCursor"] = "after:" + tools_[end - 1].name;
+  return page;
+}
+
+std::filesystem::path FindSchemaDir(std::string const& flag, std::filesystem::path const& exe) {
+  if (!flag.empty()) return flag;
+  std::error_code ec;
+  auto bin = std::filesystem::canonical(exe, ec).parent_path();
+  for (auto const& candidate : {bin / ".." / "share" / "halo-mcp" / "schemas", bin / "schemas"}) {
+    if (std::filesystem::exists(candidate / "toolsets.json", ec)) return candidate;
+  }
+#ifdef HALO_MCP_SOURCE_SCHEMA_DIR
+  return HALO_MCP_SOURCE_SCHEMA_DIR;
+#else
+  return bin / "schemas";
+#endif
+}
+
+}  // namespace mcp

@@ -1,0 +1,125 @@
+#pragma once
+
+#include "halo/status.h"
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mcp {
+
+/// How one tool argument reaches HaloPSA. Arguments without a binding are either control
+/// arguments the executor understands (limit, cursor, fields, detail, confirm, full_text) or
+/// rejected when the schema file is loaded.
+struct ParamBinding {
+  std::string arg;        // argument name in inputSchema
+  std::string in;         // "query" | "path" | "body"
+  std::string name;       // HaloPSA's parameter or field name (defaults to arg)
+  std::string resolve;    // lookup kind for names -> ids ("client", "status", ...), or ""
+  std::string transform;  // "" | "minutes_to_hours" | "csv" | "not" | "date_start" | "date_end"
+  nlohmann::json also;    // extra query/body values sent whenever this argument is present
+};
+
+/// The HaloPSA side of a tool: never sent to MCP clients.
+struct HaloBinding {
+  std::string method;    // GET | POST | DELETE
+  std::string path;      // relative to /api, "{arg}" placeholders
+  std::string kind;      // list | get | create | update | bulk_update | delete | action
+  std::string list_key;  // wrapped list key; "" for bare arrays
+  bool paginate = true;
+  std::string record;  // record profile (projection and text trimming), e.g. "ticket"
+  std::vector<ParamBinding> params;
+  nlohmann::json fixed_query = nlohmann::json::object();
+  nlohmann::json fixed_body = nlohmann::json::object();
+  nlohmann::json raw;  // the whole "halo" object, for kind-specific settings
+};
+
+struct ToolSpec {
+  std::string name;
+  std::string title;
+  std::string description;
+  std::string toolset;
+  nlohmann::json annotations;
+  nlohmann::json input_schema;
+  nlohmann::json output_schema;  // null when the result is unstructured
+  HaloBinding halo;
+  std::string file;  // where it was loaded from, for error messages
+
+  bool read_only() const;
+  ParamBinding const* FindParam(std::string_view arg) const;
+  /// The MCP Tool object sent in tools/list.
+  nlohmann::json Definition() const;
+};
+
+struct Toolset {
+  std::string id;
+  std::string description;
+  bool default_enabled = false;
+};
+
+/// Which tools a server exposes. Exclusions win over everything; read-only removes writes even
+/// when they are named explicitly.
+struct ToolFilter {
+  std::vector<std::string> toolsets;  // ids, or "all" / "default"; empty = default
+  std::vector<std::string> tools;     // added on top of the toolsets
+  std::vector<std::string> exclude;
+  bool read_only = false;
+};
+
+/// Control arguments the executor interprets itself; they need no HaloPSA binding.
+bool IsControlArgument(std::string_view name);
+
+/**
+ * The tools loaded from schemas/, validated once at start-up and immutable afterwards, so it is
+ * safe to share across threads without locking.
+ */
+class ToolRegistry {
+ public:
+  /// Loads <dir>/toolsets.json, <dir>/lookups.json and every <dir>/<toolset>/*.json. Any bad
+  /// file stops loading with a message naming the file and the problem.
+  static halo::StatusOr<ToolRegistry> Load(std::filesystem::path const& dir,
+                                           ToolFilter const& filter);
+  /// Builds from in-memory definitions (tests, the conformance fixture).
+  static halo::StatusOr<ToolRegistry> FromJson(nlohmann::json const& toolsets,
+                                               std::vector<nlohmann::json> const& tools,
+                                               ToolFilter const& filter,
+                                               nlohmann::json lookups = nlohmann::json::object(),
+                                               nlohmann::json records = nlohmann::json::object());
+
+  /// An exposed tool, or nullptr.
+  ToolSpec const* Find(std::string_view name) const;
+  /// A tool that exists but is hidden by the filter (to explain a refusal), or nullptr.
+  ToolSpec const* FindHidden(std::string_view name) const;
+  std::vector<ToolSpec> const& tools() const { return tools_; }  // sorted by name
+  std::vector<Toolset> const& toolsets() const { return toolsets_; }
+  nlohmann::json const& lookups() const { return lookups_; }
+  /// Record profiles (default fields, computed names, text fields) from records.json.
+  nlohmann::json const& records() const { return records_; }
+
+  /// One page of tools/list; cursor is opaque to clients. nullopt = invalid cursor.
+  std::optional<nlohmann::json> ListPage(std::string const& cursor, std::size_t page_size) const;
+
+ private:
+  std::vector<ToolSpec> tools_;   // exposed
+  std::vector<ToolSpec> hidden_;  // loaded but filtered out
+  std::vector<Toolset> toolsets_;
+  nlohmann::json lookups_ = nlohmann::json::object();
+  nlohmann::json records_ = nlohmann::json::object();
+};
+
+/// Parses and checks one tool definition against the registry's rules.
+halo::StatusOr<ToolSpec> ParseToolSpec(nlohmann::json const& def,
+                                       std::set<std::string> const& toolsets,
+                                       std::string const& file);
+
+/// The directory holding the schema files: the flag if given, else next to the installed binary
+/// (<prefix>/share/halo-mcp/schemas), else the source tree for a binary in the build tree.
+std::filesystem::path FindSchemaDir(std::string const& flag, std::filesystem::path const& exe);
+
+}  // namespace mcp
