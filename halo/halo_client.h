@@ -1,7 +1,12 @@
 #pragma once
 
+#include "halo/clock.h"
+#include "halo/options.h"
+#include "halo/status.h"
+
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -10,10 +15,6 @@
 #include <string>
 #include <utility>
 #include <vector>
-
-#include "halo/clock.h"
-#include "halo/options.h"
-#include "halo/status.h"
 
 namespace halo {
 
@@ -39,7 +40,7 @@ struct ListRequest {
 
 struct ListResult {
   nlohmann::json records = nlohmann::json::array();  // in HaloPSA's order
-  std::optional<std::int64_t> record_count;            // total matches, when HaloPSA says
+  std::optional<std::int64_t> record_count;          // total matches, when HaloPSA says
   /// Offset to pass as ListRequest::offset to continue, when more records exist.
   std::optional<std::int64_t> next_offset;
   bool truncated = false;  // stopped because of the limit while more exist
@@ -66,6 +67,9 @@ struct ClientDependencies {
   std::shared_ptr<Clock const> clock;
   Sleeper sleeper;
   std::uint64_t jitter_seed = 0;  // 0 = random
+  /// Long waits (backoff, rate limit) are slept in slices of at most this length, checking for
+  /// cancellation between slices.
+  std::chrono::milliseconds sleep_slice{250};
 };
 
 /**

@@ -1,20 +1,20 @@
 #pragma once
 
+#include "halo/status.h"
+
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
 
-#include "halo/status.h"
-
 namespace halo {
 
 /// Everything the HaloPSA client needs. Plain aggregate; defaults live here and nowhere else.
 struct HaloOptions {
-  std::string base_url;       // normalised: https://acme.halopsa.com (no trailing /, no /api)
-  std::string auth_url;       // authorisation server base; token endpoint is {auth_url}/token
-  std::string tenant;         // hosted tenants: sent as ?tenant= on the token request
+  std::string base_url;  // normalised: https://acme.halopsa.com (no trailing /, no /api)
+  std::string auth_url;  // authorisation server base; token endpoint is {auth_url}/token
+  std::string tenant;    // hosted tenants: sent as ?tenant= on the token request
   std::string client_id;
   std::string client_secret;  // never logged, never echoed
   std::string scope = "all";
@@ -32,11 +32,11 @@ struct HaloOptions {
   std::chrono::milliseconds max_backoff{20'000};
   std::chrono::seconds token_refresh_margin{60};
 
-  int page_size = 100;                  // HaloPSA caps at 100
-  int max_concurrent_requests = 4;      // page fan-out and GetMany
+  int page_size = 100;              // HaloPSA caps at 100
+  int max_concurrent_requests = 4;  // page fan-out and GetMany
   std::int64_t max_list_records = 10'000;
   int connection_pool_size = 4;
-  std::string user_agent;               // "halo-mcp/<version>"
+  std::string user_agent;  // "halo-mcp/<version>"
 
   std::string api_url() const { return base_url + "/api"; }
   std::string token_url() const;  // {auth_url}/token[?tenant=...]

@@ -1,0 +1,80 @@
+#include "halo/pagination.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <vector>
+
+namespace halo {
+
+namespace {
+bool EqualsIgnoreCase(std::string const& a, std::string const& b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+}  // namespace
+
+StatusOr<ListPage> ParseListPage(nlohmann::json const& body, std::string const& list_key) {
+  ListPage page;
+  if (body.is_array()) {
+    page.rows = body;
+    page.bare = true;
+    return page;
+  }
+  if (!body.is_object()) {
+    return InternalError("HaloPSA returned a " + std::string(body.type_name()) +
+                         " where a list (array or {record_count, ...}) was expected");
+  }
+  for (auto const& [k, v] : body.items()) {
+    if (!EqualsIgnoreCase(k, "record_count")) continue;
+    if (v.is_number_integer() || v.is_number_unsigned()) {
+      page.record_count = v.get<std::int64_t>();
+    } else if (v.is_number_float()) {
+      page.record_count = static_cast<std::int64_t>(v.get<double>());
+    } else if (v.is_string()) {
+      auto const& s = v.get_ref<std::string const&>();
+      std::int64_t n = 0;
+      auto r = std::from_chars(s.data(), s.data() + s.size(), n);
+      if (r.ec == std::errc() && r.ptr == s.data() + s.size()) page.record_count = n;
+    }
+    if (page.record_count && *page.record_count < 0) page.record_count.reset();
+  }
+  if (!list_key.empty()) {
+    for (auto const& [k, v] : body.items()) {
+      if (v.is_array() && EqualsIgnoreCase(k, list_key)) {
+        page.rows = v;
+        return page;
+      }
+    }
+  }
+  std::vector<std::string> arrays;
+  for (auto const& [k, v] : body.items()) {
+    if (v.is_array()) arrays.push_back(k);
+  }
+  if (arrays.size() == 1) {
+    page.rows = body[arrays.front()];
+    return page;
+  }
+  if (arrays.empty()) {
+    page.rows_missing = true;
+    return page;
+  }
+  std::string names;
+  for (auto const& n : arrays) names += (names.empty() ? "" : ", ") + n;
+  return InternalError("HaloPSA's list response has several arrays (" + names +
+                       ") and none named '" + list_key + "'; set the list key");
+}
+
+PagePlan PlanPages(std::int64_t offset, std::int64_t limit, int max_page_size) {
+  PagePlan plan;
+  std::int64_t cap = std::clamp(max_page_size, 1, 100);
+  plan.page_size = limit > 0 ? std::min(cap, limit) : cap;
+  offset = std::max<std::int64_t>(0, offset);
+  plan.first_page = offset / plan.page_size + 1;
+  plan.skip = offset % plan.page_size;
+  return plan;
+}
+
+}  // namespace halo
