@@ -1,0 +1,49 @@
+#pragma once
+
+#include "sim/store.h"
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace halo_sim {
+
+/// Switches for HaloPSA behaviour the public sources leave open (halo-api.md tags [G]/[X]).
+struct ApiOptions {
+  /// Accept `POST /api/X` with a bare JSON object instead of an array (Halo's binder rejects it).
+  bool accept_bare_object = false;
+  /// Echo `page_no` and `page_size` in paginated wrapped lists.
+  bool echo_paging = false;
+  /// Rows returned without full pagination (the API agent's default page size).
+  int default_page_size = 50;
+  /// Reject a ticket that names a user but no site ("Halo requires a site_id whenever a specific
+  /// user is set").
+  bool require_site_for_user = true;
+};
+
+/// One /api call after routing: resource already resolved, parameter names lower-cased.
+struct ApiRequest {
+  std::string method;    ///< "GET", "POST" or "DELETE"
+  std::string resource;  ///< canonical resource name ("Tickets"); see Entities()
+  std::string id;        ///< path segment after the resource ("" for the list, "me", "123")
+  std::multimap<std::string, std::string> params;
+  std::string body;
+};
+
+struct ApiResponse {
+  int status = 200;
+  Json body;
+  bool wrote = false;  ///< the store changed
+};
+
+/**
+ * HaloPSA's REST semantics over a Store: lists (filters, paging, wrapped or bare shapes), single
+ * records, POST upserts with validation, DELETE. Scopes and tokens are checked by the caller.
+ * Not thread-safe; the caller holds the store's lock. `now` is the wall clock in epoch seconds.
+ */
+ApiResponse HandleApi(Store& store, ApiOptions const& options, ApiRequest const& request,
+                      std::int64_t now);
+
+}  // namespace halo_sim

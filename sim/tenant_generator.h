@@ -1,0 +1,44 @@
+#pragma once
+
+#include "sim/store.h"
+
+#include <cstdint>
+#include <string_view>
+
+namespace halo_sim {
+
+/// Sizes of the generated tenant.
+struct TenantSize {
+  int clients = 40;
+  int tickets = 3000;
+  int assets = 1200;
+  int users_per_client = 8;
+  int agents = 15;
+};
+
+/**
+ * Fills `store` with a deterministic MSP tenant: the same seed, sizes and anchor give the same
+ * data on every platform. Dates are spread over the year before `anchor_epoch` (seconds).
+ *
+ * Reference data (ids are stable and documented here because tests rely on them):
+ * - Status: 1 New, 2 In Progress, 3 Action Required, 4 Waiting on Customer, 5 Waiting on
+ *   Supplier, 6 On Hold, 7 Scheduled, 8 Cancelled, 9 Closed, 10 Resolved. `type` 0 = open,
+ *   1 = closed (8, 9, 10). On-hold statuses (4, 5, 6) have slaaction "Hold".
+ * - TicketType: 1 Incident, 2 Service Request, 3 Problem, 4 Change Request, 5 Project,
+ *   6 Alert, 7 Major Change (CAB) (rejects API creation like a CAB-approval type).
+ * - Priority: priorityid 1 Critical, 2 High, 3 Medium, 4 Low (one row per SLA, `id` is a GUID).
+ * - Outcome: 1 Email User, 2 Phone Call, 3 Remote Session, 4 Site Visit, 5 Resolved (-> status
+ *   9), 6 Change Status, 7 Private Note (buttonname "Internal Note", hidden from user),
+ *   8 Waiting on Customer (-> 4), 9 Escalate, 10 Re-open (-> 2), 11 Ticket Logged (system),
+ *   12 Approve Change (not usable by the API agent).
+ * - Team: 1 1st Line, 2 2nd Line, 3 Projects, 4 Field Services, 5 Infrastructure,
+ *   6 Service Management.
+ * - The API agent is the last agent id (name "API Integration", isapiagent true).
+ */
+void GenerateTenant(Store& store, std::uint64_t seed, TenantSize const& size,
+                    std::int64_t anchor_epoch);
+
+/// A new record for `entity` with every field at its default, as the API creates it.
+Json NewRecord(std::string_view entity);
+
+}  // namespace halo_sim
