@@ -77,7 +77,8 @@ StatusOr<json> LookupResolver::Records(std::string const& kind, std::string cons
   req.list_key = spec.value("list_key", "");
   req.paginate = spec.value("paginate", false);
   req.limit = spec.value("limit", 0);
-  for (auto const& [k, v] : spec.value("query", json::object()).items()) {
+  json const fixed_query = spec.value("query", json::object());
+  for (auto const& [k, v] : fixed_query.items()) {
     req.query.emplace_back(k, v.is_string() ? v.get<std::string>() : v.dump());
   }
   if (!search.empty()) req.query.emplace_back(spec.value("search", "search"), search);

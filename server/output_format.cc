@@ -96,9 +96,11 @@ std::string HtmlToText(std::string_view html) {
   out.reserve(html.size());
   for (std::size_t i = 0; i < html.size();) {
     char c = html[i];
-    if (c == '<') {
-      auto close = html.find('>', i);
-      if (close == std::string_view::npos) break;
+    bool tag_start = c == '<' && i + 1 < html.size() &&
+                     (std::isalpha(static_cast<unsigned char>(html[i + 1])) || html[i + 1] == '/' ||
+                      html[i + 1] == '!');
+    auto close = tag_start ? html.find('>', i) : std::string_view::npos;
+    if (close != std::string_view::npos) {
       std::string_view tag = html.substr(i + 1, close - i - 1);
       bool closing = !tag.empty() && tag[0] == '/';
       if (closing) tag.remove_prefix(1);

@@ -384,7 +384,8 @@ json ToolExecutor::Create(ToolSpec const& tool, json const& args, CallScope& sco
     return ToolErrorResult(DescribeFailure(built.status(), doing) +
                            "\nNothing was sent to HaloPSA.");
   // Defaults resolved from the tenant (e.g. its private-note outcome), never hard-coded ids.
-  for (auto const& [arg, d] : tool.halo.raw.value("defaults", json::object()).items()) {
+  json const defaults = tool.halo.raw.value("defaults", json::object());
+  for (auto const& [arg, d] : defaults.items()) {
     if (args.contains(arg)) continue;
     std::vector<std::string> names;
     for (auto const& n : d.value("names", json::array())) names.push_back(n.get<std::string>());

@@ -200,7 +200,8 @@ StatusOr<ToolSpec> ParseToolSpec(json const& def, std::set<std::string> const& t
   if (auto fq = halo->find("fixed_query"); fq != halo->end()) b.fixed_query = *fq;
   if (auto fb = halo->find("fixed_body"); fb != halo->end()) b.fixed_body = *fb;
 
-  for (auto const& [arg, pb] : halo->value("params", json::object()).items()) {
+  json const param_bindings = halo->value("params", json::object());
+  for (auto const& [arg, pb] : param_bindings.items()) {
     if (!properties.contains(arg)) {
       return Bad(file, "halo.params binds \"" + arg + "\", which inputSchema does not define");
     }
