@@ -59,6 +59,7 @@ void Json(httplib::Response& res, int status, json const& body) {
 FakeHalo::FakeHalo() : server_(std::make_unique<httplib::Server>()) {
   server_->new_task_queue = [] { return new httplib::ThreadPool(32); };
   server_->set_keep_alive_timeout(2);
+  server_->set_tcp_nodelay(true);
   auto api = [this](httplib::Request const& req, httplib::Response& res) { Handle(req, res); };
   server_->Post("/auth/token", [this](httplib::Request const& req, httplib::Response& res) {
     HandleToken(req, res);

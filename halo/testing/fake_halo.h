@@ -44,6 +44,14 @@ struct Scripted {
   std::string body = "{}";
   std::string retry_after;
   std::chrono::milliseconds delay{0};
+
+  static Scripted Reply(int status, std::string body, std::string retry_after = "") {
+    Scripted s;
+    s.status = status;
+    s.body = std::move(body);
+    s.retry_after = std::move(retry_after);
+    return s;
+  }
 };
 
 /// How a registered list answers.
