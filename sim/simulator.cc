@@ -249,7 +249,7 @@ std::optional<std::string> Simulator::Impl::PrepareData() {
   if (!options.data_file.empty() && std::filesystem::exists(options.data_file)) {
     if (auto err = fresh.LoadFromFile(options.data_file)) return err;
     loaded = true;
-    Logger()->info("loaded tenant from {}", options.data_file);
+    Logger()->debug("loaded tenant from {}", options.data_file);
   } else {
     GenerateInto(fresh);
   }
@@ -732,7 +732,7 @@ std::optional<std::string> Simulator::Start() {
   d.stopping = false;
   if (!d.options.data_file.empty()) d.saver = std::thread([&d] { d.SaverLoop(); });
   d.started = true;
-  Logger()->info("HaloPSA simulator listening on {}", base_url());
+  Logger()->debug("HaloPSA simulator listening on {}", base_url());
   return std::nullopt;
 }
 
