@@ -222,6 +222,9 @@ Status HaloClientImpl::TokenError(int http_status, std::string const& body) cons
         "HaloPSA rejected the client credentials (" + oauth_error +
             "): check HALOPSA_CLIENT_ID and HALOPSA_CLIENT_SECRET; the API application must use "
             "'Client ID and Secret (Services)' authentication" +
+            (options_.tenant.empty() ? std::string()
+                                     : ", and HALOPSA_TENANT ('" + options_.tenant +
+                                           "') must name the instance the application belongs to") +
             where,
         std::move(info));
   }
