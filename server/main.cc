@@ -157,6 +157,8 @@ int main(int argc, char** argv) {
       std::cerr << "halo-mcp: could not start the demo tenant: " << *error << "\n";
       return 1;
     }
+    // The simulator's own request log is noise next to the server's.
+    if (auto sim_logger = spdlog::get("halo_sim")) sim_logger->set_level(spdlog::level::warn);
     spdlog::warn(
         "DEMO MODE: serving a generated demo tenant at {} (not a real HaloPSA; changes "
         "are kept in memory only)",
@@ -209,7 +211,10 @@ int main(int argc, char** argv) {
   info.version = std::string(mcp::Version());
   info.instructions = kInstructions;
   mcp::McpServer server(info, shared_registry, executor);
-  mcp::StdioTransport transport(server, mcp::StdioOptions{max_message_bytes, workers, 64});
+  mcp::StdioOptions stdio_options;
+  stdio_options.max_message_bytes = max_message_bytes;
+  stdio_options.workers = workers;
+  mcp::StdioTransport transport(server, stdio_options);
 
   std::thread([&transport, signals] {
     int sig = 0;

@@ -26,6 +26,7 @@ StdioTransport::~StdioTransport() {
 }
 
 void StdioTransport::Stop() {
+  stopping_ = true;
   if (wake_pipe_[1] >= 0) {
     char c = 1;
     [[maybe_unused]] auto n = write(wake_pipe_[1], &c, 1);
@@ -99,10 +100,13 @@ void StdioTransport::Run() {
       }
     }
   }
-  if (!buffer.empty() && !discarding) HandleLine(buffer);  // a last line without newline
-  // Nobody will read answers to calls still running: cancel them and wait for the workers.
-  CancelAll();
-  pool.Drain();
+  if (!stopping_ && !buffer.empty() && !discarding) HandleLine(buffer);  // no final newline
+  // At end of input the client may still read our answers (a pipe closed after the last
+  // request), so running calls get a grace period; on Stop() nobody is listening any more.
+  if (stopping_ || !pool.DrainFor(options_.eof_grace)) {
+    CancelAll();
+    pool.Drain();
+  }
   pool_ = nullptr;
 }
 

@@ -3,6 +3,7 @@
 #include "server/mcp_server.h"
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <mutex>
 #include <string>
@@ -15,6 +16,9 @@ struct StdioOptions {
   std::size_t max_message_bytes = 4 * 1024 * 1024;
   std::size_t workers = 4;      // concurrent tool calls
   std::size_t max_queued = 64;  // tool calls waiting for a worker before we answer "busy"
+  /// After end of input, calls still running get this long to finish and answer; then they
+  /// are cancelled. Stop() (SIGTERM) cancels at once.
+  std::chrono::milliseconds eof_grace{10'000};
 };
 
 /**
@@ -27,7 +31,7 @@ class StdioTransport {
   StdioTransport(McpServer& server, StdioOptions options, int in_fd = 0, int out_fd = 1);
   ~StdioTransport();
 
-  /// Serves until end of input or Stop(). In-flight calls are cancelled and drained first.
+  /// Serves until end of input or Stop(), then winds down the calls still running.
   void Run();
   /// Safe from any thread (e.g. a signal-waiting thread).
   void Stop();
@@ -46,6 +50,7 @@ class StdioTransport {
   int wake_pipe_[2] = {-1, -1};
   std::mutex write_mu_;
   std::atomic<bool> output_broken_{false};
+  std::atomic<bool> stopping_{false};
   Session session_;
   WorkerPool* pool_ = nullptr;  // set while Run() is serving
 };

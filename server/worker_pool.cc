@@ -30,6 +30,11 @@ void WorkerPool::Drain() {
   idle_cv_.wait(lock, [this] { return queue_.empty() && active_ == 0; });
 }
 
+bool WorkerPool::DrainFor(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu_);
+  return idle_cv_.wait_for(lock, timeout, [this] { return queue_.empty() && active_ == 0; });
+}
+
 void WorkerPool::Run() {
   for (;;) {
     std::function<void()> task;

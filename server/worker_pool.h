@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -22,6 +23,8 @@ class WorkerPool {
   bool Submit(std::function<void()> task);
   /// Blocks until every submitted task has finished.
   void Drain();
+  /// Like Drain, but gives up after `timeout`; returns whether everything finished.
+  bool DrainFor(std::chrono::milliseconds timeout);
 
  private:
   void Run();
