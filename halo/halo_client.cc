@@ -176,7 +176,7 @@ class HaloClientImpl final : public HaloClient {
     q.emplace_back("page_size", std::to_string(page_size));
     auto body = Get(request.path, q, ctx);
     if (!body.ok()) return body.status();
-    return ParseListPage(*body, request.list_key);
+    return ParseListPage(std::move(*body), request.list_key);
   }
 
   StatusOr<ListResult> ListUnpaged(ListRequest const& request, std::int64_t cap,
@@ -518,7 +518,7 @@ StatusOr<ListResult> HaloClientImpl::ListUnpaged(ListRequest const& request, std
   }
   auto body = Get(request.path, q, ctx);
   if (!body.ok()) return body.status();
-  auto page = ParseListPage(*body, request.list_key);
+  auto page = ParseListPage(std::move(*body), request.list_key);
   if (!page.ok()) return page.status();
   ListResult out;
   out.pages_fetched = 1;

@@ -16,10 +16,10 @@ bool EqualsIgnoreCase(std::string const& a, std::string const& b) {
 }
 }  // namespace
 
-StatusOr<ListPage> ParseListPage(nlohmann::json const& body, std::string const& list_key) {
+StatusOr<ListPage> ParseListPage(nlohmann::json body, std::string const& list_key) {
   ListPage page;
   if (body.is_array()) {
-    page.rows = body;
+    page.rows = std::move(body);
     page.bare = true;
     return page;
   }
@@ -42,9 +42,9 @@ StatusOr<ListPage> ParseListPage(nlohmann::json const& body, std::string const& 
     if (page.record_count && *page.record_count < 0) page.record_count.reset();
   }
   if (!list_key.empty()) {
-    for (auto const& [k, v] : body.items()) {
+    for (auto& [k, v] : body.items()) {
       if (v.is_array() && EqualsIgnoreCase(k, list_key)) {
-        page.rows = v;
+        page.rows = std::move(v);
         return page;
       }
     }
@@ -54,7 +54,7 @@ StatusOr<ListPage> ParseListPage(nlohmann::json const& body, std::string const& 
     if (v.is_array()) arrays.push_back(k);
   }
   if (arrays.size() == 1) {
-    page.rows = body[arrays.front()];
+    page.rows = std::move(body[arrays.front()]);
     return page;
   }
   if (arrays.empty()) {

@@ -24,9 +24,9 @@ struct ListPage {
  * Reads a list body: a bare array, or `{"record_count": N, "<list_key>": [...]}`. When
  * `list_key` is absent (or empty), the object's only array member is used; an object with
  * several array members and none named `list_key` is an error naming them. `record_count` may
- * be a number or a numeric string.
+ * be a number or a numeric string. Takes the body by value so the rows are moved, not copied.
  */
-StatusOr<ListPage> ParseListPage(nlohmann::json const& body, std::string const& list_key);
+StatusOr<ListPage> ParseListPage(nlohmann::json body, std::string const& list_key);
 
 /// Where a page walk starts for an offset/limit request (halo_client.h ListRequest):
 /// page size p = min(max_page_size, limit) when limit > 0, else max_page_size; first page
