@@ -118,6 +118,10 @@ int SockPort(sockaddr_storage const& addr) {
 /// cpp-httplib 0.11.4 gives handlers no access to the socket. Find the server side of this
 /// connection among the process's descriptors (local port = ours, peer port = the client's) and
 /// shut it down, so the client sees the connection close without a (complete) response.
+/// Only used for the reset / ambiguous-write faults. Caveat: another thread may close and reuse
+/// a descriptor during the scan (ThreadSanitizer reports the fstat as a race when the client
+/// lives in the same process); both ports are re-checked right before the shutdown, so the
+/// window is a few instructions wide.
 bool ShutdownConnection(int local_port, int remote_port) {
   DIR* dir = ::opendir("/proc/self/fd");
   if (dir == nullptr) return false;

@@ -230,3 +230,12 @@ TEST_CASE("WithStore gives tests direct data access", "[sim][store]") {
   h.sim().ResetData();
   CHECK(h.GetJson("/api/Tickets/1001")["summary"] != "Edited directly");
 }
+
+TEST_CASE("Without a tenant the token endpoint needs no tenant parameter", "[sim][auth]") {
+  auto options = SmallOptions();
+  options.tenant.clear();
+  SimHarness h(options);
+  auto res = h.http().Post("/auth/token", Form(h));
+  REQUIRE(res);
+  CHECK(res->status == 200);
+}
