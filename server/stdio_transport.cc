@@ -79,8 +79,12 @@ void StdioTransport::Run() {
     for (std::size_t i = 0; i < static_cast<std::size_t>(n); ++i) {
       if (chunk[i] != '\n') continue;
       if (!discarding) {
-        buffer.append(chunk + start, i - start);
-        HandleLine(buffer);
+        if (buffer.size() + (i - start) > options_.max_message_bytes) {
+          RefuseOversized();
+        } else {
+          buffer.append(chunk + start, i - start);
+          HandleLine(buffer);
+        }
       }
       buffer.clear();
       discarding = false;
@@ -89,11 +93,7 @@ void StdioTransport::Run() {
     if (!discarding) {
       buffer.append(chunk + start, static_cast<std::size_t>(n) - start);
       if (buffer.size() > options_.max_message_bytes) {
-        Write(MakeError(nullptr, ErrorObject{kInvalidRequest,
-                                             "Invalid request: message exceeds the limit of " +
-                                                 std::to_string(options_.max_message_bytes) +
-                                                 " bytes (--max-message-bytes); it was discarded",
-                                             nullptr}));
+        RefuseOversized();
         buffer.clear();
         buffer.shrink_to_fit();
         discarding = true;
@@ -108,6 +108,14 @@ void StdioTransport::Run() {
     pool.Drain();
   }
   pool_ = nullptr;
+}
+
+void StdioTransport::RefuseOversized() {
+  Write(MakeError(nullptr, ErrorObject{kInvalidRequest,
+                                       "Invalid request: message exceeds the limit of " +
+                                           std::to_string(options_.max_message_bytes) +
+                                           " bytes (--max-message-bytes); it was discarded",
+                                       nullptr}));
 }
 
 void StdioTransport::HandleLine(std::string_view line) {

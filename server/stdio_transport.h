@@ -38,6 +38,7 @@ class StdioTransport {
 
  private:
   void HandleLine(std::string_view line);
+  void RefuseOversized();
   void HandleValue(nlohmann::json const& value);
   void HandleBatch(nlohmann::json const& batch);
   void Write(nlohmann::json const& message);

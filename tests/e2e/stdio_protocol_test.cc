@@ -1,0 +1,252 @@
+// Drives the real halo-mcp binary over stdio: framing, lifecycle, bad input, concurrency,
+// cancellation and shutdown. HaloPSA is the simulator, hosted in this test process.
+#include "sim/simulator.h"
+#include "tests/support/mcp_process.h"
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <memory>
+#include <signal.h>
+#include <string>
+
+using halo_test::McpProcess;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Fixture {
+  std::unique_ptr<halo_sim::Simulator> sim;
+  std::unique_ptr<McpProcess> mcp;
+
+  explicit Fixture(std::vector<std::string> extra_args = {}) {
+    halo_sim::SimOptions o;
+    o.tickets = 300;
+    o.clients = 10;
+    o.assets = 50;
+    o.rate_limit_requests = 0;
+    sim = std::make_unique<halo_sim::Simulator>(o);
+    auto err = sim->Start();
+    REQUIRE_FALSE(err);
+    std::vector<std::string> argv{HALO_MCP_BINARY, "--log-level", "debug"};
+    argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+    mcp = McpProcess::Start(argv, {{"HALOPSA_BASE_URL", sim->base_url()},
+                                   {"HALOPSA_TENANT", sim->tenant()},
+                                   {"HALOPSA_CLIENT_ID", sim->client_id()},
+                                   {"HALOPSA_CLIENT_SECRET", sim->client_secret()},
+                                   {"HALOPSA_RATE_LIMIT", "off"}});
+  }
+  ~Fixture() {
+    // Every line on stdout must have been JSON-RPC.
+    CHECK(mcp->stdout_garbage.empty());
+  }
+};
+
+std::string ErrorMessage(json const& r) { return r["error"].value("message", ""); }
+
+}  // namespace
+
+TEST_CASE("stdio: initialize, list tools, call a tool, exit on end of input", "[e2e][stdio]") {
+  Fixture f;
+  json init = f.mcp->Initialize();
+  REQUIRE(init.contains("result"));
+  CHECK(init["result"]["protocolVersion"] == "2025-11-25");
+  CHECK(init["result"]["serverInfo"]["name"] == "halo-mcp");
+  json list = f.mcp->Request("tools/list");
+  REQUIRE(list["result"]["tools"].size() > 10);
+  json call = f.mcp->Call("halopsa_list_statuses");
+  CHECK_FALSE(call.value("isError", false));
+  CHECK(call["structuredContent"]["items"].size() > 3);
+  f.mcp->CloseStdin();
+  CHECK(f.mcp->Wait(5s) == 0);
+  CHECK_THAT(f.mcp->Stderr(), Catch::Matchers::Contains("halo-mcp stopped"));
+}
+
+TEST_CASE("stdio: bad input gets JSON-RPC errors and the server keeps serving", "[e2e][stdio]") {
+  Fixture f;
+  auto& p = *f.mcp;
+  p.SendLine("{not json");
+  auto parse = p.Read();
+  REQUIRE(parse);
+  CHECK((*parse)["error"]["code"] == -32700);
+  CHECK((*parse)["id"].is_null());
+
+  p.SendLine(std::string("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\",\"x\":\"\xff\xfe\"}"));
+  auto utf8 = p.Read();
+  REQUIRE(utf8);
+  CHECK((*utf8)["error"]["code"] == -32700);
+
+  p.SendLine(R"({"jsonrpc":"2.0","id":null,"method":"ping"})");
+  auto null_id = p.Read();
+  REQUIRE(null_id);
+  CHECK((*null_id)["error"]["code"] == -32600);
+
+  p.SendLine(R"([{"jsonrpc":"2.0","id":1,"method":"ping"}])");
+  auto batch = p.Read();
+  REQUIRE(batch);
+  CHECK((*batch)["error"]["code"] == -32600);
+  CHECK_THAT(ErrorMessage(*batch), Catch::Matchers::Contains("2025-03-26"));
+
+  json early = p.Request("tools/list");
+  CHECK(early["error"]["code"] == -32600);
+
+  p.Initialize();
+  json unknown_method = p.Request("resources/list");
+  CHECK(unknown_method["error"]["code"] == -32601);
+  json unknown_tool = p.Request("tools/call", {{"name", "no_such_tool"}});
+  CHECK(unknown_tool["error"]["code"] == -32602);
+  json wrong_type = p.Call("halopsa_get_ticket", {{"id", "seven"}});
+  CHECK(wrong_type["isError"] == true);
+  CHECK_THAT(wrong_type["content"][0]["text"].get<std::string>(),
+             Catch::Matchers::Contains("argument 'id'"));
+  json second_init = p.Request("initialize", {{"protocolVersion", "2025-11-25"}});
+  CHECK(second_init["error"]["code"] == -32600);
+  p.SendLine("   ");  // blank lines are ignored
+  json ping = p.Request("ping");
+  CHECK(ping["result"] == json::object());
+}
+
+TEST_CASE("stdio: an oversized line is refused, then serving continues", "[e2e][stdio]") {
+  Fixture f({"--max-message-bytes", "4096"});
+  auto& p = *f.mcp;
+  p.Initialize();
+  std::string big = R"({"jsonrpc":"2.0","id":5,"method":"ping","params":{"pad":")" +
+                    std::string(20000, 'x') + "\"}}";
+  p.SendLine(big);
+  auto refused = p.Read();
+  REQUIRE(refused);
+  CHECK((*refused)["error"]["code"] == -32600);
+  CHECK_THAT(ErrorMessage(*refused), Catch::Matchers::Contains("exceeds the limit of 4096"));
+  CHECK(p.Request("ping")["result"] == json::object());
+}
+
+TEST_CASE("stdio: batches are answered under 2025-03-26", "[e2e][stdio]") {
+  Fixture f;
+  auto& p = *f.mcp;
+  p.Initialize("2025-03-26");
+  p.SendLine(
+      R"([{"jsonrpc":"2.0","id":"a","method":"ping"},{"jsonrpc":"2.0","method":"notifications/x"},{"jsonrpc":"2.0","id":"b","method":"nope"}])");
+  auto r = p.Read();
+  REQUIRE(r);
+  REQUIRE(r->is_array());
+  REQUIRE(r->size() == 2);
+  CHECK((*r)[0]["id"] == "a");
+  CHECK((*r)[1]["error"]["code"] == -32601);
+}
+
+TEST_CASE("stdio: a slow call does not block ping, and cancellation stops it", "[e2e][stdio]") {
+  Fixture f;
+  auto& p = *f.mcp;
+  p.Initialize();
+  halo_sim::Faults slow;
+  slow.latency_ms = 1500;
+  f.sim->SetFaults(slow);
+  p.Send({{"jsonrpc", "2.0"},
+          {"id", "slow"},
+          {"method", "tools/call"},
+          {"params", {{"name", "halopsa_list_tickets"}, {"arguments", {{"limit", 5}}}}}});
+  auto start = std::chrono::steady_clock::now();
+  json ping = p.Request("ping", json::object(), 1400ms);
+  CHECK(ping["result"] == json::object());
+  CHECK(std::chrono::steady_clock::now() - start < 1400ms);
+  json slow_result = p.AwaitResponse("slow");
+  CHECK(slow_result.contains("result"));
+
+  p.Send({{"jsonrpc", "2.0"},
+          {"id", "doomed"},
+          {"method", "tools/call"},
+          {"params", {{"name", "halopsa_list_tickets"}, {"arguments", {{"limit", 5}}}}}});
+  p.Send({{"jsonrpc", "2.0"},
+          {"method", "notifications/cancelled"},
+          {"params", {{"requestId", "doomed"}, {"reason", "test"}}}});
+  json after = p.Request("ping");
+  CHECK(after["result"] == json::object());
+  json none = p.AwaitResponse("doomed", 4s);
+  CHECK(none.value("timeout", false));  // a cancelled request is not answered
+  f.sim->SetFaults({});
+}
+
+TEST_CASE("stdio: progress notifications for a long list", "[e2e][stdio]") {
+  Fixture f;
+  auto& p = *f.mcp;
+  p.Initialize();
+  json r = p.Request("tools/call", {{"name", "halopsa_list_tickets"},
+                                    {"arguments", {{"limit", 250}}},
+                                    {"_meta", {{"progressToken", "tok"}}}});
+  REQUIRE(r.contains("result"));
+  CHECK(r["result"]["structuredContent"]["returned"] == 250);
+  int progress = 0;
+  double last = -1;
+  for (auto const& n : p.notifications) {
+    if (n["method"] != "notifications/progress") continue;
+    CHECK(n["params"]["progressToken"] == "tok");
+    CHECK(n["params"]["progress"].get<double>() > last);
+    last = n["params"]["progress"].get<double>();
+    ++progress;
+  }
+  CHECK(progress >= 2);
+}
+
+TEST_CASE("stdio: modern era per request, then legacy in the same process", "[e2e][stdio]") {
+  Fixture f;
+  auto& p = *f.mcp;
+  json meta{{"io.modelcontextprotocol/protocolVersion", "2026-07-28"},
+            {"io.modelcontextprotocol/clientCapabilities", json::object()}};
+  json d = p.Request("server/discover", {{"_meta", meta}});
+  CHECK(d["result"]["resultType"] == "complete");
+  json call = p.Request(
+      "tools/call",
+      {{"name", "halopsa_list_priorities"}, {"arguments", json::object()}, {"_meta", meta}});
+  CHECK(call["result"]["resultType"] == "complete");
+  CHECK(call["result"]["_meta"]["io.modelcontextprotocol/serverInfo"]["name"] == "halo-mcp");
+  CHECK(p.Initialize()["result"]["protocolVersion"] == "2025-11-25");
+}
+
+TEST_CASE("stdio: SIGTERM ends the server promptly and cleanly", "[e2e][stdio]") {
+  Fixture f;
+  f.mcp->Initialize();
+  f.mcp->Signal(SIGTERM);
+  CHECK(f.mcp->Wait(5s) == 0);
+}
+
+TEST_CASE("stdio: secrets never reach stderr, even at trace level", "[e2e][stdio][redaction]") {
+  halo_sim::SimOptions o;
+  o.tickets = 20;
+  halo_sim::Simulator sim(o);
+  REQUIRE_FALSE(sim.Start());
+  auto p = McpProcess::Start({HALO_MCP_BINARY, "--log-level", "trace"},
+                             {{"HALOPSA_BASE_URL", sim.base_url()},
+                              {"HALOPSA_TENANT", sim.tenant()},
+                              {"HALOPSA_CLIENT_ID", sim.client_id()},
+                              {"HALOPSA_CLIENT_SECRET", sim.client_secret()}});
+  p->Initialize();
+  json r = p->Call("halopsa_whoami");
+  CHECK_FALSE(r.value("isError", false));
+  std::string token = sim.IssueToken();  // tokens are random: check the issued token's shape
+  p->CloseStdin();
+  p->Wait();
+  std::string err = p->Stderr();
+  CHECK(err.find(sim.client_secret()) == std::string::npos);
+  CHECK(err.find("Bearer ") == std::string::npos);
+  CHECK(p->stdout_garbage.empty());
+}
+
+TEST_CASE("Start-up problems stop with a message naming the setting", "[e2e][config]") {
+  auto p = McpProcess::Start({HALO_MCP_BINARY}, {{"HALOPSA_BASE_URL", ""},
+                                                 {"HALOPSA_CLIENT_ID", ""},
+                                                 {"HALOPSA_CLIENT_SECRET", ""},
+                                                 {"HALOPSA_TENANT", ""}});
+  CHECK(p->Wait() == 2);
+  CHECK_THAT(p->Stderr(), Catch::Matchers::Contains("HALOPSA_"));
+  auto bad_schema = McpProcess::Start({HALO_MCP_BINARY, "--demo", "--schema-dir", "/nonexistent"});
+  CHECK(bad_schema->Wait() == 2);
+  CHECK_THAT(bad_schema->Stderr(), Catch::Matchers::Contains("/nonexistent"));
+  auto bad_toolset = McpProcess::Start({HALO_MCP_BINARY, "--demo", "--toolsets", "nope"});
+  CHECK(bad_toolset->Wait() == 2);
+  CHECK_THAT(bad_toolset->Stderr(), Catch::Matchers::Contains("unknown toolset \"nope\""));
+  auto version = McpProcess::Start({HALO_MCP_BINARY, "--version"});
+  CHECK(version->Wait() == 0);
+  auto help = McpProcess::Start({HALO_MCP_BINARY, "--help"});
+  CHECK(help->Wait() == 0);
+}
