@@ -226,28 +226,33 @@ TEST_CASE("The client-side limiter paces requests", "[halo][ratelimit]") {
   }
 }
 
-TEST_CASE("Cancellation interrupts backoff", "[halo][retry]") {
+TEST_CASE("Cancellation interrupts waits", "[halo][retry]") {
   ClientHarness h;
-  auto o = h.Options();
-  o.initial_backoff = 5s;
-  o.max_backoff = 5s;
   halo::CallContext ctx;
   ctx.cancel = std::make_shared<halo::CancelToken>();
   int slices = 0;
   halo::ClientDependencies deps;
   deps.clock = h.clock;
   deps.jitter_seed = 99;
+  deps.sleep_slice = 250ms;
   deps.sleeper = [&](std::chrono::milliseconds d) {
     h.clock->Advance(d);
     if (++slices == 2) ctx.cancel->Cancel();
   };
-  auto client = *halo::MakeHaloClient(o, deps);
-  for (int i = 0; i < 10; ++i) h.halo.Script("GET", "/api/Status", Respond(503));
-  // Backoff delays are random in [0, 5 s]; loop until one is long enough to need two slices.
+  auto client = *halo::MakeHaloClient(h.Options(), deps);
+  h.halo.Script("GET", "/api/Status", Respond(429, "{}", "10"));
   auto r = client->Get("/Status", {}, ctx);
-  if (slices >= 2) {
-    CHECK(r.status().code() == StatusCode::kCancelled);
-  } else {
-    CHECK(r.status().code() == StatusCode::kUnavailable);
-  }
+  CHECK(r.status().code() == StatusCode::kCancelled);
+  CHECK(slices == 2);
+  CHECK(h.halo.count("GET", "/api/Status") == 1);
+}
+
+TEST_CASE("Retry-After on a 503 stretches the backoff", "[halo][retry]") {
+  ClientHarness h;
+  h.halo.AddList("/api/Status", Records(1), "");
+  auto client = h.Make();
+  halo::CallContext ctx;
+  h.halo.Script("GET", "/api/Status", Respond(503, "{}", "3"));
+  REQUIRE(client->Get("/Status", {}, ctx).ok());
+  CHECK(h.sleeper.total() >= 3s);
 }

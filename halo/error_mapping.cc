@@ -305,6 +305,8 @@ Status StatusFromHttpResponse(int http_status, std::string_view body,
       break;
   }
   if (http_status >= 500 && http_status < 600) {
+    // Maintenance pages and proxies send Retry-After with 503 too.
+    info.retry_after = ParseRetryAfter(retry_after_header);
     return UnavailableError(std::move(message), std::move(info));
   }
   if (http_status >= 400 && http_status < 500) {

@@ -22,7 +22,8 @@ namespace halo {
  *
  * Codes: 400/422 kInvalidArgument, 401 kUnauthenticated, 403 kPermissionDenied, 404/410
  * kNotFound, 408 kUnavailable, 409/412 kFailedPrecondition, 429 kResourceExhausted (with
- * ErrorInfo::retry_after from `retry_after_header` when it parses), 5xx kUnavailable, other
+ * ErrorInfo::retry_after from `retry_after_header` when it parses), 5xx kUnavailable (also
+ * with retry_after when the header is there), other
  * 4xx kInvalidArgument, anything else kInternal. ErrorInfo::http_status is always set.
  *
  * Never throws.

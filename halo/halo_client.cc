@@ -496,7 +496,7 @@ StatusOr<json> HaloClientImpl::Execute(std::string const& method, std::string co
                     last.info());
     }
     if (!throttled) {
-      auto delay = backoff.Next();
+      auto delay = std::max(backoff.Next(), last.info().retry_after.value_or(milliseconds(0)));
       if (clock_->Now() + delay > deadline) {
         return Status(last.code(),
                       last.message() + " (retry budget exhausted: call deadline " +

@@ -56,10 +56,10 @@ struct BatchItemResult {
 
 /// Counters for tests and diagnostics.
 struct ClientStats {
-  std::int64_t http_requests = 0;
-  std::int64_t token_requests = 0;
-  std::int64_t retries = 0;
-  std::int64_t rate_limited_waits = 0;
+  std::int64_t http_requests = 0;       ///< /api attempts sent (each retry counts)
+  std::int64_t token_requests = 0;      ///< token endpoint attempts
+  std::int64_t retries = 0;             ///< repeated attempts (5xx, 429, 401 refresh, ...)
+  std::int64_t rate_limited_waits = 0;  ///< attempts that had to wait for a limiter slot
 };
 
 /// Test seams. Defaults are the real clock, the real sleeper and a random seed.
@@ -75,6 +75,15 @@ struct ClientDependencies {
 /**
  * The one shared HaloPSA client. Thread-safe: every tool call from every transport goes through
  * a single instance, which owns the token cache, the rate limiter and the connection pool.
+ *
+ * Tokens: fetched single-flight and cached until expires_in minus token_refresh_margin; a 401
+ * from /api triggers one refresh and one retry. Token requests do not take rate-limiter slots
+ * (one per hour); secrets and tokens are never logged and are scrubbed from error messages.
+ *
+ * Rate limit: one rolling window per instance (rate_limit_requests per rate_limit_window);
+ * callers wait for a slot unless it would come after the call deadline (then
+ * kResourceExhausted with retry_after). A 429 is fed back into the limiter (Retry-After, or
+ * "the window is full") and the request is repeated when the limiter allows, for any method.
  *
  * Reads (GET, DELETE by id) are retried with backoff on 5xx, timeouts and connection failures.
  * A POST is retried only when it certainly did not reach HaloPSA (connection refused, 429);
@@ -98,9 +107,28 @@ class HaloClient {
   /// request.limit records are gathered or the list ends. Once record_count is known, further
   /// pages are fetched concurrently within the rate budget; order is preserved. Progress is
   /// reported per page; a cancelled context stops fetching.
+  ///
+  /// Details: the real page size is learnt from page 1 (an endpoint that serves fewer rows than
+  /// asked, like Asset's 50, is re-planned in its own units; a continuation that lands on a
+  /// short later page fetches page 1 to tell a last page from a capped one). Without
+  /// record_count (bare arrays), pages are walked one by one and a short page ends the list; a
+  /// response with more rows than asked is taken as the whole list; a page identical to the
+  /// previous one ends the walk (the endpoint ignores paging). `{"record_count": N}` without
+  /// rows (live /api/Agent) falls back to one unpaged GET. Caller-supplied pageinate/page_no/
+  /// page_size are replaced. The call deadline and retry budget apply per page.
   virtual StatusOr<ListResult> List(ListRequest const& request, CallContext const& ctx) = 0;
 
   /// POSTs items as arrays in chunks of chunk_size (1..100), one result per item, in order.
+  ///
+  /// Chunks are sent one after another (writes keep their order; 0 means 50, more than 100
+  /// means 100). A saved chunk gives each item its record when HaloPSA returns an array (or the
+  /// object for a one-item chunk). A 400 whose fields are keyed "[i].field" fails item i with
+  /// kInvalidArgument and those fields; the other items of that chunk get kFailedPrecondition
+  /// ("not saved ... may be resent"); an unattributable 400 fails the whole chunk; later chunks
+  /// are still sent. Any other failure stops the batch: the chunk gets the error (an ambiguous
+  /// one kUnknownOutcome) and later chunks are NOT sent (kFailedPrecondition "not sent ..."),
+  /// so nothing piles onto an outcome the caller first has to check. Cancellation stops before
+  /// the next chunk (kCancelled for the unsent items).
   virtual std::vector<BatchItemResult> PostBatch(std::string const& path,
                                                  std::vector<nlohmann::json> const& items,
                                                  std::size_t chunk_size,
