@@ -1,0 +1,207 @@
+// Start-up, memory and per-call CPU of the halo-mcp stdio server, each beside a baseline measured
+// in the same run (these machines are shared and noisy: compare ratios, not absolute times).
+//
+//   startup_bench <path-to-halo-mcp> [runs]
+//
+// - cold start: spawn to the initialize result; baseline: spawn of /bin/cat to its first echo.
+// - peak RSS (VmHWM) after initialize + tools/list; baseline: /bin/cat after the same exchange.
+// - server CPU per tools/call (utime+stime over many calls of a lookup tool against the
+//   simulator); baseline: server CPU per ping on the same process.
+#include "sim/simulator.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fcntl.h>
+#include <fstream>
+#include <iostream>
+#include <poll.h>
+#include <signal.h>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Child {
+  pid_t pid = -1;
+  int in = -1, out = -1;
+  std::string pending;
+
+  static Child Spawn(std::vector<std::string> const& argv, std::vector<std::string> const& env) {
+    int a[2], b[2];
+    if (pipe(a) != 0 || pipe(b) != 0) std::abort();
+    Child c;
+    c.pid = fork();
+    if (c.pid == 0) {
+      dup2(a[0], 0);
+      dup2(b[1], 1);
+      int devnull = open("/dev/null", O_WRONLY);
+      dup2(devnull, 2);
+      for (int fd : {a[0], a[1], b[0], b[1], devnull}) close(fd);
+      std::vector<char*> args, envp;
+      for (auto const& s : argv) args.push_back(const_cast<char*>(s.c_str()));
+      args.push_back(nullptr);
+      for (auto const& s : env) envp.push_back(const_cast<char*>(s.c_str()));
+      envp.push_back(nullptr);
+      execve(args[0], args.data(), envp.data());
+      _exit(127);
+    }
+    close(a[0]);
+    close(b[1]);
+    c.in = a[1];
+    c.out = b[0];
+    return c;
+  }
+  void Send(std::string const& line) {
+    std::string l = line + "\n";
+    if (write(in, l.data(), l.size()) < 0) std::abort();
+  }
+  std::string ReadLine() {
+    for (;;) {
+      auto nl = pending.find('\n');
+      if (nl != std::string::npos) {
+        std::string line = pending.substr(0, nl);
+        pending.erase(0, nl + 1);
+        return line;
+      }
+      char buf[65536];
+      ssize_t n = read(out, buf, sizeof buf);
+      if (n <= 0) return "";
+      pending.append(buf, static_cast<std::size_t>(n));
+    }
+  }
+  long StatusKb(char const* key) const {
+    std::ifstream f("/proc/" + std::to_string(pid) + "/status");
+    for (std::string line; std::getline(f, line);) {
+      if (line.rfind(key, 0) == 0) return std::stol(line.substr(std::string(key).size()));
+    }
+    return -1;
+  }
+  double CpuSeconds() const {
+    std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+    std::string s((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    std::istringstream rest(s.substr(s.rfind(')') + 2));
+    std::string field;
+    long utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && rest >> field; ++i) {
+      if (i == 14) utime = std::stol(field);
+      if (i == 15) stime = std::stol(field);
+    }
+    return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  }
+  void Stop() {
+    close(in);
+    waitpid(pid, nullptr, 0);
+    close(out);
+  }
+};
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+std::string const kInit =
+    R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}})";
+std::string const kList = R"({"jsonrpc":"2.0","id":2,"method":"tools/list"})";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::cerr << "usage: startup_bench <halo-mcp> [runs]\n";
+    return 2;
+  }
+  signal(SIGPIPE, SIG_IGN);
+  std::string const server = argv[1];
+  int const runs = argc > 2 ? std::atoi(argv[2]) : 15;
+
+  halo_sim::SimOptions o;
+  o.tickets = 200;
+  o.rate_limit_requests = 0;
+  halo_sim::Simulator sim(o);
+  if (auto e = sim.Start()) {
+    std::cerr << *e << "\n";
+    return 1;
+  }
+  if (auto l = spdlog::get("halo_sim")) l->set_level(spdlog::level::warn);
+  std::vector<std::string> env{"HALOPSA_BASE_URL=" + sim.base_url(),
+                               "HALOPSA_TENANT=" + sim.tenant(),
+                               "HALOPSA_CLIENT_ID=" + sim.client_id(),
+                               "HALOPSA_CLIENT_SECRET=" + sim.client_secret(),
+                               "HALOPSA_RATE_LIMIT=off",
+                               "HALO_MCP_LOG_LEVEL=warn"};
+
+  std::vector<double> start_ms, base_ms, rss_kb, base_rss_kb;
+  for (int i = 0; i < runs; ++i) {
+    auto t0 = Clock::now();
+    Child c = Child::Spawn({server}, env);
+    c.Send(kInit);
+    std::string r = c.ReadLine();
+    auto t1 = Clock::now();
+    if (r.find("\"result\"") == std::string::npos) {
+      std::cerr << "initialize failed: " << r << "\n";
+      return 1;
+    }
+    c.Send(kList);
+    c.ReadLine();
+    rss_kb.push_back(static_cast<double>(c.StatusKb("VmHWM:")));
+    c.Stop();
+    start_ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+
+    auto b0 = Clock::now();
+    Child cat = Child::Spawn({"/bin/cat"}, {});
+    cat.Send(kInit);
+    cat.ReadLine();
+    auto b1 = Clock::now();
+    cat.Send(kList);
+    cat.ReadLine();
+    base_rss_kb.push_back(static_cast<double>(cat.StatusKb("VmHWM:")));
+    cat.Stop();
+    base_ms.push_back(std::chrono::duration<double, std::milli>(b1 - b0).count());
+  }
+
+  // CPU per call: one long-lived server, many calls, CPU time read from /proc.
+  Child c = Child::Spawn({server}, env);
+  c.Send(kInit);
+  c.ReadLine();
+  int const calls = 400;
+  auto measure = [&](std::string const& request) {
+    double before = c.CpuSeconds();
+    for (int i = 0; i < calls; ++i) {
+      c.Send(request);
+      c.ReadLine();
+    }
+    return (c.CpuSeconds() - before) * 1000.0 / calls;
+  };
+  measure(
+      R"({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"halopsa_list_statuses","arguments":{}}})");  // warm-up
+  double ping_ms = measure(R"({"jsonrpc":"2.0","id":4,"method":"ping"})");
+  double call_ms = measure(
+      R"({"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"halopsa_list_statuses","arguments":{}}})");
+  c.Stop();
+
+  double s = Median(start_ms), sb = Median(base_ms), m = Median(rss_kb) / 1024.0,
+         mb = Median(base_rss_kb) / 1024.0;
+  std::printf("runs: %d (medians)\n", runs);
+  std::printf(
+      "cold start to initialize result: %.2f ms   baseline /bin/cat echo: %.2f ms   ratio %.1fx\n",
+      s, sb, s / sb);
+  std::printf(
+      "peak RSS after initialize+tools/list: %.1f MiB   baseline /bin/cat: %.1f MiB   ratio "
+      "%.1fx\n",
+      m, mb, m / mb);
+  std::printf(
+      "server CPU per tools/call (list_statuses via the simulator): %.3f ms   per ping: %.3f ms   "
+      "ratio %.1fx\n",
+      call_ms, ping_ms, ping_ms > 0 ? call_ms / ping_ms : 0.0);
+  std::printf("goals: start-up <= 10 ms, peak RSS <= 10 MiB, <= 0.2 ms CPU per call\n");
+  return 0;
+}
