@@ -367,8 +367,7 @@ StatusOr<json> HaloClientImpl::Execute(std::string const& method, std::string co
   for (;;) {
     if (ctx.cancelled()) return CancelledError("the call was cancelled");
     ++attempt;
-    auto token = tokens_.Get(ctx);
-    if (!token.ok()) return token.status();
+    // Slot first, token second: a long limiter wait must not outlive the token.
     auto acquired = limiter_.Acquire(ctx, deadline);
     if (acquired.waited) ++rate_limited_waits_;
     if (!acquired.status.ok()) {
@@ -381,6 +380,8 @@ StatusOr<json> HaloClientImpl::Execute(std::string const& method, std::string co
       }
       return acquired.status;
     }
+    auto token = tokens_.Get(ctx);
+    if (!token.ok()) return token.status();
 
     ++http_requests_;
     internal::HeaderList headers = {{"Authorization", "Bearer " + *token},
@@ -416,9 +417,9 @@ StatusOr<json> HaloClientImpl::Execute(std::string const& method, std::string co
           ErrorInfo info;
           info.hint = "list recent records before retrying";
           return UnknownOutcomeError(
-              "the connection failed after the " + what + " was sent (" + r.error_name +
-                  "), so HaloPSA may or may not have applied it: the create/update may have "
-                  "been applied; list recent records (or get the record) before retrying",
+              "the connection failed after " + what + " was sent (" + r.error_name +
+                  "): the create/update may have been applied; list recent records (or get the "
+                  "record) before retrying",
               std::move(info));
         }
         last = UnavailableError("the connection to HaloPSA failed during " + what + " (" +
