@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <set>
 
 namespace mcp {
 
@@ -43,15 +44,85 @@ std::vector<std::string> NameFields(json const& spec) {
 
 std::string Label(json const& record, json const& spec) {
   std::string id_field = spec.value("id", "id");
+  std::vector<std::string> parts;
+  auto add = [&](std::string const& field) {
+    auto it = record.find(field);
+    if (it == record.end() || !it->is_string() || it->get<std::string>().empty()) return;
+    std::string const v = it->get<std::string>();
+    // Skip values that repeat one already shown ("Acme / Head Office" after "Head Office").
+    for (auto const& p : parts) {
+      if (Lower(p).find(Lower(v)) != std::string::npos ||
+          Lower(v).find(Lower(p)) != std::string::npos) {
+        return;
+      }
+    }
+    parts.push_back(v);
+  };
+  // The name, then what tells namesakes apart: other names (an email) and context fields
+  // such as the client a site or user belongs to.
+  for (auto const& f : NameFields(spec)) add(f);
+  for (auto const& c : spec.value("context", json::array())) add(c.get<std::string>());
   std::string label;
-  for (auto const& f : NameFields(spec)) {
-    auto it = record.find(f);
-    if (it != record.end() && it->is_string() && !it->get<std::string>().empty()) {
-      label = it->get<std::string>();
-      break;
+  for (auto const& p : parts) label += (label.empty() ? "" : ", ") + p;
+  return label + " (" + record.value(id_field, json()).dump() + ")";
+}
+
+std::vector<std::string> Words(std::string const& text) {
+  std::vector<std::string> out;
+  std::string word;
+  for (char c : text + " ") {
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '@' || c == '.' || c == '-') {
+      word.push_back(c);
+    } else {
+      if (word.size() >= 3 && out.size() < 3) out.push_back(word);
+      word.clear();
     }
   }
-  return label + " (" + record.value(id_field, json()).dump() + ")";
+  return out;
+}
+
+std::string Labels(std::vector<json const*> const& candidates, json const& spec) {
+  std::string out;
+  for (std::size_t i = 0; i < candidates.size() && i < 5; ++i) {
+    out += (i ? ", " : "") + Label(*candidates[i], spec);
+  }
+  if (candidates.size() > 5) out += ", ...";
+  return out;
+}
+
+/// An unknown name: the error offers the closest candidates by edit distance.
+halo::Status Unknown(std::string const& kind, json const& spec, std::string const& text,
+                     std::vector<json const*> candidates) {
+  std::string const noun = spec.value("noun", kind);
+  std::string const wanted = Lower(text);
+  auto distance = [&](json const* r) {
+    std::size_t best = SIZE_MAX;
+    for (auto const& f : NameFields(spec)) {
+      auto it = r->find(f);
+      if (it != r->end() && it->is_string()) {
+        best = std::min(best, EditDistance(Lower(it->get<std::string>()), wanted));
+      }
+    }
+    return best;
+  };
+  std::vector<std::pair<std::size_t, json const*>> ranked;
+  for (auto const* c : candidates) ranked.emplace_back(distance(c), c);
+  std::stable_sort(ranked.begin(), ranked.end(),
+                   [](auto const& a, auto const& b) { return a.first < b.first; });
+  candidates.clear();
+  for (auto const& [d, c] : ranked) {
+    if (candidates.size() < 5) candidates.push_back(c);
+  }
+  std::string message = "no " + noun + " named \"" + text + "\"";
+  if (candidates.empty()) {
+    message += "; list them with the " + noun + " list tool";
+  } else {
+    message += "; closest: ";
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+      message += (i ? ", " : "") + Label(*candidates[i], spec);
+    }
+  }
+  return halo::InvalidArgumentError(message);
 }
 
 }  // namespace
@@ -107,6 +178,29 @@ StatusOr<json> LookupResolver::Resolve(std::string const& kind, json const& valu
   bool searchable = spec.contains("search");
   auto records = Records(kind, searchable ? text : "", ctx);
   if (!records.ok()) return records.status();
+  if (searchable && records->empty()) {
+    // Nothing contains the whole text: find candidates to offer through its words, else from
+    // the first page of the unfiltered list, so an unknown name still gets "closest" names.
+    json found = json::array();
+    std::set<std::string> seen;
+    for (auto const& word : Words(text)) {
+      if (Lower(word) == Lower(text)) continue;
+      auto some = Records(kind, word, ctx);
+      if (!some.ok()) return some.status();
+      for (auto const& r : *some) {
+        if (seen.insert(r.value(id_field, json()).dump()).second) found.push_back(r);
+      }
+    }
+    if (found.empty()) {
+      auto any = Records(kind, "", ctx);
+      if (!any.ok()) return any.status();
+      found = *any;
+    }
+    // No candidate matches the text (else the search would have found it): report unknown.
+    std::vector<json const*> candidates;
+    for (auto const& r : found) candidates.push_back(&r);
+    return Unknown(kind, spec, text, candidates);
+  }
   std::string const wanted = Lower(text);
   std::vector<json const*> exact, partial;
   for (auto const& r : *records) {
@@ -121,40 +215,30 @@ StatusOr<json> LookupResolver::Resolve(std::string const& kind, json const& valu
     if (is_exact) exact.push_back(&r);
     if (is_partial) partial.push_back(&r);
   }
+  // One record per id: some lists repeat an id (HaloPSA's Priority has a row per SLA with the
+  // same priorityid), and a name shared by rows of one id is not ambiguous.
+  auto dedupe = [&](std::vector<json const*>& v) {
+    std::set<std::string> ids;
+    std::vector<json const*> out;
+    for (auto const* r : v) {
+      if (ids.insert(r->value(id_field, json()).dump()).second) out.push_back(r);
+    }
+    v = std::move(out);
+  };
+  dedupe(exact);
+  dedupe(partial);
   auto const& pick = exact.size() == 1 ? exact : partial;
   if (pick.size() == 1) return pick.front()->value(id_field, json());
-  std::string message;
-  std::vector<json const*> candidates;
   if (exact.size() > 1 || (exact.empty() && partial.size() > 1)) {
-    candidates = exact.size() > 1 ? exact : partial;
-    message = noun + " \"" + text + "\" is ambiguous (" + std::to_string(candidates.size()) +
-              " match); use an id or the exact name: ";
-  } else {
-    // Unknown: offer the closest names by edit distance.
-    for (auto const& r : *records) candidates.push_back(&r);
-    auto distance = [&](json const* r) {
-      std::size_t best = SIZE_MAX;
-      for (auto const& f : NameFields(spec)) {
-        auto it = r->find(f);
-        if (it != r->end() && it->is_string()) {
-          best = std::min(best, EditDistance(Lower(it->get<std::string>()), wanted));
-        }
-      }
-      return best;
-    };
-    std::stable_sort(candidates.begin(), candidates.end(),
-                     [&](json const* a, json const* b) { return distance(a) < distance(b); });
-    message = "no " + noun + " named \"" + text + "\"";
-    message += candidates.empty() ? "" : "; closest: ";
-    if (candidates.empty() && searchable) {
-      message += "; try a shorter part of the name, or list them with the " + noun + " list tool";
-    }
+    auto const& candidates = exact.size() > 1 ? exact : partial;
+    std::string message = noun + " \"" + text + "\" is ambiguous (" +
+                          std::to_string(candidates.size()) +
+                          " match); use an id or the exact name: " + Labels(candidates, spec);
+    return halo::InvalidArgumentError(message);
   }
-  for (std::size_t i = 0; i < candidates.size() && i < 5; ++i) {
-    message += (i ? ", " : "") + Label(*candidates[i], spec);
-  }
-  json fields{{kind, text}};
-  return halo::InvalidArgumentError(message, halo::ErrorInfo{0, fields, std::nullopt, ""});
+  std::vector<json const*> candidates;
+  for (auto const& r : *records) candidates.push_back(&r);
+  return Unknown(kind, spec, text, std::move(candidates));
 }
 
 StatusOr<json> LookupResolver::ResolveFirst(std::string const& kind,
