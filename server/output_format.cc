@@ -198,6 +198,11 @@ std::string CellText(json const& value, std::size_t max_chars) {
 }
 
 std::string RenderTable(json const& records, std::vector<std::string> const& columns) {
+  return RenderTable(records, columns, TableOptions{});
+}
+
+std::string RenderTable(json const& records, std::vector<std::string> const& columns,
+                        TableOptions const& options) {
   std::vector<std::string> used;
   for (auto const& c : columns) {
     for (auto const& r : records) {
@@ -208,13 +213,16 @@ std::string RenderTable(json const& records, std::vector<std::string> const& col
     }
   }
   std::string out;
-  for (std::size_t i = 0; i < used.size(); ++i) out += (i ? " | " : "") + used[i];
+  for (std::size_t i = 0; i < used.size(); ++i) out += (i ? options.separator : "") + used[i];
   out += '\n';
   for (auto const& r : records) {
     for (std::size_t i = 0; i < used.size(); ++i) {
-      if (i) out += " | ";
+      if (i) out += options.separator;
       auto it = r.find(used[i]);
-      if (it != r.end()) out += CellText(*it, used[i] == "summary" || used[i] == "name" ? 60 : 40);
+      if (it != r.end()) {
+        bool const wide = used[i] == "summary" || used[i] == "name";
+        out += CellText(*it, wide ? options.wide_chars : options.narrow_chars);
+      }
     }
     out += '\n';
   }

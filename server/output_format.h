@@ -21,9 +21,19 @@ std::string TrimText(std::string const& text, std::size_t max_chars);
 /// shortened to minutes, objects and arrays as compact JSON.
 std::string CellText(nlohmann::json const& value, std::size_t max_chars);
 
+/// How RenderTable lays out cells.
+struct TableOptions {
+  std::string separator = " | ";
+  std::size_t wide_chars = 60;    ///< summary and name cells
+  std::size_t narrow_chars = 40;  ///< every other cell
+};
+
 /// A compact table: a header line of field names, then one line per record, cells separated
 /// by " | ". Columns absent from every record are left out.
 std::string RenderTable(nlohmann::json const& records, std::vector<std::string> const& columns);
+/// The same with chosen separator and cell widths (tool results use the tightest layout).
+std::string RenderTable(nlohmann::json const& records, std::vector<std::string> const& columns,
+                        TableOptions const& options);
 
 /// One record as "field: value" lines, long text on its own lines.
 std::string RenderRecord(nlohmann::json const& record);

@@ -355,10 +355,11 @@ json ToolExecutor::List(ToolSpec const& tool, json const& args, CallScope& scope
   if (!items.empty()) {
     std::vector<std::string> columns = Columns(tool, args, true);
     if (columns.empty() || args.value("detail", "") == "full") {
-      text += "";
       for (auto const& item : items) text += Serialize(item) + "\n";
     } else {
-      text += RenderTable(items, columns);
+      TableOptions table;
+      table.separator = "|";  // 2 bytes a cell less than " | ": 900 bytes on 50 tickets
+      text += RenderTable(items, columns, table);
     }
   }
   return ToolTextResult(text, structured);

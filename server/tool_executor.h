@@ -15,7 +15,7 @@ namespace mcp {
 
 struct ExecutorOptions {
   std::size_t list_text_chars = 120;  // long text in list rows
-  std::size_t get_text_chars = 1500;  // long text in a single record
+  std::size_t get_text_chars = 1000;  // long text in a single record (x2: text + structured)
   std::int64_t default_limit = 25;    // when a list tool's schema gives no default
   std::size_t bulk_chunk = 50;
 };
