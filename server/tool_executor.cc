@@ -68,7 +68,8 @@ std::string DescribeFailure(Status const& status, std::string const& doing) {
   auto const& info = status.info();
   switch (status.code()) {
     case StatusCode::kInvalidArgument:
-      text += "HaloPSA rejected the request: " + status.message();
+      // http_status 0: refused here (an unknown name, conflicting filters) before HaloPSA.
+      text += (info.http_status != 0 ? "HaloPSA rejected the request: " : "") + status.message();
       break;
     case StatusCode::kUnauthenticated:
       text += "HaloPSA did not accept our credentials: " + status.message();

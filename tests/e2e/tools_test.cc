@@ -583,6 +583,7 @@ TEST_CASE("Name resolution: exact, partial, ambiguous, unknown, email, numeric i
   CHECK(IsError(unknown));
   CHECK_THAT(Text(unknown), Contains("no client named"));
   CHECK_THAT(Text(unknown), Contains("Northwind Traders (12)"));
+  CHECK_THAT(Text(unknown), !Contains("HaloPSA rejected"));  // refused here, not by HaloPSA
   json unknown_status = f.Call("halopsa_list_tickets", {{"status", {"In Prgress"}}});
   CHECK(IsError(unknown_status));
   CHECK_THAT(Text(unknown_status), Contains("In Progress ("));
@@ -982,6 +983,7 @@ TEST_CASE("Tickets: create, update, delete safely", "[e2e][tools][write][tickets
     json cab = f.Call("halopsa_create_ticket",
                       {{"summary", "Core switch swap"}, {"ticket_type", cab_type}});
     CHECK(IsError(cab));
+    CHECK_THAT(Text(cab), Contains("HaloPSA rejected the request"));
     CHECK_THAT(Text(cab), Contains("CAB members to approve"));
     json bad_client = f.Call("halopsa_create_ticket",
                              {{"summary", "x"}, {"ticket_type", incident}, {"client", 99999}});
