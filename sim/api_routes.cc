@@ -222,6 +222,7 @@ std::vector<Predicate> TicketFilters(Store const& store, Params const& p) {
   AddIntEq(preds, p, "user_id", "user_id");
   AddIntEq(preds, p, "agent_id", "agent_id");
   AddIntIn(preds, p, "status_id", "status_id");
+  AddIntIn(preds, p, "status", "status_id");      // the spec's array filter (ids, comma-joined)
   AddIntIn(preds, p, "priority", "priority_id");  // the spec's name; `priority_id` is ignored
   AddIntIn(preds, p, "ticketids", "id");
   if (auto teams = p.IntSet("team")) {

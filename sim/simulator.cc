@@ -230,6 +230,8 @@ struct Simulator::Impl {
   int HandleToken(httplib::Request const& req, httplib::Response& res);
   /// Returns the status sent, or 0 when the connection was dropped.
   int HandleApiRequest(httplib::Request const& req, httplib::Response& res);
+  void Record(httplib::Request const& req, int status);
+  static constexpr int kAlreadyLogged = -1;
   bool Drop(httplib::Request const& req, httplib::Response& res);
   std::string IssueToken(std::string const& cid, std::set<std::string> scopes,
                          std::chrono::seconds ttl);
@@ -378,8 +380,12 @@ void Simulator::Impl::Handle(httplib::Request const& req, httplib::Response& res
     SendJson(res, 404, Json{{"error", "Not found"}});
     status = 404;
   }
+  if (status != kAlreadyLogged) Record(req, status);
+}
+
+void Simulator::Impl::Record(httplib::Request const& req, int status) {
   std::lock_guard lock(mu);
-  auto body = path == "/auth/token" ? RedactSecret(req.body) : req.body;
+  auto body = Lower(req.path) == "/auth/token" ? RedactSecret(req.body) : req.body;
   log.push_back(LoggedRequest{req.method, req.path, RawQuery(req), std::move(body), status});
   while (log.size() > options.max_logged_requests) log.pop_front();
 }
@@ -490,8 +496,9 @@ int Simulator::Impl::HandleApiRequest(httplib::Request const& req, httplib::Resp
       SendJson(res, 503, Json{{"error", "Service Unavailable"}});
       return 503;
     case Fault::kReset:
+      Record(req, 0);
       Drop(req, res);
-      return 0;
+      return kAlreadyLogged;
     case Fault::kNone:
       break;
   }
@@ -588,8 +595,11 @@ int Simulator::Impl::HandleApiRequest(httplib::Request const& req, httplib::Resp
   if (out.wrote) MarkDirty();
   if (ambiguous) {
     // The write is applied; the client never learns it.
+    // Logged before the connection drops, so a test that sees the client's error also sees
+    // the request in the log.
+    Record(req, 0);
     Drop(req, res);
-    return 0;
+    return kAlreadyLogged;
   }
   SendJson(res, out.status, out.body);
   return out.status;

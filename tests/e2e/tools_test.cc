@@ -748,10 +748,9 @@ TEST_CASE("Ticket list: HaloPSA's real parameter names, and the results are filt
 }
 
 // The list sends HaloPSA's array status filter `status` (halo-api.md §5, Get-HaloTicket
-// `status[]`). Kept apart from the test above because the simulator does not filter on `status`
-// yet (it knows only `status_id`): [!mayfail] until it does, then drop the tag.
+// `status[]`), not the single-valued `status_id`.
 TEST_CASE("Ticket list: status names -> status (array filter), results filtered",
-          "[e2e][tools][filters][status][!mayfail]") {
+          "[e2e][tools][filters][status]") {
   auto& f = Shared();
   json in_progress = f.IdOf("halopsa_list_statuses", "name", "In Progress");
   json new_status = f.IdOf("halopsa_list_statuses", "name", "New");
