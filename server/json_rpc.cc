@@ -53,7 +53,11 @@ Decoded DecodeMessage(json const& value) {
   if (method == value.end()) {
     if (has_id && (value.contains("result") || value.contains("error"))) {
       Decoded d;
-      d.message = Message{Message::Kind::kResponse, id, "", nullptr};
+      // A response keeps its outcome in params: {"result": ...} or {"error": ...}.
+      json outcome = json::object();
+      if (auto r = value.find("result"); r != value.end()) outcome["result"] = *r;
+      if (auto e = value.find("error"); e != value.end()) outcome["error"] = *e;
+      d.message = Message{Message::Kind::kResponse, id, "", std::move(outcome)};
       return d;
     }
     return Invalid("Invalid request: missing \"method\"", id);

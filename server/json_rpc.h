@@ -31,7 +31,7 @@ struct Message {
   Kind kind = Kind::kRequest;
   nlohmann::json id;  // integer or string for requests and responses
   std::string method;
-  nlohmann::json params;  // object or null
+  nlohmann::json params;  // object or null; for a response {"result": ...} or {"error": ...}
 };
 
 /// Result of decoding one JSON value: a message, or an error to answer with (id null unless it

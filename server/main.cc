@@ -1,6 +1,7 @@
 // halo-mcp: HaloPSA tools for AI assistants over the Model Context Protocol.
 #include "halo/halo_client.h"
 #include "halo/options.h"
+#include "server/http_transport.h"
 #include "server/mcp_server.h"
 #include "server/stdio_transport.h"
 #include "server/tool_executor.h"
@@ -13,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <pthread.h>
@@ -48,6 +50,44 @@ bool EnvTrue(char const* name) {
   return s == "1" || s == "true" || s == "TRUE" || s == "yes" || s == "on";
 }
 
+/// "HOST:PORT", "[v6]:PORT" or ":PORT" (loopback); false when malformed.
+bool ParseHostPort(std::string const& s, std::string& host, int& port) {
+  auto colon = s.rfind(':');
+  if (colon == std::string::npos) return false;
+  host = s.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (host.empty()) host = "127.0.0.1";
+  try {
+    std::size_t used = 0;
+    port = std::stoi(s.substr(colon + 1), &used);
+    if (used != s.size() - colon - 1) return false;
+  } catch (...) {
+    return false;
+  }
+  return port >= 0 && port <= 65535;
+}
+
+/// Bearer tokens: one per line in the file (blank lines and # comments skipped), plus the
+/// comma-separated HALO_MCP_HTTP_TOKENS.
+bool LoadTokens(std::string const& file, std::vector<std::string>& tokens) {
+  if (!file.empty()) {
+    std::ifstream in(file);
+    if (!in) return false;
+    for (std::string line; std::getline(in, line);) {
+      while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+      auto b = line.find_first_not_of(" \t");
+      if (b == std::string::npos || line[b] == '#') continue;
+      tokens.push_back(line.substr(b));
+    }
+  }
+  if (char const* env = std::getenv("HALO_MCP_HTTP_TOKENS")) {
+    for (auto& t : SplitList(env)) tokens.push_back(t);
+  }
+  return true;
+}
+
 void ConfigureLogging(std::string const& level) {
   auto logger = std::make_shared<spdlog::logger>("halo-mcp",
                                                  std::make_shared<spdlog::sinks::stderr_sink_mt>());
@@ -69,7 +109,8 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);  // a closed stdout is an EPIPE error, not a crash
 
   CLI::App app{
-      "halo-mcp: HaloPSA tools for AI assistants (Model Context Protocol over stdio).\n"
+      "halo-mcp: HaloPSA tools for AI assistants (Model Context Protocol over stdio, or "
+      "Streamable HTTP with --http).\n"
       "Credentials come from the environment (HALOPSA_*), flags override it.",
       "halo-mcp"};
   app.set_version_flag("--version", std::string("halo-mcp ") + std::string(mcp::Version()));
@@ -124,7 +165,96 @@ int main(int argc, char** argv) {
   halo_group->add_option(
       "--rate-limit", rate_limit,
       "REQUESTS/SECONDS, e.g. 300/300 (default), or off [env HALOPSA_RATE_LIMIT]");
+  mcp::HttpOptions http_options;
+  std::string http_addr, http_port_file, http_token_file, allowed_hosts, allowed_origins;
+  std::size_t session_idle_seconds = 1800, read_timeout_seconds = 30;
+  auto* http_group = app.add_option_group("HTTP", "Streamable HTTP transport (--http)");
+  auto* http_flag =
+      http_group
+          ->add_option("--http", http_addr,
+                       "Serve MCP over Streamable HTTP at HOST:PORT instead of stdio "
+                       "(127.0.0.1:8787 when given without a value; port 0 = any free port)")
+          ->expected(0, 1)
+          ->envname("HALO_MCP_HTTP");
+  http_group->add_option("--http-path", http_options.path, "Endpoint path [default /mcp]")
+      ->envname("HALO_MCP_HTTP_PATH");
+  http_group->add_option("--http-port-file", http_port_file,
+                         "Write the bound port to FILE once listening (for port 0)");
+  http_group
+      ->add_option("--http-token-file", http_token_file,
+                   "File of accepted bearer tokens, one per line; required (or "
+                   "HALO_MCP_HTTP_TOKENS, comma-separated) when binding off loopback. Client "
+                   "tokens are never forwarded to HaloPSA")
+      ->envname("HALO_MCP_HTTP_TOKEN_FILE");
+  http_group
+      ->add_option("--http-allowed-hosts", allowed_hosts,
+                   "Comma-separated Host names accepted besides loopback ones (others get 403)")
+      ->envname("HALO_MCP_HTTP_ALLOWED_HOSTS");
+  http_group
+      ->add_option("--http-allowed-origins", allowed_origins,
+                   "Comma-separated browser origins accepted, e.g. https://app.example.com "
+                   "(others get 403)")
+      ->envname("HALO_MCP_HTTP_ALLOWED_ORIGINS");
+  http_group
+      ->add_option("--http-auth-server", http_options.auth_server,
+                   "OAuth authorization server URL to advertise (RFC 9728 metadata at "
+                   "/.well-known/oauth-protected-resource)")
+      ->envname("HALO_MCP_HTTP_AUTH_SERVER");
+  http_group
+      ->add_option("--http-public-url", http_options.public_url,
+                   "Canonical URL of the endpoint, e.g. https://mcp.example.com/mcp (default: "
+                   "from the Host header)")
+      ->envname("HALO_MCP_HTTP_PUBLIC_URL");
+  http_group
+      ->add_option("--http-session-idle", session_idle_seconds,
+                   "Seconds before an idle session expires [default 1800]")
+      ->envname("HALO_MCP_HTTP_SESSION_IDLE")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{7 * 24 * 3600}));
+  http_group
+      ->add_option("--http-max-sessions", http_options.max_sessions,
+                   "Most sessions kept; the least recently used idle one is evicted [default "
+                   "1000]")
+      ->envname("HALO_MCP_HTTP_MAX_SESSIONS")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1'000'000}));
+  http_group
+      ->add_option("--http-threads", http_options.threads,
+                   "Connections served at once [default 32]")
+      ->envname("HALO_MCP_HTTP_THREADS")
+      ->check(CLI::Range(std::size_t{2}, std::size_t{1024}));
+  http_group
+      ->add_option("--http-read-timeout", read_timeout_seconds,
+                   "Seconds a slow or idle connection may take to send its request [default 30]")
+      ->envname("HALO_MCP_HTTP_READ_TIMEOUT")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{3600}));
+  http_group->add_option("--tls-cert", http_options.tls_cert, "TLS certificate (PEM) for HTTPS")
+      ->envname("HALO_MCP_TLS_CERT");
+  http_group->add_option("--tls-key", http_options.tls_key, "TLS private key (PEM) for HTTPS")
+      ->envname("HALO_MCP_TLS_KEY");
+  app.footer(
+      "HTTP security: binds to loopback by default; Origin and Host are checked (403 when "
+      "foreign); off loopback every request needs 'Authorization: Bearer <token>' (401 "
+      "otherwise). GET /healthz answers liveness without touching HaloPSA. The size limit "
+      "(--max-message-bytes) answers 413.");
   CLI11_PARSE(app, argc, argv);
+  bool const http = http_flag->count() > 0 || !http_addr.empty();
+  if (http) {
+    if (http_addr.empty()) http_addr = "127.0.0.1:8787";
+    if (!ParseHostPort(http_addr, http_options.host, http_options.port)) {
+      std::cerr << "halo-mcp: --http wants HOST:PORT, e.g. 127.0.0.1:8787, got " << http_addr
+                << "\n";
+      return 2;
+    }
+    if (!LoadTokens(http_token_file, http_options.tokens)) {
+      std::cerr << "halo-mcp: cannot read --http-token-file " << http_token_file << "\n";
+      return 2;
+    }
+    http_options.allowed_hosts = SplitList(allowed_hosts);
+    http_options.allowed_origins = SplitList(allowed_origins);
+    http_options.session_idle_timeout = std::chrono::seconds(session_idle_seconds);
+    http_options.read_timeout = std::chrono::seconds(read_timeout_seconds);
+    http_options.max_message_bytes = max_message_bytes;
+    http_options.workers = app.count("--workers") ? workers : 16;
+  }
   if (EnvTrue("HALO_MCP_READ_ONLY")) read_only = true;
 
   ConfigureLogging(log_level);
@@ -211,6 +341,36 @@ int main(int argc, char** argv) {
   info.version = std::string(mcp::Version());
   info.instructions = kInstructions;
   mcp::McpServer server(info, shared_registry, executor);
+
+  if (http) {
+    mcp::HttpTransport transport(server, http_options);
+    if (auto error = transport.Bind()) {
+      std::cerr << "halo-mcp: " << *error << "\n";
+      if (sim) sim->Stop();
+      return 2;
+    }
+    if (!http_port_file.empty()) {
+      std::string tmp = http_port_file + ".tmp";
+      {
+        std::ofstream out(tmp);
+        out << transport.port() << "\n";
+      }
+      std::rename(tmp.c_str(), http_port_file.c_str());
+    }
+    std::thread([&transport, signals] {
+      int sig = 0;
+      if (sigwait(&signals, &sig) == 0) {
+        spdlog::info("signal {} received, draining in-flight requests", sig);
+        transport.Stop();
+      }
+    }).detach();
+    spdlog::info("halo-mcp {} serving {} tools; listening on {}", mcp::Version(),
+                 shared_registry->tools().size(), transport.url());
+    transport.Run();
+    spdlog::info("halo-mcp stopped");
+    return 0;
+  }
+
   mcp::StdioOptions stdio_options;
   stdio_options.max_message_bytes = max_message_bytes;
   stdio_options.workers = workers;
@@ -228,6 +388,7 @@ int main(int argc, char** argv) {
                shared_registry->tools().size(), dir.string());
   transport.Run();
   spdlog::info("halo-mcp stopped");
-  if (sim) sim->Stop();
+  // Locals are destroyed in reverse order: the HaloPSA client (and its keep-alive connections)
+  // goes before the demo simulator, whose server would otherwise wait for those to time out.
   return 0;
 }

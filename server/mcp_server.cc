@@ -21,14 +21,6 @@ constexpr char kMetaServerInfo[] = "io.modelcontextprotocol/serverInfo";
 constexpr std::array<std::string_view, 8> kLevels = {"debug", "info",     "notice", "warning",
                                                      "error", "critical", "alert",  "emergency"};
 
-bool IsModernMeta(json const& meta) {
-  if (!meta.is_object()) return false;
-  for (auto const& [key, value] : meta.items()) {
-    if (key == kMetaVersion || key == kMetaCapabilities) return true;
-  }
-  return false;
-}
-
 ErrorObject Err(int code, std::string message, json data = nullptr) {
   return ErrorObject{code, std::move(message), std::move(data)};
 }
@@ -80,6 +72,17 @@ void CallScope::Log(std::string_view level, std::string const& text) {
                          json{{"level", level}, {"logger", "halo-mcp"}, {"data", text}}));
 }
 
+void CallScope::set_request(json params, json client_capabilities) {
+  request_params_ = params.is_object() ? std::move(params) : json::object();
+  client_capabilities_ =
+      client_capabilities.is_object() ? std::move(client_capabilities) : json::object();
+}
+
+json CallScope::RequestClient(std::string const& method, json params) {
+  if (!requester_ || cancelled()) return nullptr;
+  return requester_(method, std::move(params));
+}
+
 halo::CallContext CallScope::halo_context() {
   halo::CallContext ctx;
   ctx.cancel = cancel_;
@@ -104,6 +107,53 @@ McpServer::McpServer(ServerInfo info, std::shared_ptr<ToolRegistry const> regist
                      std::shared_ptr<ToolCaller> caller)
     : info_(std::move(info)), registry_(std::move(registry)), caller_(std::move(caller)) {}
 
+bool McpServer::IsModernMeta(json const& meta) {
+  if (!meta.is_object()) return false;
+  return meta.contains(kMetaVersion) || meta.contains(kMetaCapabilities);
+}
+
+std::optional<ErrorObject> McpServer::CheckModernMeta(json const& meta) {
+  if (!meta.is_object()) {
+    return Err(kInvalidParams, std::string("Invalid params: params._meta must carry \"") +
+                                   kMetaVersion + "\" and \"" + kMetaCapabilities + "\"");
+  }
+  auto version = meta.find(kMetaVersion);
+  if (version == meta.end() || !version->is_string()) {
+    return Err(kInvalidParams, std::string("Invalid params: _meta must carry \"") + kMetaVersion +
+                                   "\" (a protocol version string)");
+  }
+  auto const& modern_versions = ModernVersions();
+  if (std::find(modern_versions.begin(), modern_versions.end(), *version) ==
+      modern_versions.end()) {
+    return Err(kUnsupportedProtocolVersion,
+               "Unsupported protocol version " + version->dump() +
+                   "; this server supports 2026-07-28 per request, or 2025-11-25, 2025-06-18 "
+                   "and 2025-03-26 through initialize",
+               json{{"supported", modern_versions}, {"requested", *version}});
+  }
+  auto caps = meta.find(kMetaCapabilities);
+  if (caps == meta.end() || !caps->is_object()) {
+    return Err(kInvalidParams, std::string("Invalid params: _meta must carry \"") +
+                                   kMetaCapabilities + "\" (an object, {} for none)");
+  }
+  if (auto level = meta.find(kMetaLogLevel); level != meta.end()) {
+    if (!level->is_string() || LogLevelRank(level->get<std::string>()) < 0) {
+      return Err(kInvalidParams, "Invalid params: unknown log level " + level->dump() +
+                                     "; use debug, info, notice, warning, error, critical, "
+                                     "alert or emergency");
+    }
+  }
+  return std::nullopt;
+}
+
+void McpServer::RegisterMethod(std::string method, MethodHandler handler) {
+  methods_[std::move(method)] = std::move(handler);
+}
+
+void McpServer::SetCapabilities(json extra) {
+  if (extra.is_object()) extra_capabilities_.merge_patch(extra);
+}
+
 std::shared_ptr<halo::CancelToken> McpServer::Track(Session& session, json const& id) {
   auto token = std::make_shared<halo::CancelToken>();
   std::lock_guard lock(session.mu);
@@ -112,11 +162,29 @@ std::shared_ptr<halo::CancelToken> McpServer::Track(Session& session, json const
 }
 
 json McpServer::Capabilities() const {
-  return json{{"tools", {{"listChanged", false}}}, {"logging", json::object()}};
+  json caps{{"tools", {{"listChanged", false}}}, {"logging", json::object()}};
+  for (auto const& [key, value] : extra_capabilities_.items()) caps[key] = value;
+  return caps;
 }
 
 json McpServer::Handle(Session& session, Message const& message, CallScope::Sender const& send) {
-  if (message.kind == Message::Kind::kResponse) return nullptr;  // we send no requests
+  if (message.kind == Message::Kind::kResponse) {
+    // The answer to one of our requests (RequestClient); unknown ids are ignored.
+    std::shared_ptr<Session::Awaiting> waiter;
+    {
+      std::lock_guard lock(session.mu);
+      if (auto it = session.awaiting.find(Serialize(message.id)); it != session.awaiting.end()) {
+        waiter = it->second;
+      }
+    }
+    if (waiter) {
+      std::lock_guard lock(waiter->mu);
+      waiter->answered = true;
+      waiter->outcome = message.params;
+      waiter->cv.notify_all();
+    }
+    return nullptr;
+  }
   json const params = message.params.is_null() ? json::object() : message.params;
 
   if (message.kind == Message::Kind::kNotification) {
@@ -155,7 +223,7 @@ json McpServer::Handle(Session& session, Message const& message, CallScope::Send
   if (error) return MakeError(message.id, *error);
   if (result.is_null()) return nullptr;  // cancelled: no response is due
   if (modern) {
-    result["resultType"] = "complete";
+    if (!result.contains("resultType")) result["resultType"] = "complete";
     result["_meta"][kMetaServerInfo] = {{"name", info_.name}, {"version", info_.version}};
   }
   return MakeResult(message.id, std::move(result));
@@ -167,36 +235,11 @@ json McpServer::Dispatch(Session& session, Message const& message, bool modern, 
   json const params = message.params.is_null() ? json::object() : message.params;
 
   if (modern) {
-    auto version = meta.find(kMetaVersion);
-    if (version == meta.end() || !version->is_string()) {
-      error = Err(kInvalidParams, std::string("Invalid params: _meta must carry \"") +
-                                      kMetaVersion + "\" (a protocol version string)");
+    if (auto problem = CheckModernMeta(meta)) {
+      error = std::move(problem);
       return nullptr;
     }
     auto const& modern_versions = ModernVersions();
-    if (std::find(modern_versions.begin(), modern_versions.end(), *version) ==
-        modern_versions.end()) {
-      error = Err(kUnsupportedProtocolVersion,
-                  "Unsupported protocol version " + version->dump() +
-                      "; this server supports 2026-07-28 per request, or 2025-11-25, 2025-06-18 "
-                      "and 2025-03-26 through initialize",
-                  json{{"supported", modern_versions}, {"requested", *version}});
-      return nullptr;
-    }
-    auto caps = meta.find(kMetaCapabilities);
-    if (caps == meta.end() || !caps->is_object()) {
-      error = Err(kInvalidParams, std::string("Invalid params: _meta must carry \"") +
-                                      kMetaCapabilities + "\" (an object, {} for none)");
-      return nullptr;
-    }
-    if (auto level = meta.find(kMetaLogLevel); level != meta.end()) {
-      if (!level->is_string() || LogLevelRank(level->get<std::string>()) < 0) {
-        error = Err(kInvalidParams, "Invalid params: unknown log level " + level->dump() +
-                                        "; use debug, info, notice, warning, error, critical, "
-                                        "alert or emergency");
-        return nullptr;
-      }
-    }
     if (method == "server/discover") {
       json r{{"supportedVersions", modern_versions},
              {"capabilities", Capabilities()},
@@ -270,6 +313,22 @@ json McpServer::Dispatch(Session& session, Message const& message, bool modern, 
     return *page;
   }
   if (method == "tools/call") return CallTool(session, message, modern, meta, send, error);
+  if (auto handler = methods_.find(method); handler != methods_.end()) {
+    auto scope = MakeScope(session, message, modern, meta, send);
+    json result;
+    if (!scope->cancelled()) {
+      try {
+        result = handler->second(params, *scope, error);
+      } catch (...) {
+        Finish(session, message);
+        throw;
+      }
+    }
+    Finish(session, message);
+    if (scope->cancelled()) return nullptr;
+    if (!error && result.is_null()) result = json::object();
+    return result;
+  }
 
   error = Err(kMethodNotFound, "Method not found: " + method);
   return nullptr;
@@ -295,6 +354,9 @@ json McpServer::Initialize(Session& session, json const& params,
     }
     session.initialized = true;
     session.protocol_version = version;
+    if (auto caps = params.find("capabilities"); caps != params.end() && caps->is_object()) {
+      session.client_capabilities = *caps;
+    }
   }
   std::string client = "unknown client";
   if (auto ci = params.find("clientInfo"); ci != params.end() && ci->is_object()) {
@@ -343,8 +405,27 @@ json McpServer::CallTool(Session& session, Message const& message, bool modern, 
     return ToolErrorResult(text);
   }
 
+  auto scope = MakeScope(session, message, modern, meta, send);
+  json result;
+  if (!scope->cancelled()) {
+    try {
+      result = caller_->Call(*tool, arguments, *scope);
+    } catch (std::exception const& e) {
+      spdlog::error("tool {} threw: {}", tool_name, e.what());
+      result = ToolErrorResult("Internal error in " + tool_name + "; the server keeps running.");
+    }
+  }
+  Finish(session, message);
+  if (scope->cancelled()) return nullptr;
+  return result;
+}
+
+std::unique_ptr<CallScope> McpServer::MakeScope(Session& session, Message const& message,
+                                                bool modern, json const& meta,
+                                                CallScope::Sender const& send) {
   std::shared_ptr<halo::CancelToken> token;
   int log_rank;
+  json client_capabilities;
   std::string const key = Serialize(message.id);
   {
     std::lock_guard lock(session.mu);
@@ -354,28 +435,53 @@ json McpServer::CallTool(Session& session, Message const& message, bool modern, 
     }
     token = it->second;
     log_rank = session.log_rank;
+    client_capabilities = session.client_capabilities;
   }
   if (modern) {
     auto level = meta.find(kMetaLogLevel);
     log_rank = level != meta.end() ? LogLevelRank(level->get<std::string>()) : -1;
+    client_capabilities = meta.value(kMetaCapabilities, json::object());
   }
   json progress_token = meta.is_object() ? meta.value("progressToken", json()) : json();
-  CallScope scope(progress_token, log_rank, modern, send, token);
-  json result;
-  if (!scope.cancelled()) {
-    try {
-      result = caller_->Call(*tool, arguments, scope);
-    } catch (std::exception const& e) {
-      spdlog::error("tool {} threw: {}", tool_name, e.what());
-      result = ToolErrorResult("Internal error in " + tool_name + "; the server keeps running.");
-    }
+  auto scope = std::make_unique<CallScope>(progress_token, log_rank, modern, send, token);
+  scope->set_request(message.params, std::move(client_capabilities));
+  if (!modern && send) {
+    scope->set_requester([this, &session, send, token](std::string const& method, json params) {
+      return RequestClient(session, send, token, method, std::move(params));
+    });
   }
+  return scope;
+}
+
+void McpServer::Finish(Session& session, Message const& message) {
+  std::lock_guard lock(session.mu);
+  session.in_flight.erase(Serialize(message.id));
+}
+
+json McpServer::RequestClient(Session& session, CallScope::Sender const& send,
+                              std::shared_ptr<halo::CancelToken> const& cancel,
+                              std::string const& method, json params) {
+  auto waiter = std::make_shared<Session::Awaiting>();
+  std::string id;
   {
     std::lock_guard lock(session.mu);
-    session.in_flight.erase(key);
+    id = "halo-mcp-" + std::to_string(++session.next_request_id);
+    session.awaiting[Serialize(json(id))] = waiter;
   }
-  if (scope.cancelled()) return nullptr;
-  return result;
+  send(json{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", std::move(params)}});
+  json outcome;
+  {
+    std::unique_lock lock(waiter->mu);
+    auto const deadline = std::chrono::steady_clock::now() + client_request_timeout_;
+    while (!waiter->answered && !cancel->cancelled() &&
+           std::chrono::steady_clock::now() < deadline) {
+      waiter->cv.wait_for(lock, std::chrono::milliseconds(100));
+    }
+    if (waiter->answered) outcome = waiter->outcome;
+  }
+  std::lock_guard lock(session.mu);
+  session.awaiting.erase(Serialize(json(id)));
+  return outcome;
 }
 
 }  // namespace mcp

@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -24,10 +26,15 @@ std::vector<std::string> const& ModernVersions();
 /// RFC 5424 levels as MCP names them; returns -1 for an unknown name.
 int LogLevelRank(std::string_view level);
 
-/// What one tool call can see of the request it serves: cancellation, progress, log messages.
+/// What one tool call (or extension method) can see of the request it serves: cancellation,
+/// progress, log messages, the request itself and, in the legacy era, requests to the client.
 class CallScope {
  public:
   using Sender = std::function<void(nlohmann::json const& notification)>;
+  /// Sends a request to the client and waits for its answer. Returns the response's outcome,
+  /// {"result": ...} or {"error": {...}}, or null json when no answer can come (no channel,
+  /// cancelled, timed out).
+  using Requester = std::function<nlohmann::json(std::string const& method, nlohmann::json params)>;
   CallScope(nlohmann::json progress_token, int log_rank, bool modern, Sender send,
             std::shared_ptr<halo::CancelToken> cancel);
 
@@ -41,12 +48,26 @@ class CallScope {
   /// The context handed to the HaloPSA client: our cancel token and progress sink.
   halo::CallContext halo_context();
 
+  /// Server-to-client request (sampling/createMessage, elicitation/create, roots/list) in the
+  /// legacy era. Modern requests cannot do this: return an input_required result instead (MRTR).
+  nlohmann::json RequestClient(std::string const& method, nlohmann::json params);
+  bool can_request_client() const { return static_cast<bool>(requester_); }
+  /// The request's params as sent (arguments, inputResponses, requestState, _meta, ...).
+  nlohmann::json const& request_params() const { return request_params_; }
+  /// What the client declared: at initialize (legacy) or in this request's _meta (modern).
+  nlohmann::json const& client_capabilities() const { return client_capabilities_; }
+  void set_request(nlohmann::json params, nlohmann::json client_capabilities);
+  void set_requester(Requester requester) { requester_ = std::move(requester); }
+
  private:
   nlohmann::json progress_token_;
   int log_rank_;
   bool modern_;
   Sender send_;
   std::shared_ptr<halo::CancelToken> cancel_;
+  Requester requester_;
+  nlohmann::json request_params_ = nlohmann::json::object();
+  nlohmann::json client_capabilities_ = nlohmann::json::object();
   std::mutex mu_;
   double last_progress_ = -1;
 };
@@ -78,7 +99,17 @@ struct Session {
   bool ready = false;            // notifications/initialized received
   std::string protocol_version;  // negotiated (legacy)
   int log_rank = -1;             // logging/setLevel; -1 = no notifications/message
+  nlohmann::json client_capabilities = nlohmann::json::object();        // from initialize
   std::map<std::string, std::shared_ptr<halo::CancelToken>> in_flight;  // by serialised id
+  /// Our requests to the client awaiting a response, by serialised id.
+  struct Awaiting {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool answered = false;
+    nlohmann::json outcome;
+  };
+  std::map<std::string, std::shared_ptr<Awaiting>> awaiting;
+  std::int64_t next_request_id = 0;
 };
 
 /**
@@ -97,6 +128,25 @@ class McpServer {
   /// Whether a message may take long (worth running off the reading thread).
   static bool IsSlow(Message const& message) { return message.method == "tools/call"; }
 
+  /// A method beyond the built-in lifecycle and tools (resources/*, prompts/*,
+  /// completion/complete, ...). The handler returns the result object, or sets `error`. It runs in
+  /// both eras after the era checks; modern results get resultType "complete" (unless the handler
+  /// set one) and serverInfo. Register before serving: registration is not thread-safe.
+  using MethodHandler = std::function<nlohmann::json(nlohmann::json const& params, CallScope& scope,
+                                                     std::optional<ErrorObject>& error)>;
+  void RegisterMethod(std::string method, MethodHandler handler);
+  /// Merged into the advertised capabilities (initialize and server/discover), e.g.
+  /// {"resources": {"subscribe": true}, "prompts": {}, "completions": {}}. Before serving.
+  void SetCapabilities(nlohmann::json extra);
+  /// How long a server-to-client request waits for the client's answer.
+  void set_client_request_timeout(std::chrono::milliseconds t) { client_request_timeout_ = t; }
+
+  /// The checks every modern (2026-07-28) request's _meta must pass: protocol version present
+  /// and supported (-32022), client capabilities present (-32602), a known log level (-32602).
+  static std::optional<ErrorObject> CheckModernMeta(nlohmann::json const& meta);
+  /// Whether _meta carries the modern per-request keys.
+  static bool IsModernMeta(nlohmann::json const& meta);
+
   /// Registers the request so notifications/cancelled can find it; call before Handle when the
   /// request will run asynchronously.
   std::shared_ptr<halo::CancelToken> Track(Session& session, nlohmann::json const& id);
@@ -114,10 +164,20 @@ class McpServer {
   nlohmann::json CallTool(Session& session, Message const& message, bool modern,
                           nlohmann::json const& meta, CallScope::Sender const& send,
                           std::optional<ErrorObject>& error);
+  /// Registers the request as in flight and builds its scope.
+  std::unique_ptr<CallScope> MakeScope(Session& session, Message const& message, bool modern,
+                                       nlohmann::json const& meta, CallScope::Sender const& send);
+  void Finish(Session& session, Message const& message);
+  nlohmann::json RequestClient(Session& session, CallScope::Sender const& send,
+                               std::shared_ptr<halo::CancelToken> const& cancel,
+                               std::string const& method, nlohmann::json params);
 
   ServerInfo info_;
   std::shared_ptr<ToolRegistry const> registry_;
   std::shared_ptr<ToolCaller> caller_;
+  std::map<std::string, MethodHandler> methods_;
+  nlohmann::json extra_capabilities_ = nlohmann::json::object();
+  std::chrono::milliseconds client_request_timeout_{60'000};
 };
 
 }  // namespace mcp

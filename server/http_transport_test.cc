@@ -1,0 +1,469 @@
+// The Streamable HTTP transport in process, driven by httplib::Client: every status code of both
+// protocol eras, the security checks, sessions (expiry, cap), limits, streams and draining.
+#include "server/http_transport.h"
+
+#include <catch2/catch.hpp>
+#include <httplib.h>
+
+#include <arpa/inet.h>
+#include <atomic>
+#include <chrono>
+#include <netinet/in.h>
+#include <optional>
+#include <sys/socket.h>
+#include <thread>
+#include <unistd.h>
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// echo_tool answers at once; slow_tool reports progress and runs until cancelled or 5 s pass.
+class TestCaller : public mcp::ToolCaller {
+ public:
+  std::atomic<int> cancelled{0};
+  json Call(mcp::ToolSpec const& tool, json const& args, mcp::CallScope& scope) override {
+    if (tool.name == "slow_tool") {
+      int ms = args.value("ms", 5000);
+      scope.Progress(1, 0, "started");
+      auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+      while (std::chrono::steady_clock::now() < end) {
+        if (scope.cancelled()) {
+          cancelled++;
+          return nullptr;
+        }
+        std::this_thread::sleep_for(10ms);
+      }
+      return mcp::ToolTextResult("slept");
+    }
+    return mcp::ToolTextResult("echo " + args.dump());
+  }
+};
+
+std::shared_ptr<mcp::ToolRegistry const> Registry() {
+  json echo = json::parse(R"({
+    "name": "echo_tool", "title": "Echo", "description": "Echoes", "toolset": "t",
+    "annotations": {"readOnlyHint": true, "destructiveHint": false, "idempotentHint": true,
+                    "openWorldHint": false},
+    "inputSchema": {"type": "object", "additionalProperties": false,
+                    "properties": {"n": {"type": "integer", "description": "N"}}},
+    "halo": {"method": "GET", "path": "/X", "kind": "get", "unbound": ["n"]}})");
+  json slow = echo;
+  slow["name"] = "slow_tool";
+  slow["inputSchema"]["properties"] = {{"ms", {{"type", "integer"}, {"description", "ms"}}}};
+  slow["halo"]["unbound"] = {"ms"};
+  auto reg = mcp::ToolRegistry::FromJson(
+      json::parse(R"([{"id":"t","description":"T","default":true}])"), {echo, slow}, {});
+  INFO(reg.status().message());
+  REQUIRE(reg.ok());
+  return std::make_shared<mcp::ToolRegistry const>(*std::move(reg));
+}
+
+struct Server {
+  std::shared_ptr<TestCaller> caller = std::make_shared<TestCaller>();
+  mcp::McpServer mcp{mcp::ServerInfo{"halo-mcp", "HaloPSA", "1.0", "", 100}, Registry(), caller};
+  std::unique_ptr<mcp::HttpTransport> http;
+  std::thread thread;
+
+  explicit Server(mcp::HttpOptions o = {}) {
+    o.port = 0;
+    o.access_log = false;
+    http = std::make_unique<mcp::HttpTransport>(mcp, o);
+    auto err = http->Bind();
+    REQUIRE_FALSE(err);
+    thread = std::thread([this] { http->Run(); });
+  }
+  ~Server() {
+    http->Stop();
+    thread.join();
+  }
+  httplib::Client Client() const {
+    httplib::Client c("127.0.0.1", http->port());
+    c.set_read_timeout(10, 0);
+    return c;
+  }
+};
+
+httplib::Headers Hdrs(std::initializer_list<std::pair<std::string, std::string>> extra = {}) {
+  httplib::Headers h{{"Accept", "application/json, text/event-stream"}};
+  for (auto const& [k, v] : extra) h.emplace(k, v);
+  return h;
+}
+
+std::string const kInit =
+    R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",)"
+    R"("capabilities":{},"clientInfo":{"name":"t","version":"1"}}})";
+
+std::string Modern(std::string const& method, json params = json::object(), int id = 1,
+                   std::string version = "2026-07-28") {
+  params["_meta"]["io.modelcontextprotocol/protocolVersion"] = version;
+  params["_meta"]["io.modelcontextprotocol/clientCapabilities"] = json::object();
+  return json{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", params}}.dump();
+}
+
+httplib::Headers ModernHdrs(std::string const& method, std::string name = "",
+                            std::string version = "2026-07-28") {
+  auto h = Hdrs({{"MCP-Protocol-Version", version}, {"Mcp-Method", method}});
+  if (!name.empty()) h.emplace("Mcp-Name", name);
+  return h;
+}
+
+std::string InitSession(httplib::Client& c) {
+  auto r = c.Post("/mcp", Hdrs(), kInit, "application/json");
+  REQUIRE(r);
+  REQUIRE(r->status == 200);
+  std::string sid = r->get_header_value("Mcp-Session-Id");
+  REQUIRE(sid.size() == 32);
+  auto n = c.Post("/mcp", Hdrs({{"Mcp-Session-Id", sid}}),
+                  R"({"jsonrpc":"2.0","method":"notifications/initialized"})", "application/json");
+  REQUIRE(n);
+  CHECK(n->status == 202);
+  return sid;
+}
+
+std::string Call(std::string const& tool, json args = json::object(), int id = 2) {
+  return json{{"jsonrpc", "2.0"},
+              {"id", id},
+              {"method", "tools/call"},
+              {"params", {{"name", tool}, {"arguments", args}}}}
+      .dump();
+}
+
+}  // namespace
+
+TEST_CASE("http legacy: sessions, status codes and JSON answers", "[http][legacy]") {
+  Server s;
+  auto c = s.Client();
+
+  auto bad_accept = c.Post("/mcp", {{"Accept", "application/json"}}, kInit, "application/json");
+  REQUIRE(bad_accept);
+  CHECK(bad_accept->status == 406);
+  auto bad_type = c.Post("/mcp", Hdrs(), kInit, "text/plain");
+  REQUIRE(bad_type);
+  CHECK(bad_type->status == 415);
+  auto garbage = c.Post("/mcp", Hdrs(), "{nope", "application/json");
+  REQUIRE(garbage);
+  CHECK(garbage->status == 400);
+  CHECK(json::parse(garbage->body)["error"]["code"] == -32700);
+
+  std::string sid = InitSession(c);
+  std::string sid2 = InitSession(c);
+  CHECK(sid != sid2);
+  CHECK(s.http->session_count() == 2);
+
+  auto no_session = c.Post("/mcp", Hdrs(), Call("echo_tool"), "application/json");
+  REQUIRE(no_session);
+  CHECK(no_session->status == 400);
+  auto unknown =
+      c.Post("/mcp", Hdrs({{"Mcp-Session-Id", "0123"}}), Call("echo_tool"), "application/json");
+  REQUIRE(unknown);
+  CHECK(unknown->status == 404);
+  auto bad_version =
+      c.Post("/mcp", Hdrs({{"Mcp-Session-Id", sid}, {"MCP-Protocol-Version", "1999-01-01"}}),
+             Call("echo_tool"), "application/json");
+  REQUIRE(bad_version);
+  CHECK(bad_version->status == 400);
+
+  auto ok = c.Post("/mcp", Hdrs({{"Mcp-Session-Id", sid}, {"MCP-Protocol-Version", "2025-11-25"}}),
+                   Call("echo_tool", {{"n", 3}}), "application/json");
+  REQUIRE(ok);
+  CHECK(ok->status == 200);
+  CHECK(ok->get_header_value("Content-Type") == "application/json");
+  json body = json::parse(ok->body);
+  CHECK(body["id"] == 2);
+  CHECK(body["result"]["content"][0]["text"] == "echo {\"n\":3}");
+
+  auto batch = c.Post("/mcp", Hdrs({{"Mcp-Session-Id", sid}}), "[" + Call("echo_tool") + "]",
+                      "application/json");
+  REQUIRE(batch);
+  CHECK(batch->status == 400);
+
+  CHECK(c.Get("/mcp")->status == 405);     // no session: no standalone stream
+  CHECK(c.Delete("/mcp")->status == 405);  // nothing to end
+  auto del = c.Delete("/mcp", Hdrs({{"Mcp-Session-Id", sid}}));
+  REQUIRE(del);
+  CHECK(del->status == 200);
+  auto after =
+      c.Post("/mcp", Hdrs({{"Mcp-Session-Id", sid}}), Call("echo_tool"), "application/json");
+  REQUIRE(after);
+  CHECK(after->status == 404);
+  CHECK(c.Delete("/mcp", Hdrs({{"Mcp-Session-Id", sid}}))->status == 404);
+  CHECK(s.http->session_count() == 1);
+
+  auto health = c.Get("/healthz");
+  REQUIRE(health);
+  CHECK(health->status == 200);
+}
+
+TEST_CASE("http legacy: progress turns the answer into an SSE stream", "[http][legacy][sse]") {
+  Server s;
+  auto c = s.Client();
+  std::string sid = InitSession(c);
+  json req{
+      {"jsonrpc", "2.0"},
+      {"id", 7},
+      {"method", "tools/call"},
+      {"params",
+       {{"name", "slow_tool"}, {"arguments", {{"ms", 50}}}, {"_meta", {{"progressToken", "p"}}}}}};
+  auto r = c.Post("/mcp", Hdrs({{"Mcp-Session-Id", sid}}), req.dump(), "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(r->get_header_value("Content-Type") == "text/event-stream");
+  auto progress = r->body.find("notifications/progress");
+  auto result = r->body.find("\"result\"");
+  CHECK(progress != std::string::npos);
+  CHECK(result != std::string::npos);
+  CHECK(progress < result);
+
+  // A GET stream for the session: one at a time.
+  httplib::Client g("127.0.0.1", s.http->port());
+  g.set_read_timeout(0, 300'000);
+  auto get = g.Get("/mcp", Hdrs({{"Mcp-Session-Id", sid}}));
+  // The stream stays open until the read timeout ends it on our side.
+  CHECK_FALSE(get);
+}
+
+TEST_CASE("http modern: stateless requests and header checks", "[http][modern]") {
+  Server s;
+  auto c = s.Client();
+  auto list = c.Post("/mcp", ModernHdrs("tools/list"), Modern("tools/list"), "application/json");
+  REQUIRE(list);
+  CHECK(list->status == 200);
+  CHECK_FALSE(list->has_header("Mcp-Session-Id"));
+  json body = json::parse(list->body);
+  CHECK(body["result"]["resultType"] == "complete");
+  CHECK(body["result"]["tools"].size() == 2);
+
+  auto call = c.Post("/mcp", ModernHdrs("tools/call", "echo_tool"),
+                     Modern("tools/call", {{"name", "echo_tool"}}, 5), "application/json");
+  REQUIRE(call);
+  CHECK(call->status == 200);
+  CHECK(json::parse(call->body)["result"]["content"][0]["text"] == "echo {}");
+
+  auto code = [](httplib::Result const& r) { return json::parse(r->body)["error"]["code"]; };
+  auto wrong_name = c.Post("/mcp", ModernHdrs("tools/call", "other"),
+                           Modern("tools/call", {{"name", "echo_tool"}}, 6), "application/json");
+  REQUIRE(wrong_name);
+  CHECK(wrong_name->status == 400);
+  CHECK(code(wrong_name) == -32020);
+  CHECK(json::parse(wrong_name->body)["id"] == 6);
+  auto b64_name = c.Post("/mcp", ModernHdrs("tools/call", "=?base64?ZWNob190b29s?="),
+                         Modern("tools/call", {{"name", "echo_tool"}}), "application/json");
+  REQUIRE(b64_name);
+  CHECK(b64_name->status == 200);
+  auto wrong_method =
+      c.Post("/mcp", ModernHdrs("tools/call"), Modern("tools/list"), "application/json");
+  REQUIRE(wrong_method);
+  CHECK(wrong_method->status == 400);
+  CHECK(code(wrong_method) == -32020);
+  auto wrong_version = c.Post("/mcp", ModernHdrs("tools/list", "", "2025-11-25"),
+                              Modern("tools/list"), "application/json");
+  REQUIRE(wrong_version);
+  CHECK(wrong_version->status == 400);
+  CHECK(code(wrong_version) == -32020);
+  auto unsupported =
+      c.Post("/mcp", ModernHdrs("tools/list", "", "2099-01-01"),
+             Modern("tools/list", json::object(), 1, "2099-01-01"), "application/json");
+  REQUIRE(unsupported);
+  CHECK(unsupported->status == 400);
+  CHECK(code(unsupported) == -32022);
+  json missing = json::parse(Modern("tools/list"));
+  missing["params"]["_meta"].erase("io.modelcontextprotocol/clientCapabilities");
+  auto missing_caps = c.Post("/mcp", ModernHdrs("tools/list"), missing.dump(), "application/json");
+  REQUIRE(missing_caps);
+  CHECK(missing_caps->status == 400);
+  CHECK(code(missing_caps) == -32602);
+  auto unknown = c.Post("/mcp", ModernHdrs("nope/nope"), Modern("nope/nope"), "application/json");
+  REQUIRE(unknown);
+  CHECK(unknown->status == 404);
+  CHECK(code(unknown) == -32601);
+  auto init = c.Post("/mcp", ModernHdrs("initialize"), Modern("initialize"), "application/json");
+  REQUIRE(init);
+  CHECK(init->status == 404);
+  auto unknown_tool = c.Post("/mcp", ModernHdrs("tools/call", "zzz"),
+                             Modern("tools/call", {{"name", "zzz"}}), "application/json");
+  REQUIRE(unknown_tool);
+  CHECK(unknown_tool->status == 200);
+  CHECK(code(unknown_tool) == -32602);
+  CHECK(c.Get("/mcp", {{"MCP-Protocol-Version", "2026-07-28"}})->status == 405);
+  CHECK(c.Delete("/mcp", {{"MCP-Protocol-Version", "2026-07-28"}})->status == 405);
+  CHECK(s.http->session_count() == 0);
+}
+
+TEST_CASE("http modern: closing the stream cancels the call", "[http][modern][cancel]") {
+  mcp::HttpOptions o;
+  o.keepalive_interval = 50ms;
+  o.sse_after = 50ms;
+  Server s(o);
+  // A raw connection: send the request, read the start of the stream, then hang up.
+  std::string body = Modern("tools/call", {{"name", "slow_tool"}, {"arguments", {{"ms", 4000}}}});
+  std::string request =
+      "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+      "Accept: application/json, text/event-stream\r\n"
+      "Content-Type: application/json\r\nMCP-Protocol-Version: 2026-07-28\r\n"
+      "Mcp-Method: tools/call\r\nMcp-Name: slow_tool\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body;
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(s.http->port()));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size()));
+  char buf[512];
+  CHECK(read(fd, buf, sizeof buf) > 0);  // the stream has started
+  close(fd);
+  auto deadline = std::chrono::steady_clock::now() + 3s;
+  while (s.caller->cancelled == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);
+  }
+  CHECK(s.caller->cancelled == 1);
+}
+
+TEST_CASE("http security: Host and Origin allow-list, bearer tokens, metadata",
+          "[http][security]") {
+  SECTION("foreign Host or Origin gets 403, loopback ones pass") {
+    Server s;
+    auto c = s.Client();
+    auto evil_host =
+        c.Post("/mcp", Hdrs({{"Host", "evil.example.com"}}), kInit, "application/json");
+    REQUIRE(evil_host);
+    CHECK(evil_host->status == 403);
+    auto evil_origin =
+        c.Post("/mcp", Hdrs({{"Origin", "http://evil.example.com"}}), kInit, "application/json");
+    REQUIRE(evil_origin);
+    CHECK(evil_origin->status == 403);
+    auto null_origin = c.Post("/mcp", Hdrs({{"Origin", "null"}}), kInit, "application/json");
+    REQUIRE(null_origin);
+    CHECK(null_origin->status == 403);
+    auto local = c.Post("/mcp", Hdrs({{"Origin", "http://localhost:6274"}, {"Host", "localhost"}}),
+                        kInit, "application/json");
+    REQUIRE(local);
+    CHECK(local->status == 200);
+  }
+  SECTION("configured origins and hosts are accepted") {
+    mcp::HttpOptions o;
+    o.allowed_origins = {"https://app.example.com"};
+    o.allowed_hosts = {"mcp.example.com"};
+    Server s(o);
+    auto c = s.Client();
+    auto r = c.Post("/mcp",
+                    Hdrs({{"Origin", "https://app.example.com"}, {"Host", "mcp.example.com:443"}}),
+                    kInit, "application/json");
+    REQUIRE(r);
+    CHECK(r->status == 200);
+  }
+  SECTION("off loopback without tokens refuses to start") {
+    mcp::HttpOptions o;
+    o.host = "0.0.0.0";
+    o.port = 0;
+    mcp::McpServer m{mcp::ServerInfo{}, Registry(), std::make_shared<TestCaller>()};
+    mcp::HttpTransport t(m, o);
+    auto err = t.Bind();
+    REQUIRE(err);
+    CHECK_THAT(*err, Catch::Matchers::Contains("bearer tokens"));
+  }
+  SECTION("tokens: 401 with WWW-Authenticate without one, 200 with one; RFC 9728 metadata") {
+    mcp::HttpOptions o;
+    o.tokens = {"s3cret-token", "other"};
+    o.auth_server = "https://auth.example.com";
+    Server s(o);
+    auto c = s.Client();
+    auto none = c.Post("/mcp", Hdrs(), kInit, "application/json");
+    REQUIRE(none);
+    CHECK(none->status == 401);
+    std::string challenge = none->get_header_value("WWW-Authenticate");
+    CHECK_THAT(challenge, Catch::Matchers::StartsWith("Bearer "));
+    CHECK_THAT(challenge, Catch::Matchers::Contains("/.well-known/oauth-protected-resource/mcp"));
+    auto wrong =
+        c.Post("/mcp", Hdrs({{"Authorization", "Bearer s3cret-tokem"}}), kInit, "application/json");
+    REQUIRE(wrong);
+    CHECK(wrong->status == 401);
+    auto right =
+        c.Post("/mcp", Hdrs({{"Authorization", "Bearer s3cret-token"}}), kInit, "application/json");
+    REQUIRE(right);
+    CHECK(right->status == 200);
+    for (std::string path :
+         {"/.well-known/oauth-protected-resource", "/.well-known/oauth-protected-resource/mcp"}) {
+      auto prm = c.Get(path.c_str());
+      REQUIRE(prm);
+      CHECK(prm->status == 200);
+      json m = json::parse(prm->body);
+      CHECK(m["authorization_servers"][0] == "https://auth.example.com");
+      CHECK(m["resource"] == "http://127.0.0.1:" + std::to_string(s.http->port()) + "/mcp");
+    }
+    CHECK(c.Get("/healthz")->status == 200);  // liveness needs no token
+  }
+}
+
+TEST_CASE("http limits: 413 for big bodies, session expiry and cap", "[http][limits]") {
+  SECTION("413") {
+    mcp::HttpOptions o;
+    o.max_message_bytes = 2048;
+    Server s(o);
+    auto c = s.Client();
+    json big = json::parse(kInit);
+    big["params"]["clientInfo"]["name"] = std::string(4096, 'x');
+    auto r = c.Post("/mcp", Hdrs(), big.dump(), "application/json");
+    REQUIRE(r);
+    CHECK(r->status == 413);
+    auto fine = c.Post("/mcp", Hdrs(), kInit, "application/json");
+    REQUIRE(fine);
+    CHECK(fine->status == 200);
+  }
+  SECTION("an idle session expires and its memory is freed") {
+    mcp::HttpOptions o;
+    o.session_idle_timeout = 200ms;
+    Server s(o);
+    auto c = s.Client();
+    std::string sid = InitSession(c);
+    CHECK(s.http->session_count() == 1);
+    std::this_thread::sleep_for(100ms);
+    auto alive =
+        c.Post("/mcp", Hdrs({{"Mcp-Session-Id", sid}}), Call("echo_tool"), "application/json");
+    REQUIRE(alive);
+    CHECK(alive->status == 200);  // used: the idle clock restarts
+    std::this_thread::sleep_for(500ms);
+    CHECK(s.http->session_count() == 0);  // swept without any request
+    auto gone =
+        c.Post("/mcp", Hdrs({{"Mcp-Session-Id", sid}}), Call("echo_tool"), "application/json");
+    REQUIRE(gone);
+    CHECK(gone->status == 404);
+  }
+  SECTION("the cap evicts the least recently used session") {
+    mcp::HttpOptions o;
+    o.max_sessions = 2;
+    Server s(o);
+    auto c = s.Client();
+    std::string a = InitSession(c);
+    std::string b = InitSession(c);
+    std::string third = InitSession(c);
+    CHECK(s.http->session_count() == 2);
+    auto ra = c.Post("/mcp", Hdrs({{"Mcp-Session-Id", a}}), Call("echo_tool"), "application/json");
+    REQUIRE(ra);
+    CHECK(ra->status == 404);
+    auto rb = c.Post("/mcp", Hdrs({{"Mcp-Session-Id", b}}), Call("echo_tool"), "application/json");
+    REQUIRE(rb);
+    CHECK(rb->status == 200);
+  }
+}
+
+TEST_CASE("http stop drains a running call before returning", "[http][drain]") {
+  auto s = std::make_unique<Server>();
+  auto c = s->Client();
+  std::string sid = InitSession(c);
+  std::optional<httplib::Result> result;
+  std::thread caller([&] {
+    result.emplace(c.Post("/mcp", Hdrs({{"Mcp-Session-Id", sid}}), Call("slow_tool", {{"ms", 600}}),
+                          "application/json"));
+  });
+  std::this_thread::sleep_for(200ms);
+  s.reset();  // Stop() + join: waits for the call
+  caller.join();
+  REQUIRE(result);
+  REQUIRE(*result);
+  CHECK((*result)->status == 200);
+  CHECK_THAT((*result)->body, Catch::Matchers::Contains("slept"));
+}
