@@ -214,6 +214,8 @@ json McpServer::Handle(Session& session, Message const& message, CallScope::Send
   json result;
   try {
     result = Dispatch(session, message, modern, meta, send, error);
+  } catch (ProtocolError const& e) {
+    error = e.error();
   } catch (std::exception const& e) {
     spdlog::error("{} failed: {}", message.method, e.what());
     error = Err(kInternalError, "Internal error while handling " + message.method);
@@ -410,6 +412,9 @@ json McpServer::CallTool(Session& session, Message const& message, bool modern, 
   if (!scope->cancelled()) {
     try {
       result = caller_->Call(*tool, arguments, *scope);
+    } catch (ProtocolError const&) {
+      Finish(session, message);
+      throw;
     } catch (std::exception const& e) {
       spdlog::error("tool {} threw: {}", tool_name, e.what());
       result = ToolErrorResult("Internal error in " + tool_name + "; the server keeps running.");

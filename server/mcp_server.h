@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -70,6 +71,18 @@ class CallScope {
   nlohmann::json client_capabilities_ = nlohmann::json::object();
   std::mutex mu_;
   double last_progress_ = -1;
+};
+
+/// Thrown by a tool (or an extension method) to answer with a JSON-RPC error instead of a
+/// result, e.g. -32021 when a modern request lacks a client capability the tool needs.
+class ProtocolError : public std::runtime_error {
+ public:
+  explicit ProtocolError(ErrorObject error)
+      : std::runtime_error(error.message), error_(std::move(error)) {}
+  ErrorObject const& error() const { return error_; }
+
+ private:
+  ErrorObject error_;
 };
 
 /// Runs a tool. Returns an MCP CallToolResult ({content, structuredContent?, isError?}).
