@@ -134,14 +134,15 @@ LookupResolver::LookupResolver(std::shared_ptr<halo::HaloClient> client, json lo
       clock_(std::move(clock)),
       ttl_(ttl) {}
 
-StatusOr<json> LookupResolver::Records(std::string const& kind, std::string const& search,
-                                       halo::CallContext const& ctx) {
+StatusOr<LookupResolver::Entry> LookupResolver::Fetch(std::string const& kind,
+                                                      std::string const& search,
+                                                      halo::CallContext const& ctx) {
   json const& spec = lookups_[kind];
   std::string key = search.empty() ? kind : kind + "?" + Lower(search);
   {
     std::lock_guard lock(mu_);
     auto it = cache_.find(key);
-    if (it != cache_.end() && clock_->Now() - it->second.fetched < ttl_) return it->second.records;
+    if (it != cache_.end() && clock_->Now() - it->second.fetched < ttl_) return it->second;
   }
   halo::ListRequest req;
   req.path = spec.value("path", "");
@@ -155,9 +156,33 @@ StatusOr<json> LookupResolver::Records(std::string const& kind, std::string cons
   if (!search.empty()) req.query.emplace_back(spec.value("search", "search"), search);
   auto result = client_->List(req, ctx);
   if (!result.ok()) return result.status();
+  auto records = std::make_shared<json const>(std::move(result->records));
+  auto names = std::make_shared<Names>();
+  std::string const id_field = spec.value("id", "id");
+  for (auto const& r : *records) {
+    auto id = r.find(id_field);
+    if (id == r.end()) continue;
+    std::string const key_id = id->is_string() ? id->get<std::string>() : id->dump();
+    for (auto const& f : NameFields(spec)) {
+      auto n = r.find(f);
+      if (n != r.end() && n->is_string() && !n->get<std::string>().empty()) {
+        names->emplace(key_id, n->get<std::string>());
+        break;
+      }
+    }
+  }
+  Entry entry{clock_->Now(), std::move(records), std::move(names)};
   std::lock_guard lock(mu_);
-  cache_[key] = Entry{clock_->Now(), result->records};
-  return result->records;
+  cache_[key] = entry;
+  return entry;
+}
+
+StatusOr<std::shared_ptr<json const>> LookupResolver::Records(std::string const& kind,
+                                                              std::string const& search,
+                                                              halo::CallContext const& ctx) {
+  auto entry = Fetch(kind, search, ctx);
+  if (!entry.ok()) return entry.status();
+  return entry->records;
 }
 
 StatusOr<json> LookupResolver::Resolve(std::string const& kind, json const& value,
@@ -178,7 +203,7 @@ StatusOr<json> LookupResolver::Resolve(std::string const& kind, json const& valu
   bool searchable = spec.contains("search");
   auto records = Records(kind, searchable ? text : "", ctx);
   if (!records.ok()) return records.status();
-  if (searchable && records->empty()) {
+  if (searchable && (*records)->empty()) {
     // Nothing contains the whole text: find candidates to offer through its words, else from
     // the first page of the unfiltered list, so an unknown name still gets "closest" names.
     json found = json::array();
@@ -187,14 +212,14 @@ StatusOr<json> LookupResolver::Resolve(std::string const& kind, json const& valu
       if (Lower(word) == Lower(text)) continue;
       auto some = Records(kind, word, ctx);
       if (!some.ok()) return some.status();
-      for (auto const& r : *some) {
+      for (auto const& r : **some) {
         if (seen.insert(r.value(id_field, json()).dump()).second) found.push_back(r);
       }
     }
     if (found.empty()) {
       auto any = Records(kind, "", ctx);
       if (!any.ok()) return any.status();
-      found = *any;
+      found = **any;
     }
     // No candidate matches the text (else the search would have found it): report unknown.
     std::vector<json const*> candidates;
@@ -203,7 +228,7 @@ StatusOr<json> LookupResolver::Resolve(std::string const& kind, json const& valu
   }
   std::string const wanted = Lower(text);
   std::vector<json const*> exact, partial;
-  for (auto const& r : *records) {
+  for (auto const& r : **records) {
     bool is_exact = false, is_partial = false;
     for (auto const& f : NameFields(spec)) {
       auto it = r.find(f);
@@ -237,7 +262,7 @@ StatusOr<json> LookupResolver::Resolve(std::string const& kind, json const& valu
     return halo::InvalidArgumentError(message);
   }
   std::vector<json const*> candidates;
-  for (auto const& r : *records) candidates.push_back(&r);
+  for (auto const& r : **records) candidates.push_back(&r);
   return Unknown(kind, spec, text, std::move(candidates));
 }
 
@@ -257,22 +282,11 @@ StatusOr<json> LookupResolver::ResolveFirst(std::string const& kind,
 std::string LookupResolver::NameOf(std::string const& kind, json const& id,
                                    halo::CallContext const& ctx) {
   if (!lookups_.contains(kind) || id.is_null()) return "";
-  json const& spec = lookups_[kind];
-  if (spec.contains("search")) return "";  // large lists are never loaded whole for names
-  auto records = Records(kind, "", ctx);
-  if (!records.ok()) return "";
-  std::string const id_field = spec.value("id", "id");
-  for (auto const& r : *records) {
-    auto it = r.find(id_field);
-    if (it == r.end()) continue;
-    if (*it == id || (it->is_number() && id.is_string() && it->dump() == id.get<std::string>())) {
-      for (auto const& f : NameFields(spec)) {
-        auto n = r.find(f);
-        if (n != r.end() && n->is_string()) return n->get<std::string>();
-      }
-    }
-  }
-  return "";
+  if (lookups_[kind].contains("search")) return "";  // large lists are never loaded whole
+  auto entry = Fetch(kind, "", ctx);
+  if (!entry.ok()) return "";
+  auto it = entry->names->find(id.is_string() ? id.get<std::string>() : id.dump());
+  return it == entry->names->end() ? "" : it->second;
 }
 
 }  // namespace mcp

@@ -44,12 +44,18 @@ class LookupResolver {
   bool Knows(std::string const& kind) const { return lookups_.contains(kind); }
 
  private:
+  using Names = std::map<std::string, std::string>;  // serialised id -> display name
   struct Entry {
     halo::Clock::time_point fetched;
-    nlohmann::json records;
+    std::shared_ptr<nlohmann::json const> records;
+    std::shared_ptr<Names const> names;
   };
-  halo::StatusOr<nlohmann::json> Records(std::string const& kind, std::string const& search,
-                                         halo::CallContext const& ctx);
+  /// Cached records, shared rather than copied: a 50-row list asks for names 200 times.
+  halo::StatusOr<Entry> Fetch(std::string const& kind, std::string const& search,
+                              halo::CallContext const& ctx);
+  halo::StatusOr<std::shared_ptr<nlohmann::json const>> Records(std::string const& kind,
+                                                                std::string const& search,
+                                                                halo::CallContext const& ctx);
 
   std::shared_ptr<halo::HaloClient> client_;
   nlohmann::json lookups_;

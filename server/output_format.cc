@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <regex>
 
 namespace mcp {
 
@@ -69,6 +68,33 @@ std::size_t DecodeEntity(std::string_view s, std::string& out) {
     return semi + 1;
   }
   return 0;
+}
+
+// YYYY-MM-DDTHH:MM, optionally followed by :SS, a fraction and Z: shortened to minutes in cells.
+bool LooksLikeDateTime(std::string const& s) {
+  auto digits = [&](std::size_t from, std::size_t n) {
+    for (std::size_t i = from; i < from + n; ++i) {
+      if (i >= s.size() || !std::isdigit(static_cast<unsigned char>(s[i]))) return false;
+    }
+    return true;
+  };
+  if (s.size() < 16 || s.size() > 40) return false;
+  if (!digits(0, 4) || s[4] != '-' || !digits(5, 2) || s[7] != '-' || !digits(8, 2) ||
+      s[10] != 'T' || !digits(11, 2) || s[13] != ':' || !digits(14, 2)) {
+    return false;
+  }
+  std::size_t i = 16;
+  if (i < s.size() && s[i] == ':') {
+    if (!digits(i + 1, 2)) return false;
+    i += 3;
+    if (i < s.size() && s[i] == '.') {
+      ++i;
+      if (!digits(i, 1)) return false;
+      while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
+    }
+  }
+  if (i < s.size() && s[i] == 'Z') ++i;
+  return i == s.size();
 }
 
 std::size_t CodePoints(std::string const& s) {
@@ -177,11 +203,7 @@ std::string CellText(json const& value, std::size_t max_chars) {
   std::string s;
   if (value.is_string()) {
     s = value.get<std::string>();
-    static std::regex const date_re(R"(^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(:\d{2}(\.\d+)?)?Z?$)");
-    std::smatch m;
-    if (s.size() <= 40 && std::regex_match(s, m, date_re)) {
-      s = m[1].str() + " " + m[2].str();
-    }
+    if (LooksLikeDateTime(s)) s = s.substr(0, 10) + " " + s.substr(11, 5);
   } else if (value.is_null()) {
     return "";
   } else {

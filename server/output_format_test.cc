@@ -24,3 +24,11 @@ TEST_CASE("Tables leave out empty columns and shorten dates", "[server][output]"
   std::string t = mcp::RenderTable(records, {"id", "summary", "agent", "dateoccurred"});
   CHECK(t == "id | summary | dateoccurred\n1 | Printer / jam | 2026-01-05 09:12\n2 |  | \n");
 }
+
+TEST_CASE("Only date-times are shortened in cells", "[server][output]") {
+  CHECK(mcp::CellText(nlohmann::json("2026-01-05T09:12:00.123Z"), 0) == "2026-01-05 09:12");
+  CHECK(mcp::CellText(nlohmann::json("2026-01-05T09:12"), 0) == "2026-01-05 09:12");
+  CHECK(mcp::CellText(nlohmann::json("2026-01-05"), 0) == "2026-01-05");
+  CHECK(mcp::CellText(nlohmann::json("2026-01-05T09:12:00+01:00"), 0) ==
+        "2026-01-05T09:12:00+01:00");
+}

@@ -17,6 +17,14 @@ using nlohmann::json;
 
 namespace {
 
+// A member of a JSON object by reference (no copy), or a shared null when absent.
+json const& Member(json const& object, std::string const& key) {
+  static json const kNull;
+  if (!object.is_object()) return kNull;
+  auto it = object.find(key);
+  return it == object.end() ? kNull : *it;
+}
+
 std::string Render(json const& v) {
   if (v.is_string()) return v.get<std::string>();
   if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
@@ -125,8 +133,9 @@ ToolExecutor::ToolExecutor(std::shared_ptr<halo::HaloClient> client, Status unav
 }
 
 std::string ToolExecutor::Noun(ToolSpec const& tool) const {
-  json const profile = records_.value(tool.halo.record, json::object());
-  return profile.value("noun", tool.halo.record.empty() ? std::string("record") : tool.halo.record);
+  json const& profile = Member(records_, tool.halo.record);
+  if (profile.is_object() && profile.contains("noun")) return profile["noun"].get<std::string>();
+  return tool.halo.record.empty() ? std::string("record") : tool.halo.record;
 }
 
 json ToolExecutor::Call(ToolSpec const& tool, json const& args, CallScope& scope) {
@@ -247,8 +256,9 @@ std::vector<std::string> ToolExecutor::Columns(ToolSpec const& tool, json const&
     if (std::find(out.begin(), out.end(), "id") == out.end()) out.insert(out.begin(), "id");
     return out;
   }
-  json const profile = records_.value(tool.halo.record, json::object());
-  json fields = tool.halo.raw.value("fields", profile.value(in_list ? "list" : "get", json()));
+  json const& profile = Member(records_, tool.halo.record);
+  json const& own = Member(tool.halo.raw, "fields");
+  json const& fields = own.is_null() ? Member(profile, in_list ? "list" : "get") : own;
   std::vector<std::string> out;
   if (fields.is_array()) {
     for (auto const& v : fields) out.push_back(v.get<std::string>());
@@ -259,10 +269,10 @@ std::vector<std::string> ToolExecutor::Columns(ToolSpec const& tool, json const&
 json ToolExecutor::Project(json const& record, ToolSpec const& tool, json const& args, bool in_list,
                            halo::CallContext const& ctx) {
   if (!record.is_object()) return record;
-  json const profile = records_.value(tool.halo.record, json::object());
-  json const computed = profile.value("computed", json::object());
-  json const html = profile.value("html", json::object());
-  json const text_fields = profile.value("text", json::array());
+  json const& profile = Member(records_, tool.halo.record);
+  json const& computed = Member(profile, "computed");
+  json const& html = Member(profile, "html");
+  json const& text_fields = Member(profile, "text");
   bool const full = args.value("detail", "") == "full";
   bool const full_text = args.value("full_text", false);
   std::vector<std::string> columns = Columns(tool, args, in_list);
