@@ -84,6 +84,8 @@ std::vector<json> ToolDefs() {
       ToolDef("test_input_required_result_multi_round", "MRTR: asks in two rounds"),
       ToolDef("test_input_required_result_tampered_state", "MRTR: rejects tampered state"),
       ToolDef("test_input_required_result_capabilities", "MRTR: asks only what is declared"),
+      ToolDef("test_streaming_elicitation", "Asks for input without server-to-client requests"),
+      ToolDef("test_logging_tool", "Logs only when the request asked for a log level"),
   };
 }
 
@@ -146,6 +148,17 @@ json ElicitForm(std::string const& message) {
                  {{"username", {{"type", "string"}, {"description", "User's response"}}},
                   {"email", {{"type", "string"}, {"description", "User's email address"}}}}},
                 {"required", {"username", "email"}}}}};
+}
+
+/// The MRTR elicitation the 2026-07-28 scenarios expect.
+json AskName(std::string const& message = "What is your name?", std::string const& field = "name") {
+  return json{{"method", "elicitation/create"},
+              {"params",
+               {{"message", message},
+                {"requestedSchema",
+                 {{"type", "object"},
+                  {"properties", {{field, {{"type", "string"}}}}},
+                  {"required", {field}}}}}}};
 }
 
 json SamplingParams(std::string const& prompt) {
@@ -272,6 +285,14 @@ class FixtureCaller : public mcp::ToolCaller {
       return Result({Text("The client declared sampling")});
     }
     if (name.rfind("test_input_required_result_", 0) == 0) return Mrtr(name, scope);
+    if (name == "test_streaming_elicitation") {
+      if (scope.modern()) return Mrtr("test_input_required_result_elicitation", scope);
+      return Elicit(scope, ElicitForm("Please provide your details"), "User response: ");
+    }
+    if (name == "test_logging_tool") {
+      scope.Log("info", "test_logging_tool ran");  // dropped unless a level was requested
+      return Result({Text("Logged (if a log level was requested)")});
+    }
     return mcp::ToolErrorResult("Unknown fixture tool " + name);
   }
 
@@ -297,7 +318,14 @@ class FixtureCaller : public mcp::ToolCaller {
   json Mrtr(std::string const& name, mcp::CallScope& scope) {
     json const& params = scope.request_params();
     json responses = params.value("inputResponses", json::object());
-    if (!responses.is_object()) responses = json::object();
+    if (!responses.is_object()) {
+      throw mcp::ProtocolError(mcp::ErrorObject{
+          mcp::kInvalidParams, "Invalid params: \"inputResponses\" must be an object", nullptr});
+    }
+    // An answer that is not a result object is treated as missing, so it is asked again.
+    for (auto it = responses.begin(); it != responses.end();) {
+      it = it->is_object() ? std::next(it) : responses.erase(it);
+    }
     json const& caps = scope.client_capabilities();
     auto input_required = [](json requests, std::optional<std::string> state = std::nullopt) {
       json r{{"resultType", "input_required"}};
@@ -305,16 +333,25 @@ class FixtureCaller : public mcp::ToolCaller {
       if (state) r["requestState"] = *state;
       return r;
     };
-    auto elicit = json{{"method", "elicitation/create"},
-                       {"params", ElicitForm("Please provide your details")}};
+    auto elicit = AskName();
+    json greeting{
+        {"method", "sampling/createMessage"},
+        {"params",
+         {{"messages", json::array({{{"role", "user"}, {"content", Text("Generate a greeting")}}})},
+          {"maxTokens", 50}}}};
     auto sample =
         json{{"method", "sampling/createMessage"}, {"params", SamplingParams("Say hello")}};
     auto roots = json{{"method", "roots/list"}, {"params", json::object()}};
     auto text_of = [](json const& v) { return v.dump(); };
 
     if (name == "test_input_required_result_elicitation") {
-      if (!responses.contains("user_input")) return input_required({{"user_input", elicit}});
-      return Result({Text("Received: " + text_of(responses["user_input"]))});
+      if (!responses.contains("user_name")) return input_required({{"user_name", elicit}});
+      json const& r = responses["user_name"];
+      std::string who;
+      if (r.is_object() && r.contains("content") && r["content"].is_object()) {
+        who = r["content"].value("name", "");
+      }
+      return Result({Text("Hello, " + who + "!")});
     }
     if (name == "test_input_required_result_sampling") {
       if (!responses.contains("llm")) return input_required({{"llm", sample}});
@@ -326,9 +363,10 @@ class FixtureCaller : public mcp::ToolCaller {
     }
     if (name == "test_input_required_result_multiple_inputs") {
       json missing = json::object();
-      if (!responses.contains("user_input")) missing["user_input"] = elicit;
-      if (!responses.contains("llm")) missing["llm"] = sample;
-      if (!missing.empty()) return input_required(missing);
+      if (!responses.contains("user_name")) missing["user_name"] = elicit;
+      if (!responses.contains("greeting")) missing["greeting"] = greeting;
+      if (!responses.contains("client_roots")) missing["client_roots"] = roots;
+      if (!missing.empty()) return input_required(missing, signer_.Sign(json{{"round", 1}}));
       return Result({Text("Received: " + text_of(responses))});
     }
     if (name == "test_input_required_result_request_state" ||
@@ -463,23 +501,25 @@ void RegisterPrompts(mcp::McpServer& server) {
       return json{{"name", name}, {"description", description}, {"required", true}};
     };
     return Page(
-        json{
-            {"prompts",
-             json::array({{{"name", "test_simple_prompt"}, {"description", "A simple prompt"}},
-                          {{"name", "test_prompt_with_arguments"},
-                           {"description", "A prompt with arguments"},
-                           {"arguments", json::array({arg("arg1", "First test argument"),
-                                                      arg("arg2", "Second test argument")})}},
-                          {{"name", "test_prompt_with_embedded_resource"},
-                           {"description", "A prompt with an embedded resource"},
-                           {"arguments", json::array({arg("resourceUri", "URI of the resource")})}},
-                          {{"name", "test_prompt_with_image"},
-                           {"description", "A prompt with an image"}}})}},
+        json{{"prompts",
+              json::array(
+                  {{{"name", "test_simple_prompt"}, {"description", "A simple prompt"}},
+                   {{"name", "test_prompt_with_arguments"},
+                    {"description", "A prompt with arguments"},
+                    {"arguments", json::array({arg("arg1", "First test argument"),
+                                               arg("arg2", "Second test argument")})}},
+                   {{"name", "test_prompt_with_embedded_resource"},
+                    {"description", "A prompt with an embedded resource"},
+                    {"arguments", json::array({arg("resourceUri", "URI of the resource")})}},
+                   {{"name", "test_prompt_with_image"}, {"description", "A prompt with an image"}},
+                   {{"name", "test_input_required_result_prompt"},
+                    {"description", "A prompt that first asks for context (2026-07-28 MRTR)"}}})}},
         scope);
   });
   server.RegisterMethod(
       "prompts/get",
-      [](json const& params, mcp::CallScope&, std::optional<mcp::ErrorObject>& error) -> json {
+      [](json const& params, mcp::CallScope& scope,
+         std::optional<mcp::ErrorObject>& error) -> json {
         std::string name = params.value("name", "");
         json args = params.value("arguments", json::object());
         auto user = [](json content) {
@@ -501,6 +541,21 @@ void RegisterPrompts(mcp::McpServer& server) {
                                 {"mimeType", "text/plain"},
                                 {"text", "Embedded resource content for testing."}}}}),
                         user(Text("Please process the embedded resource above."))}}};
+        }
+        if (name == "test_input_required_result_prompt") {
+          json responses = params.value("inputResponses", json::object());
+          if (scope.modern() && (!responses.is_object() || !responses.contains("user_context"))) {
+            return json{
+                {"resultType", "input_required"},
+                {"inputRequests",
+                 {{"user_context", AskName("What context should the prompt use?", "context")}}}};
+          }
+          std::string context = "none";
+          if (responses.is_object() && responses.contains("user_context") &&
+              responses["user_context"].value("content", json::object()).is_object()) {
+            context = responses["user_context"]["content"].value("context", "");
+          }
+          return json{{"messages", {user(Text("Prompt using context: " + context))}}};
         }
         if (name == "test_prompt_with_image") {
           return json{{"messages", {user(Image()), user(Text("Please analyze the image above."))}}};
