@@ -15,6 +15,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <sys/socket.h>
 #include <thread>
 
 namespace mcp {
@@ -791,6 +792,13 @@ std::optional<std::string> HttpTransport::Bind() {
     svr.Get("/.well-known/oauth-protected-resource", prm);
     svr.Get("/.well-known/oauth-protected-resource" + o.path, prm);
   }
+  // cpp-httplib 0.11.4 listens with a backlog of 5, which drops connections when many clients
+  // connect at once; remember the listening socket and raise it after binding.
+  int listen_fd = -1;
+  svr.set_socket_options([&listen_fd](socket_t sock) {
+    httplib::default_socket_options(sock);
+    listen_fd = sock;
+  });
   if (o.port == 0) {
     port_ = svr.bind_to_any_port(o.host);
     if (port_ <= 0) return "cannot bind " + o.host + " to any port";
@@ -800,6 +808,8 @@ std::optional<std::string> HttpTransport::Bind() {
     }
     port_ = o.port;
   }
+  if (listen_fd >= 0) ::listen(listen_fd, SOMAXCONN);
+  svr.set_socket_options(httplib::default_socket_options);  // drop the reference to listen_fd
   d.pool = std::make_unique<WorkerPool>(std::max<std::size_t>(1, o.workers), o.max_queued);
   d.janitor = std::thread([&d] {
     std::unique_lock lock(d.mu);

@@ -1,0 +1,196 @@
+// Drives the real halo-mcp binary over Streamable HTTP (--http 127.0.0.1:0) with HaloPSA played
+// by the in-process simulator: 64 concurrent clients, the access log, --help, SIGTERM draining.
+#include "sim/simulator.h"
+#include "tests/support/mcp_process.h"
+
+#include <catch2/catch.hpp>
+#include <httplib.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <mutex>
+#include <signal.h>
+#include <thread>
+#include <unistd.h>
+
+using halo_test::McpProcess;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct HttpFixture {
+  std::unique_ptr<halo_sim::Simulator> sim;
+  std::unique_ptr<McpProcess> mcp;
+  std::string port_file;
+  int port = 0;
+
+  HttpFixture() {
+    halo_sim::SimOptions o;
+    o.tickets = 200;
+    o.clients = 10;
+    o.assets = 20;
+    o.rate_limit_requests = 0;
+    sim = std::make_unique<halo_sim::Simulator>(o);
+    REQUIRE_FALSE(sim->Start());
+    port_file = "/tmp/halo-http-test-" + std::to_string(getpid()) + ".port";
+    std::remove(port_file.c_str());
+    mcp = McpProcess::Start({HALO_MCP_BINARY, "--http", "127.0.0.1:0", "--http-port-file",
+                             port_file, "--workers", "16"},
+                            {{"HALOPSA_BASE_URL", sim->base_url()},
+                             {"HALOPSA_TENANT", sim->tenant()},
+                             {"HALOPSA_CLIENT_ID", sim->client_id()},
+                             {"HALOPSA_CLIENT_SECRET", sim->client_secret()},
+                             {"HALOPSA_RATE_LIMIT", "off"}});
+    auto deadline = std::chrono::steady_clock::now() + 15s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      std::ifstream in(port_file);
+      if (in >> port && port > 0) break;
+      std::this_thread::sleep_for(20ms);
+    }
+    INFO(mcp->Stderr());
+    REQUIRE(port > 0);
+  }
+  ~HttpFixture() { std::remove(port_file.c_str()); }
+
+  httplib::Headers Headers(std::string const& session = "") const {
+    httplib::Headers h{{"Accept", "application/json, text/event-stream"}};
+    if (!session.empty()) h.emplace("Mcp-Session-Id", session);
+    return h;
+  }
+};
+
+json Modern(std::string const& method, json params, int id) {
+  params["_meta"]["io.modelcontextprotocol/protocolVersion"] = "2026-07-28";
+  params["_meta"]["io.modelcontextprotocol/clientCapabilities"] = json::object();
+  return json{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", params}};
+}
+
+}  // namespace
+
+TEST_CASE("http e2e: 64 concurrent clients for 3 s, every call answered correctly", "[e2e][http]") {
+  HttpFixture f;
+  std::atomic<int> ok{0}, bad{0};
+  std::mutex first_failure_mu;
+  std::string first_failure;
+  std::vector<std::thread> clients;
+  auto const end = std::chrono::steady_clock::now() + 3s;
+  for (int c = 0; c < 64; ++c) {
+    clients.emplace_back([&, c] {
+      httplib::Client cli("127.0.0.1", f.port);
+      cli.set_read_timeout(30, 0);
+      bool modern = c % 2 == 1;  // half the clients stateless, half with a session
+      std::string session;
+      if (!modern) {
+        json init{{"jsonrpc", "2.0"},
+                  {"id", 0},
+                  {"method", "initialize"},
+                  {"params",
+                   {{"protocolVersion", "2025-11-25"},
+                    {"capabilities", json::object()},
+                    {"clientInfo", {{"name", "load"}, {"version", "1"}}}}}};
+        auto r = cli.Post("/mcp", f.Headers(), init.dump(), "application/json");
+        if (!r || r->status != 200) {
+          bad++;
+          return;
+        }
+        session = r->get_header_value("Mcp-Session-Id");
+      }
+      for (int i = 1; std::chrono::steady_clock::now() < end; ++i) {
+        json params{{"name", "halopsa_list_tickets"}, {"arguments", {{"limit", 1 + (c + i) % 5}}}};
+        json req =
+            modern
+                ? Modern("tools/call", params, i)
+                : json{{"jsonrpc", "2.0"}, {"id", i}, {"method", "tools/call"}, {"params", params}};
+        auto h = f.Headers(session);
+        if (modern) {
+          h.emplace("MCP-Protocol-Version", "2026-07-28");
+          h.emplace("Mcp-Method", "tools/call");
+          h.emplace("Mcp-Name", "halopsa_list_tickets");
+        }
+        auto r = cli.Post("/mcp", h, req.dump(), "application/json");
+        bool good = false;
+        if (r && r->status == 200) {
+          std::string body = r->body;
+          if (r->get_header_value("Content-Type") == "text/event-stream") {
+            auto pos = body.rfind("data: ");
+            body = pos == std::string::npos ? "" : body.substr(pos + 6);
+          }
+          json resp = json::parse(body, nullptr, false);
+          good = resp.is_object() && resp["id"] == i && resp.contains("result") &&
+                 !resp["result"].value("isError", false) &&
+                 resp["result"]["structuredContent"]["items"].size() ==
+                     params["arguments"]["limit"].get<std::size_t>();
+        }
+        if (!good) {
+          std::lock_guard lock(first_failure_mu);
+          if (first_failure.empty()) {
+            first_failure = r ? std::to_string(r->status) + " " + r->body.substr(0, 400)
+                              : "transport error " + httplib::to_string(r.error());
+          }
+        }
+        (good ? ok : bad)++;
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  INFO("answered " << ok << ", wrong " << bad << "; first failure: " << first_failure);
+  if (bad > 0) {
+    std::string log = f.mcp->Stderr();
+    std::string lines;
+    for (std::size_t pos = 0, n; (n = log.find('\n', pos)) != std::string::npos; pos = n + 1) {
+      std::string line = log.substr(pos, n - pos);
+      if (line.find(" 200 ") == std::string::npos) lines += line + "\n";
+    }
+    WARN(lines.substr(0, 3000));
+  }
+  CHECK(bad == 0);
+  CHECK(ok >= 64);
+  f.mcp->Signal(SIGTERM);
+  CHECK(f.mcp->Wait(10s) == 0);
+  std::string log = f.mcp->Stderr();
+  CHECK_THAT(log, Catch::Matchers::Contains("listening on http://127.0.0.1:"));
+  CHECK_THAT(log, Catch::Matchers::Contains("POST /mcp tools/call halopsa_list_tickets 200"));
+  CHECK_THAT(log, !Catch::Matchers::Contains(f.sim->client_secret()));
+}
+
+TEST_CASE("http e2e: SIGTERM lets a running call finish, /healthz needs no HaloPSA",
+          "[e2e][http]") {
+  HttpFixture f;
+  httplib::Client cli("127.0.0.1", f.port);
+  auto health = cli.Get("/healthz");
+  REQUIRE(health);
+  CHECK(health->status == 200);
+  std::optional<httplib::Result> result;
+  std::thread caller([&] {
+    json params{{"name", "halopsa_list_tickets"}, {"arguments", {{"limit", 100}}}};
+    auto h = f.Headers();
+    h.emplace("MCP-Protocol-Version", "2026-07-28");
+    h.emplace("Mcp-Method", "tools/call");
+    h.emplace("Mcp-Name", "halopsa_list_tickets");
+    result.emplace(cli.Post("/mcp", h, Modern("tools/call", params, 9).dump(), "application/json"));
+  });
+  std::this_thread::sleep_for(5ms);
+  f.mcp->Signal(SIGTERM);
+  caller.join();
+  REQUIRE(result);
+  if (*result) CHECK((*result)->status == 200);  // accepted before the stop: answered
+  CHECK(f.mcp->Wait(10s) == 0);
+}
+
+TEST_CASE("http e2e: --help documents the HTTP flags and variables", "[e2e][http]") {
+  std::string out;
+  FILE* pipe = popen((std::string(HALO_MCP_BINARY) + " --help").c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  char buf[4096];
+  for (std::size_t n; (n = fread(buf, 1, sizeof buf, pipe)) > 0;) out.append(buf, n);
+  CHECK(pclose(pipe) == 0);
+  for (char const* flag : {"--http", "--http-port-file", "--http-token-file",
+                           "HALO_MCP_HTTP_TOKENS", "--http-allowed-hosts", "--http-allowed-origins",
+                           "--http-auth-server", "--http-session-idle", "--http-max-sessions",
+                           "--http-threads", "--tls-cert", "--tls-key"}) {
+    CHECK_THAT(out, Catch::Matchers::Contains(flag));
+  }
+}
