@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh
-if [ -x scripts/node-deps.sh ]; then scripts/node-deps.sh; fi
+scripts/node-deps.sh         # MCP SDK clients and Claude Code (tests/node)
+scripts/conformance-deps.sh  # Node 22 and the MCP conformance suites (tests/conformance)
 cd "${HALO_MCP_BUILD_DIR:-build}"
 exec ctest --output-on-failure --timeout 600 -j "$(nproc)"
