@@ -250,3 +250,56 @@ TEST_CASE("Start-up problems stop with a message naming the setting", "[e2e][con
   auto help = McpProcess::Start({HALO_MCP_BINARY, "--help"});
   CHECK(help->Wait() == 0);
 }
+
+TEST_CASE("stdio: a storm of hostile input never crashes or corrupts stdout",
+          "[e2e][stdio][fuzz]") {
+  Fixture f;
+  auto& p = *f.mcp;
+  p.Initialize();
+  std::uint64_t state = 0x9E3779B97F4A7C15ull;  // deterministic: the same storm every run
+  auto next = [&state] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  std::vector<std::string> const seeds{
+      R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"halopsa_get_ticket","arguments":{"id":1001}}})",
+      R"({"jsonrpc":"2.0","id":"x","method":"tools/list","params":{"cursor":"after:zzz"}})",
+      R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":[1,{"a":null}]}})",
+      R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"halopsa_list_tickets","arguments":{"limit":-5,"status":[{"x":1}],"client":true}}})"};
+  int sent = 0;
+  for (int i = 0; i < 300; ++i) {
+    std::string line = seeds[next() % seeds.size()];
+    switch (next() % 5) {
+      case 0:  // truncate
+        line.resize(next() % line.size());
+        break;
+      case 1:  // flip bytes, including into invalid UTF-8 and control characters
+        for (int k = 0; k < 4; ++k) line[next() % line.size()] = static_cast<char>(next() % 256);
+        break;
+      case 2:  // random bytes
+        line.clear();
+        for (int k = 0; k < 64; ++k) line.push_back(static_cast<char>(1 + next() % 255));
+        break;
+      case 3:  // deep nesting
+        line = std::string(20000, '[') + std::string(20000, ']');
+        break;
+      default:  // valid, possibly with odd types
+        break;
+    }
+    for (char& c : line) {
+      if (c == '\n') c = ' ';  // one message per line
+    }
+    p.SendLine(line);
+    ++sent;
+  }
+  // Drain whatever came back: every line must be JSON-RPC (checked by the fixture).
+  while (p.Read(std::chrono::milliseconds(1500))) {
+  }
+  json ping = p.Request("ping");
+  CHECK(ping["result"] == json::object());
+  json call = p.Call("halopsa_list_statuses");
+  CHECK_FALSE(call.value("isError", false));
+  CHECK(sent == 300);
+}
