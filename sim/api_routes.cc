@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <functional>
+#include <map>
 #include <set>
 #include <string_view>
 
@@ -427,9 +428,23 @@ ApiResponse ListResource(Store& store, ApiOptions const& options, EntityInfo con
   } else if (info.default_limit) {
     limit = options.default_page_size;
   }
+  // HaloPSA reports a live open_ticket_count on clients and sites; count it as it is now.
+  std::map<std::int64_t, std::int64_t> open_counts;
+  std::string const count_key = resource == "Client" ? "client_id" : "site_id";
+  bool const counts = resource == "Client" || resource == "Site";
+  if (counts) {
+    if (auto const* tickets = store.find_table("Tickets")) {
+      for (auto const& [id, t] : tickets->rows) {
+        if (!IsClosedStatus(store, FieldInt(t, "status_id"))) {
+          ++open_counts[FieldInt(t, count_key.c_str())];
+        }
+      }
+    }
+  }
   Json out = Json::array();
   for (auto i = offset; i < total && i < offset + limit; ++i) {
     out.push_back(ProjectRow(resource, *matches[static_cast<std::size_t>(i)], p));
+    if (counts) out.back()["open_ticket_count"] = open_counts[FieldInt(out.back(), "id")];
   }
   if (info.list_key.empty()) return ApiResponse{200, std::move(out), false};
   Json body = Json::object();
