@@ -186,7 +186,7 @@ StatusOr<std::shared_ptr<json const>> LookupResolver::Records(std::string const&
 }
 
 StatusOr<json> LookupResolver::Resolve(std::string const& kind, json const& value,
-                                       halo::CallContext const& ctx) {
+                                       halo::CallContext const& ctx, std::string* matched) {
   if (!lookups_.contains(kind)) return halo::InternalError("no lookup named " + kind);
   json const& spec = lookups_[kind];
   std::string const noun = spec.value("noun", kind);
@@ -253,7 +253,12 @@ StatusOr<json> LookupResolver::Resolve(std::string const& kind, json const& valu
   dedupe(exact);
   dedupe(partial);
   auto const& pick = exact.size() == 1 ? exact : partial;
-  if (pick.size() == 1) return pick.front()->value(id_field, json());
+  if (pick.size() == 1) {
+    if (matched && exact.size() != 1) {
+      *matched = noun + " \"" + text + "\" matched " + Label(*pick.front(), spec);
+    }
+    return pick.front()->value(id_field, json());
+  }
   if (exact.size() > 1 || (exact.empty() && partial.size() > 1)) {
     auto const& candidates = exact.size() > 1 ? exact : partial;
     std::string message = noun + " \"" + text + "\" is ambiguous (" +

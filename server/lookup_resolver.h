@@ -31,8 +31,11 @@ class LookupResolver {
                  std::shared_ptr<halo::Clock const> clock,
                  std::chrono::seconds ttl = std::chrono::seconds(300));
 
+  /// When the value was a partial name, `matched` (if given) receives what it matched, e.g.
+  /// `client "acme" matched Acme Ltd (12)`, so the caller can tell the model.
   halo::StatusOr<nlohmann::json> Resolve(std::string const& kind, nlohmann::json const& value,
-                                         halo::CallContext const& ctx);
+                                         halo::CallContext const& ctx,
+                                         std::string* matched = nullptr);
   /// Resolves the first of several candidate names that exists (for defaults such as the
   /// tenant's private-note outcome).
   halo::StatusOr<nlohmann::json> ResolveFirst(std::string const& kind,

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <utility>
 
 namespace mcp {
 
@@ -90,6 +91,16 @@ halo::CallContext CallScope::halo_context() {
     Progress(done, total, message);
   };
   return ctx;
+}
+
+void CallScope::Note(std::string note) {
+  std::lock_guard lock(mu_);
+  notes_.push_back(std::move(note));
+}
+
+std::vector<std::string> CallScope::TakeNotes() {
+  std::lock_guard lock(mu_);
+  return std::exchange(notes_, {});
 }
 
 json ToolErrorResult(std::string const& text) {

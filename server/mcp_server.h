@@ -48,6 +48,10 @@ class CallScope {
   void Log(std::string_view level, std::string const& text);
   /// The context handed to the HaloPSA client: our cancel token and progress sink.
   halo::CallContext halo_context();
+  /// A short remark for the model about how its request was read (e.g. which record a partial
+  /// name matched); tool executors put them in front of the result text.
+  void Note(std::string note);
+  std::vector<std::string> TakeNotes();
 
   /// Server-to-client request (sampling/createMessage, elicitation/create, roots/list) in the
   /// legacy era. Modern requests cannot do this: return an input_required result instead (MRTR).
@@ -71,6 +75,7 @@ class CallScope {
   nlohmann::json client_capabilities_ = nlohmann::json::object();
   std::mutex mu_;
   double last_progress_ = -1;
+  std::vector<std::string> notes_;
 };
 
 /// Thrown by a tool (or an extension method) to answer with a JSON-RPC error instead of a

@@ -154,6 +154,19 @@ json ToolExecutor::Call(ToolSpec const& tool, json const& args, CallScope& scope
                              "; nothing was sent to HaloPSA.");
     }
   }
+  json result = Dispatch(tool, args, scope);
+  // Tell the model which records its partial names matched, so a wrong guess is visible.
+  auto notes = scope.TakeNotes();
+  if (!notes.empty() && result.contains("content") && !result["content"].empty() &&
+      result["content"][0].contains("text")) {
+    std::string prefix;
+    for (auto const& n : notes) prefix += "Note: " + n + "\n";
+    result["content"][0]["text"] = prefix + result["content"][0]["text"].get<std::string>();
+  }
+  return result;
+}
+
+json ToolExecutor::Dispatch(ToolSpec const& tool, json const& args, CallScope& scope) {
   std::string const& kind = tool.halo.kind;
   if (kind == "list") return List(tool, args, scope);
   if (kind == "get" || kind == "whoami") return Get(tool, args, scope);
@@ -165,7 +178,8 @@ json ToolExecutor::Call(ToolSpec const& tool, json const& args, CallScope& scope
 }
 
 StatusOr<ToolExecutor::Built> ToolExecutor::Build(ToolSpec const& tool, json const& args,
-                                                  halo::CallContext const& ctx, bool include_body) {
+                                                  CallScope& scope, bool include_body) {
+  auto const ctx = scope.halo_context();
   Built b;
   json path_values = json::object();
   std::map<std::string, std::string> query_seen;
@@ -191,13 +205,17 @@ StatusOr<ToolExecutor::Built> ToolExecutor::Build(ToolSpec const& tool, json con
       if (value.is_array()) {
         json ids = json::array();
         for (auto const& v : value) {
-          auto id = resolver_->Resolve(p.resolve, v, ctx);
+          std::string matched;
+          auto id = resolver_->Resolve(p.resolve, v, ctx, &matched);
+          if (id.ok() && !matched.empty()) scope.Note(matched);
           if (!id.ok()) return id.status();
           ids.push_back(*id);
         }
         value = ids;
       } else {
-        auto id = resolver_->Resolve(p.resolve, value, ctx);
+        std::string matched;
+        auto id = resolver_->Resolve(p.resolve, value, ctx, &matched);
+        if (id.ok() && !matched.empty()) scope.Note(matched);
         if (!id.ok()) return id.status();
         value = *id;
       }
@@ -320,7 +338,7 @@ json ToolExecutor::Project(json const& record, ToolSpec const& tool, json const&
 
 json ToolExecutor::List(ToolSpec const& tool, json const& args, CallScope& scope) {
   auto ctx = scope.halo_context();
-  auto built = Build(tool, args, ctx, /*include_body=*/false);
+  auto built = Build(tool, args, scope, /*include_body=*/false);
   std::string const noun = Noun(tool);
   if (!built.ok()) return ToolErrorResult(DescribeFailure(built.status(), "listing " + noun + "s"));
   halo::ListRequest req;
@@ -379,7 +397,7 @@ json ToolExecutor::List(ToolSpec const& tool, json const& args, CallScope& scope
 json ToolExecutor::Get(ToolSpec const& tool, json const& args, CallScope& scope) {
   auto ctx = scope.halo_context();
   std::string const noun = Noun(tool);
-  auto built = Build(tool, args, ctx, false);
+  auto built = Build(tool, args, scope, false);
   if (!built.ok()) return ToolErrorResult(DescribeFailure(built.status(), "getting the " + noun));
   auto body = client_->Get(built->path, built->query, ctx);
   if (!body.ok()) return ToolErrorResult(DescribeFailure(body.status(), "getting the " + noun));
@@ -391,7 +409,7 @@ json ToolExecutor::Create(ToolSpec const& tool, json const& args, CallScope& sco
   auto ctx = scope.halo_context();
   std::string const noun = Noun(tool);
   std::string const doing = "creating the " + noun;
-  auto built = Build(tool, args, ctx);
+  auto built = Build(tool, args, scope);
   if (!built.ok())
     return ToolErrorResult(DescribeFailure(built.status(), doing) +
                            "\nNothing was sent to HaloPSA.");
@@ -423,7 +441,7 @@ json ToolExecutor::Update(ToolSpec const& tool, json const& args, CallScope& sco
   auto ctx = scope.halo_context();
   std::string const noun = Noun(tool);
   std::string const doing = "updating the " + noun;
-  auto built = Build(tool, args, ctx);
+  auto built = Build(tool, args, scope);
   if (!built.ok())
     return ToolErrorResult(DescribeFailure(built.status(), doing) + "\nNothing was changed.");
   std::string const id_field = tool.halo.raw.value("id_field", "id");
@@ -456,7 +474,7 @@ json ToolExecutor::Update(ToolSpec const& tool, json const& args, CallScope& sco
 json ToolExecutor::BulkUpdate(ToolSpec const& tool, json const& args, CallScope& scope) {
   auto ctx = scope.halo_context();
   std::string const noun = Noun(tool);
-  auto built = Build(tool, args, ctx);
+  auto built = Build(tool, args, scope);
   if (!built.ok()) {
     return ToolErrorResult(DescribeFailure(built.status(), "updating " + noun + "s") +
                            "\nNothing was changed.");
@@ -520,7 +538,7 @@ json ToolExecutor::BulkUpdate(ToolSpec const& tool, json const& args, CallScope&
 json ToolExecutor::Delete(ToolSpec const& tool, json const& args, CallScope& scope) {
   auto ctx = scope.halo_context();
   std::string const noun = Noun(tool);
-  auto built = Build(tool, args, ctx, false);
+  auto built = Build(tool, args, scope, false);
   if (!built.ok()) return ToolErrorResult(DescribeFailure(built.status(), "deleting the " + noun));
   auto existing = client_->Get(built->path, built->query, ctx);
   if (!existing.ok()) {

@@ -46,12 +46,14 @@ class ToolExecutor final : public ToolCaller {
     halo::Query query;
     nlohmann::json body = nlohmann::json::object();
   };
-  halo::StatusOr<Built> Build(ToolSpec const& tool, nlohmann::json const& args,
-                              halo::CallContext const& ctx, bool include_body = true);
+  /// Partial-name matches are reported through scope.Note().
+  halo::StatusOr<Built> Build(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope,
+                              bool include_body = true);
   nlohmann::json Project(nlohmann::json const& record, ToolSpec const& tool,
                          nlohmann::json const& args, bool in_list, halo::CallContext const& ctx);
   std::vector<std::string> Columns(ToolSpec const& tool, nlohmann::json const& args, bool in_list);
 
+  nlohmann::json Dispatch(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);
   nlohmann::json List(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);
   nlohmann::json Get(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);
   nlohmann::json Create(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);

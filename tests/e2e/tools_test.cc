@@ -558,10 +558,16 @@ TEST_CASE("Name resolution: exact, partial, ambiguous, unknown, email, numeric i
   CHECK(client_param() == "12");
   for (auto const& i : exact["items"]) CHECK(f.Row("Tickets", i["id"])["client_id"] == 12);
 
-  // Unique partial.
+  // Unique partial: used, and the result says what it matched so a wrong guess is visible.
   f.sim->ClearRequests();
-  f.CallOk("halopsa_list_tickets", {{"client", "fabrik"}, {"limit", 5}});
+  json partial = f.Call("halopsa_list_tickets", {{"client", "fabrik"}, {"limit", 5}});
+  CHECK_FALSE(IsError(partial));
   CHECK(client_param() == "14");
+  CHECK_THAT(Text(partial), Contains("Note: client \"fabrik\" matched Fabrikam"));
+  CHECK_THAT(Text(partial), Contains("(14)"));
+  // An exact match needs no note.
+  CHECK_THAT(Text(f.Call("halopsa_list_tickets", {{"client", "NORTHWIND traders"}, {"limit", 1}})),
+             !Contains("Note:"));
 
   // Ambiguous: an error listing the candidates with their ids; nothing listed.
   f.sim->ClearRequests();
