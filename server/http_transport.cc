@@ -1,17 +1,24 @@
 #include "server/http_transport.h"
 
+#include "server/batch.h"
 #include "server/worker_pool.h"
 
 #include <httplib.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <openssl/x509.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -102,6 +109,55 @@ std::string DecodeHeaderValue(std::string const& value) {
   return out;
 }
 
+/// The most recent OpenSSL error as text ("" when none), clearing the queue.
+std::string OpenSslError() {
+  unsigned long code = ERR_peek_last_error();
+  ERR_clear_error();
+  if (code == 0) return "";
+  char buf[256];
+  ERR_error_string_n(code, buf, sizeof buf);
+  return std::string(": ") + buf;
+}
+
+/// Loads the PEM certificate and private key the way the TLS server will, so that a start-up
+/// failure can name the flag at fault; nullopt when both load and the key fits the certificate.
+std::optional<std::string> CheckTlsFiles(std::string const& cert_path,
+                                         std::string const& key_path) {
+  int open_errno = 0;
+  auto open = [&open_errno](std::string const& path) {
+    errno = 0;
+    std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_file(path.c_str(), "r"), &BIO_free);
+    open_errno = errno;
+    ERR_clear_error();
+    return bio;
+  };
+  // Never prompt for a passphrase (OpenSSL's default would read the terminal).
+  auto no_passphrase = [](char*, int, int, void*) { return 0; };
+  auto cert_bio = open(cert_path);
+  if (!cert_bio) {
+    return "cannot read --tls-cert " + cert_path + " (" + std::strerror(open_errno) + ")";
+  }
+  std::unique_ptr<X509, decltype(&X509_free)> cert(
+      PEM_read_bio_X509(cert_bio.get(), nullptr, no_passphrase, nullptr), &X509_free);
+  if (!cert) {
+    return "--tls-cert " + cert_path + " is not a PEM certificate" + OpenSslError();
+  }
+  auto key_bio = open(key_path);
+  if (!key_bio) {
+    return "cannot read --tls-key " + key_path + " (" + std::strerror(open_errno) + ")";
+  }
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
+      PEM_read_bio_PrivateKey(key_bio.get(), nullptr, no_passphrase, nullptr), &EVP_PKEY_free);
+  if (!key) {
+    return "--tls-key " + key_path + " is not an unencrypted PEM private key" + OpenSslError();
+  }
+  if (X509_check_private_key(cert.get(), key.get()) != 1) {
+    ERR_clear_error();
+    return "--tls-key " + key_path + " does not match the certificate in --tls-cert " + cert_path;
+  }
+  return std::nullopt;
+}
+
 std::string SseFrame(json const& message) {
   return "event: message\ndata: " + Serialize(message) + "\n\n";
 }
@@ -132,6 +188,13 @@ struct Exchange {
   std::string final_frame;  // the response as an SSE frame; empty = none due
   json final;               // the response itself (null = none due)
   std::shared_ptr<halo::CancelToken> cancel = std::make_shared<halo::CancelToken>();
+  std::vector<std::shared_ptr<halo::CancelToken>> more;  // a batch's other tool calls
+
+  /// The client went away, or the server is stopping: the work is no longer wanted.
+  void Cancel() {
+    cancel->Cancel();
+    for (auto const& t : more) t->Cancel();
+  }
 
   void Push(json const& message) {
     std::lock_guard lock(mu);
@@ -150,6 +213,14 @@ struct Exchange {
 }  // namespace
 
 bool IsLoopbackHost(std::string const& host) { return IsLoopbackName(HostOnly(host)); }
+
+std::optional<std::string> CheckTls(HttpOptions const& options) {
+  if (options.tls_cert.empty() && options.tls_key.empty()) return std::nullopt;
+  if (options.tls_cert.empty() || options.tls_key.empty()) {
+    return "TLS needs both --tls-cert and --tls-key";
+  }
+  return CheckTlsFiles(options.tls_cert, options.tls_key);
+}
 
 struct HttpTransport::Impl {
   struct HttpSession {
@@ -361,7 +432,7 @@ struct HttpTransport::Impl {
               bool ok = sink.write(frame.data(), frame.size());
               lock.lock();
               if (!ok) {
-                ex->cancel->Cancel();
+                ex->Cancel();
                 return false;
               }
             }
@@ -381,14 +452,14 @@ struct HttpTransport::Impl {
               lock.lock();
               if (!ok) {
                 spdlog::debug("http: client went away mid-stream; cancelling its request");
-                ex->cancel->Cancel();
+                ex->Cancel();
                 return false;
               }
             }
           }
         },
         [this, ex, get_stream](bool success) {
-          if (!success) ex->cancel->Cancel();
+          if (!success) ex->Cancel();
           Untrack(ex);
           if (get_stream) {
             ex->Finish(nullptr);
@@ -409,21 +480,33 @@ struct HttpTransport::Impl {
       return;
     }
     ex->cancel = server.Track(session, message.id);
+    RunQueued(
+        res, ex, std::move(keep_alive), message.id, modern,
+        [this, &session, message, ex] {
+          return server.Handle(session, message, [ex](json const& n) { ex->Push(n); });
+        },
+        [&session, id = Serialize(message.id)] {
+          std::lock_guard lock(session.mu);
+          session.in_flight.erase(id);
+        });
+  }
+
+  /// Runs `work` on the worker pool (503 when it is full, after `refused` undoes the tracking),
+  /// waits up to sse_after for it, then answers with JSON or switches to an SSE stream.
+  void RunQueued(httplib::Response& res, std::shared_ptr<Exchange> const& ex,
+                 std::shared_ptr<void> keep_alive, json const& id, bool modern,
+                 std::function<json()> work, std::function<void()> const& refused) {
     Track(ex);
-    bool queued = pool->Submit([this, &session, keep_alive, message, ex] {
-      json response = server.Handle(session, message, [ex](json const& n) { ex->Push(n); });
-      ex->Finish(std::move(response));
+    bool queued = pool->Submit([keep_alive, ex, work = std::move(work)] {
+      ex->Finish(work());
       (void)keep_alive;
     });
     if (!queued) {
       Untrack(ex);
-      {
-        std::lock_guard lock(session.mu);
-        session.in_flight.erase(Serialize(message.id));
-      }
+      refused();
       res.set_header("Retry-After", "1");
       SetJson(res, 503,
-              ErrorBody(message.id, kInternalError,
+              ErrorBody(id, kInternalError,
                         "Server busy: too many tool calls in flight; retry shortly"));
       return;
     }
@@ -439,6 +522,51 @@ struct HttpTransport::Impl {
       }
     }
     StreamTo(res, ex, false);
+  }
+
+  /// A JSON-RPC batch of a 2025-03-26 session: its members are handled in order like single
+  /// messages and answered together with one array (202 when no response is due). A batch with
+  /// tool calls runs on the worker pool, each call cancellable on its own or with the stream.
+  void ServeBatch(Session& session, std::shared_ptr<void> keep_alive, json const& batch,
+                  httplib::Response& res) {
+    auto ex = std::make_shared<Exchange>();
+    std::vector<std::pair<std::string, std::shared_ptr<halo::CancelToken>>> tracked;
+    for (auto const& item : batch) {
+      Decoded d = DecodeMessage(item);
+      if (d.message && d.message->kind == Message::Kind::kRequest &&
+          McpServer::IsSlow(*d.message)) {
+        auto token = server.Track(session, d.message->id);
+        tracked.emplace_back(Serialize(d.message->id), token);
+        ex->more.push_back(std::move(token));
+      }
+    }
+    auto run = [this, &session, batch, ex] {
+      json responses =
+          mcp::HandleBatch(server, session, batch, [ex](json const& n) { ex->Push(n); });
+      return responses.empty() ? json() : responses;  // null: nothing due (202)
+    };
+    if (tracked.empty()) {
+      Respond(res, ex, run(), false);
+      return;
+    }
+    // Members that failed before running (e.g. invalid params) leave their entry behind.
+    auto untrack = [&session, tracked] {
+      std::lock_guard lock(session.mu);
+      for (auto const& [key, token] : tracked) {
+        if (auto it = session.in_flight.find(key);
+            it != session.in_flight.end() && it->second == token) {
+          session.in_flight.erase(it);
+        }
+      }
+    };
+    RunQueued(
+        res, ex, std::move(keep_alive), nullptr, false,
+        [run, untrack] {
+          json responses = run();
+          untrack();
+          return responses;
+        },
+        untrack);
   }
 
   void Respond(httplib::Response& res, std::shared_ptr<Exchange> const& ex, json response,
@@ -495,10 +623,7 @@ struct HttpTransport::Impl {
       return;
     }
     if (value->is_array()) {
-      SetJson(res, 400,
-              ErrorBody(nullptr, kInvalidRequest,
-                        "Invalid request: JSON-RPC batches are not accepted over HTTP; send one "
-                        "message per POST"));
+      PostBatch(req, res, *value);
       return;
     }
     Decoded decoded = DecodeMessage(*value);
@@ -626,6 +751,41 @@ struct HttpTransport::Impl {
     Serve(s->state, use, message, res, false);
   }
 
+  /// JSON-RPC batches: only in a session negotiated at 2025-03-26 (the one version that has
+  /// them); anything else, including 2026-07-28 requests, gets 400 with -32600.
+  void PostBatch(httplib::Request const& req, httplib::Response& res, json const& batch) {
+    t_access.mcp = "(batch of " + std::to_string(batch.size()) + ")";
+    auto refuse = [&res](ErrorObject const& e) { SetJson(res, 400, MakeError(nullptr, e)); };
+    std::string const session_id = req.get_header_value("Mcp-Session-Id");
+    std::string const version_header = req.get_header_value("MCP-Protocol-Version");
+    bool modern_member = false;
+    for (auto const& item : batch) {
+      if (item.is_object() && item.contains("params") && item["params"].is_object() &&
+          McpServer::IsModernMeta(item["params"].value("_meta", json()))) {
+        modern_member = true;
+      }
+    }
+    if (batch.empty() || session_id.empty() || modern_member ||
+        (!version_header.empty() && version_header != kBatchVersion)) {
+      return refuse(*BatchRefusal("", batch));  // empty, or outside a 2025-03-26 session
+    }
+    auto s = Acquire(session_id);
+    if (!s) {
+      SetJson(res, 404,
+              ErrorBody(nullptr, kInvalidRequest,
+                        "Session not found: it ended or expired; initialize a new one"));
+      return;
+    }
+    std::shared_ptr<SessionUse> use(new SessionUse{this, s});
+    std::string version;
+    {
+      std::lock_guard lock(s->state.mu);
+      version = s->state.protocol_version;
+    }
+    if (auto refusal = BatchRefusal(version, batch)) return refuse(*refusal);
+    ServeBatch(s->state, use, batch, res);
+  }
+
   void Get(httplib::Request const& req, httplib::Response& res) {
     std::string const session_id = req.get_header_value("Mcp-Session-Id");
     std::string const version_header = req.get_header_value("MCP-Protocol-Version");
@@ -749,9 +909,11 @@ std::optional<std::string> HttpTransport::Bind() {
     d.allowed_hosts.insert(HostOnly(o.host));
   }
   if (!o.tls_cert.empty() || !o.tls_key.empty()) {
-    if (o.tls_cert.empty() || o.tls_key.empty()) return "TLS needs both --tls-cert and --tls-key";
+    if (auto problem = CheckTls(o)) return problem;
     auto ssl = std::make_unique<httplib::SSLServer>(o.tls_cert.c_str(), o.tls_key.c_str());
-    if (!ssl->is_valid()) return "cannot load the TLS certificate or key";
+    if (!ssl->is_valid()) {
+      return "cannot set up TLS with --tls-cert " + o.tls_cert + " and --tls-key " + o.tls_key;
+    }
     d.http = std::move(ssl);
   } else {
     d.http = std::make_unique<httplib::Server>();
@@ -824,7 +986,7 @@ std::optional<std::string> HttpTransport::Bind() {
     while (!d.active.empty() && Clock::now() < deadline) {
       d.stop_cv.wait_for(lock, std::chrono::milliseconds(50));
     }
-    for (auto const& ex : d.active) ex->cancel->Cancel();
+    for (auto const& ex : d.active) ex->Cancel();
     for (auto& [id, s] : d.sessions) d.EndSessionLocked(*s);
   });
   return std::nullopt;

@@ -42,6 +42,10 @@ struct HttpOptions {
 /// Whether a bind address is loopback (127.0.0.0/8, ::1, localhost).
 bool IsLoopbackHost(std::string const& host);
 
+/// When TLS is asked for: whether both --tls-cert and --tls-key are given, readable, PEM, and
+/// the key belongs to the certificate. The message names the flag at fault; nullopt when fine.
+std::optional<std::string> CheckTls(HttpOptions const& options);
+
 /**
  * MCP Streamable HTTP on one endpoint for both protocol eras: the legacy session shape
  * (initialize, Mcp-Session-Id, GET stream, DELETE) and the stateless 2026-07-28 shape (per-request

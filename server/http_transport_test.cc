@@ -4,10 +4,17 @@
 
 #include <catch2/catch.hpp>
 #include <httplib.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include <arpa/inet.h>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <netinet/in.h>
 #include <optional>
 #include <sys/socket.h>
@@ -109,10 +116,13 @@ httplib::Headers ModernHdrs(std::string const& method, std::string name = "",
   return h;
 }
 
-std::string InitSession(httplib::Client& c) {
-  auto r = c.Post("/mcp", Hdrs(), kInit, "application/json");
+std::string InitSession(httplib::Client& c, std::string const& version = "2025-11-25") {
+  json init = json::parse(kInit);
+  init["params"]["protocolVersion"] = version;
+  auto r = c.Post("/mcp", Hdrs(), init.dump(), "application/json");
   REQUIRE(r);
   REQUIRE(r->status == 200);
+  REQUIRE(json::parse(r->body)["result"]["protocolVersion"] == version);
   std::string sid = r->get_header_value("Mcp-Session-Id");
   REQUIRE(sid.size() == 32);
   auto n = c.Post("/mcp", Hdrs({{"Mcp-Session-Id", sid}}),
@@ -466,4 +476,276 @@ TEST_CASE("http stop drains a running call before returning", "[http][drain]") {
   REQUIRE(*result);
   CHECK((*result)->status == 200);
   CHECK_THAT((*result)->body, Catch::Matchers::Contains("slept"));
+}
+
+TEST_CASE("http legacy: JSON-RPC batches under 2025-03-26", "[http][legacy][batch]") {
+  Server s;
+  auto c = s.Client();
+  std::string sid = InitSession(c, "2025-03-26");
+  auto post = [&](std::string const& body, httplib::Headers extra = {}) {
+    auto h = Hdrs({{"Mcp-Session-Id", sid}});
+    for (auto const& [k, v] : extra) h.emplace(k, v);
+    auto r = c.Post("/mcp", h, body, "application/json");
+    REQUIRE(r);
+    return r;
+  };
+
+  SECTION("each member is handled; the responses come back together, in order") {
+    json batch = json::array({json::parse(Call("echo_tool", {{"n", 1}}, 7)),
+                              {{"jsonrpc", "2.0"}, {"method", "notifications/whatever"}},
+                              {{"jsonrpc", "2.0"}, {"id", "l"}, {"method", "tools/list"}},
+                              42,
+                              {{"jsonrpc", "2.0"}, {"id", 8}, {"method", "ping"}}});
+    auto r = post(batch.dump());
+    CHECK(r->status == 200);
+    CHECK(r->get_header_value("Content-Type") == "application/json");
+    json body = json::parse(r->body);
+    REQUIRE(body.is_array());
+    REQUIRE(body.size() == 4);
+    CHECK(body[0]["id"] == 7);
+    CHECK(body[0]["result"]["content"][0]["text"] == "echo {\"n\":1}");
+    CHECK(body[1]["id"] == "l");
+    CHECK(body[1]["result"]["tools"].size() == 2);
+    CHECK(body[2]["id"].is_null());
+    CHECK(body[2]["error"]["code"] == -32600);
+    CHECK(body[3]["id"] == 8);
+    CHECK(body[3]["result"] == json::object());
+  }
+  SECTION("a tool call that reports progress streams its notifications, then the array") {
+    json slow = json::parse(Call("slow_tool", {{"ms", 50}}, 3));
+    slow["params"]["_meta"]["progressToken"] = "p";
+    auto r = post(json::array({slow, json::parse(Call("echo_tool", {}, 4))}).dump());
+    CHECK(r->status == 200);
+    CHECK(r->get_header_value("Content-Type") == "text/event-stream");
+    CHECK_THAT(r->body, Catch::Matchers::Contains("notifications/progress"));
+    auto pos = r->body.rfind("data: ");
+    REQUIRE(pos != std::string::npos);
+    json body = json::parse(r->body.substr(pos + 6));
+    REQUIRE(body.is_array());
+    REQUIRE(body.size() == 2);
+    CHECK(body[0]["id"] == 3);
+    CHECK(body[0]["result"]["content"][0]["text"] == "slept");
+    CHECK(body[1]["id"] == 4);
+  }
+  SECTION("only notifications and responses: 202") {
+    auto r = post(R"([{"jsonrpc":"2.0","method":"notifications/whatever"},)"
+                  R"({"jsonrpc":"2.0","id":99,"result":{}}])");
+    CHECK(r->status == 202);
+    CHECK(r->body.empty());
+  }
+  SECTION("an empty batch: 400 -32600") {
+    auto r = post("[]");
+    CHECK(r->status == 400);
+    json body = json::parse(r->body);
+    CHECK(body["error"]["code"] == -32600);
+    CHECK_THAT(body["error"]["message"].get<std::string>(), Catch::Matchers::Contains("empty"));
+  }
+  SECTION("a header naming another version, or modern members: refused") {
+    auto r = post("[" + Call("echo_tool") + "]", {{"MCP-Protocol-Version", "2025-06-18"}});
+    CHECK(r->status == 400);
+    CHECK(json::parse(r->body)["error"]["code"] == -32600);
+    auto modern = post("[" + Modern("tools/list") + "]");
+    CHECK(modern->status == 400);
+    CHECK(json::parse(modern->body)["error"]["code"] == -32600);
+  }
+  SECTION("a tool call cancelled by a later notification in the same session") {
+    // Members run in order, so cancellation from another POST is what reaches them.
+    std::optional<httplib::Result> result;
+    std::thread caller([&] {
+      auto c2 = s.Client();
+      result.emplace(c2.Post("/mcp", Hdrs({{"Mcp-Session-Id", sid}}),
+                             "[" + Call("slow_tool", {{"ms", 4000}}, 11) + "]",
+                             "application/json"));
+    });
+    std::this_thread::sleep_for(200ms);
+    auto cancel = post(R"({"jsonrpc":"2.0","method":"notifications/cancelled",)"
+                       R"("params":{"requestId":11}})");
+    CHECK(cancel->status == 202);
+    caller.join();
+    REQUIRE(result);
+    REQUIRE(*result);
+    CHECK((*result)->status == 202);  // the only request was cancelled: nothing is due
+    CHECK(s.caller->cancelled == 1);
+  }
+}
+
+TEST_CASE("http: batches are refused outside a 2025-03-26 session", "[http][batch]") {
+  Server s;
+  auto c = s.Client();
+  auto refused = [](httplib::Result const& r) {
+    REQUIRE(r);
+    CHECK(r->status == 400);
+    json body = json::parse(r->body);
+    CHECK(body["error"]["code"] == -32600);
+    CHECK_THAT(body["error"]["message"].get<std::string>(),
+               Catch::Matchers::Contains("2025-03-26"));
+  };
+  std::string const batch = "[" + Call("echo_tool") + "]";
+  for (std::string version : {"2025-06-18", "2025-11-25"}) {
+    std::string sid = InitSession(c, version);
+    refused(c.Post("/mcp", Hdrs({{"Mcp-Session-Id", sid}}), batch, "application/json"));
+    refused(c.Post("/mcp", Hdrs({{"Mcp-Session-Id", sid}, {"MCP-Protocol-Version", version}}),
+                   batch, "application/json"));
+  }
+  refused(c.Post("/mcp", Hdrs(), batch, "application/json"));  // no session
+  refused(c.Post("/mcp", ModernHdrs("tools/list"), "[" + Modern("tools/list") + "]",
+                 "application/json"));
+  auto empty = c.Post("/mcp", Hdrs(), "[]", "application/json");
+  REQUIRE(empty);
+  CHECK(empty->status == 400);
+  CHECK(json::parse(empty->body)["error"]["code"] == -32600);
+  auto gone = c.Post("/mcp", Hdrs({{"Mcp-Session-Id", "0123"}}), batch, "application/json");
+  REQUIRE(gone);
+  CHECK(gone->status == 404);
+}
+
+namespace {
+
+/// A self-signed certificate for CN=127.0.0.1 (subjectAltName IP:127.0.0.1) and its EC key,
+/// written as PEM files into a fresh temporary directory; generated with the OpenSSL API, so
+/// the `openssl` tool need not be installed.
+struct TlsFiles {
+  std::filesystem::path dir;
+  std::string cert, key, other_key;
+
+  TlsFiles() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "halo-tls-XXXXXX").string();
+    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
+    dir = tmpl;
+    cert = (dir / "cert.pem").string();
+    key = (dir / "key.pem").string();
+    other_key = (dir / "other-key.pem").string();
+    EVP_PKEY* pkey = EVP_EC_gen("P-256");
+    REQUIRE(pkey != nullptr);
+    X509* x = X509_new();
+    REQUIRE(x != nullptr);
+    X509_set_version(x, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+    X509_gmtime_adj(X509_getm_notBefore(x), -60);
+    X509_gmtime_adj(X509_getm_notAfter(x), 24 * 3600);
+    X509_set_pubkey(x, pkey);
+    X509_NAME* name = X509_get_subject_name(x);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                               reinterpret_cast<unsigned char const*>("127.0.0.1"), -1, -1, 0);
+    X509_set_issuer_name(x, name);
+    X509V3_CTX ctx;
+    X509V3_set_ctx_nodb(&ctx);
+    X509V3_set_ctx(&ctx, x, x, nullptr, nullptr, 0);
+    for (auto [nid, value] : {std::pair{NID_basic_constraints, "critical,CA:TRUE"},
+                              std::pair{NID_subject_key_identifier, "hash"},
+                              std::pair{NID_subject_alt_name, "IP:127.0.0.1"}}) {
+      X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
+      REQUIRE(ext != nullptr);
+      X509_add_ext(x, ext, -1);
+      X509_EXTENSION_free(ext);
+    }
+    REQUIRE(X509_sign(x, pkey, EVP_sha256()) > 0);
+    Write(cert, [&](FILE* f) { return PEM_write_X509(f, x); });
+    Write(key, [&](FILE* f) {
+      return PEM_write_PrivateKey(f, pkey, nullptr, nullptr, 0, nullptr, nullptr);
+    });
+    X509_free(x);
+    EVP_PKEY_free(pkey);
+    EVP_PKEY* other = EVP_EC_gen("P-256");
+    REQUIRE(other != nullptr);
+    Write(other_key, [&](FILE* f) {
+      return PEM_write_PrivateKey(f, other, nullptr, nullptr, 0, nullptr, nullptr);
+    });
+    EVP_PKEY_free(other);
+  }
+  ~TlsFiles() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+  template <typename F>
+  static void Write(std::string const& path, F write) {
+    FILE* f = std::fopen(path.c_str(), "w");
+    REQUIRE(f != nullptr);
+    int ok = write(f);
+    std::fclose(f);
+    REQUIRE(ok == 1);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("http tls: the server terminates TLS with the configured certificate", "[http][tls]") {
+  TlsFiles files;
+  mcp::HttpOptions o;
+  o.tls_cert = files.cert;
+  o.tls_key = files.key;
+  Server s(o);
+  CHECK(s.http->url().rfind("https://127.0.0.1:", 0) == 0);
+
+  httplib::SSLClient tls("127.0.0.1", s.http->port());
+  tls.set_ca_cert_path(files.cert.c_str());
+  tls.enable_server_certificate_verification(true);
+  tls.set_read_timeout(10, 0);
+  auto init = tls.Post("/mcp", Hdrs(), kInit, "application/json");
+  INFO("TLS error: " << httplib::to_string(init.error()) << " verify "
+                     << tls.get_openssl_verify_result());
+  REQUIRE(init);
+  CHECK(init->status == 200);
+  std::string sid = init->get_header_value("Mcp-Session-Id");
+  REQUIRE(sid.size() == 32);
+  auto ready =
+      tls.Post("/mcp", Hdrs({{"Mcp-Session-Id", sid}}),
+               R"({"jsonrpc":"2.0","method":"notifications/initialized"})", "application/json");
+  REQUIRE(ready);
+  CHECK(ready->status == 202);
+  auto list = tls.Post("/mcp", Hdrs({{"Mcp-Session-Id", sid}}),
+                       R"({"jsonrpc":"2.0","id":2,"method":"tools/list"})", "application/json");
+  REQUIRE(list);
+  CHECK(list->status == 200);
+  CHECK(json::parse(list->body)["result"]["tools"].size() == 2);
+  auto call = tls.Post("/mcp", Hdrs({{"Mcp-Session-Id", sid}}), Call("echo_tool", {{"n", 5}}),
+                       "application/json");
+  REQUIRE(call);
+  CHECK(json::parse(call->body)["result"]["content"][0]["text"] == "echo {\"n\":5}");
+
+  // Plain HTTP to the TLS port gets no HTTP answer.
+  auto plain = s.Client().Post("/mcp", Hdrs(), kInit, "application/json");
+  CHECK_FALSE(plain);
+
+  // Verification is really on: without our certificate as CA the handshake is rejected.
+  httplib::SSLClient untrusted("127.0.0.1", s.http->port());
+  untrusted.set_ca_cert_path((files.dir / "missing.pem").c_str());
+  untrusted.enable_server_certificate_verification(true);
+  auto rejected = untrusted.Get("/healthz");
+  CHECK_FALSE(rejected);
+
+  // The server still serves TLS after those failed handshakes.
+  auto health = tls.Get("/healthz");
+  REQUIRE(health);
+  CHECK(health->status == 200);
+}
+
+TEST_CASE("http tls: bad certificate or key files fail start-up, naming the flag", "[http][tls]") {
+  TlsFiles files;
+  std::string const garbage = (files.dir / "garbage.pem").string();
+  TlsFiles::Write(garbage, [](FILE* f) { return std::fputs("not a pem\n", f) >= 0 ? 1 : 0; });
+  struct Case {
+    std::string cert, key, expect;
+  };
+  for (auto const& [cert, key, expect] :
+       std::vector<Case>{{(files.dir / "nope.pem").string(), files.key, "cannot read --tls-cert"},
+                         {files.cert, (files.dir / "nope.pem").string(), "cannot read --tls-key"},
+                         {garbage, files.key, "--tls-cert"},
+                         {files.cert, garbage, "--tls-key"},
+                         {files.cert, files.other_key, "does not match"},
+                         {files.cert, "", "both --tls-cert and --tls-key"},
+                         {"", files.key, "both --tls-cert and --tls-key"}}) {
+    mcp::HttpOptions o;
+    o.port = 0;
+    o.access_log = false;
+    o.tls_cert = cert;
+    o.tls_key = key;
+    mcp::McpServer mcp{mcp::ServerInfo{"halo-mcp", "HaloPSA", "1.0", "", 100}, Registry(),
+                       std::make_shared<TestCaller>()};
+    mcp::HttpTransport http(mcp, o);
+    auto err = http.Bind();
+    INFO(cert << " / " << key);
+    REQUIRE(err);
+    CHECK_THAT(*err, Catch::Matchers::Contains(expect));
+  }
 }

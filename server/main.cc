@@ -254,6 +254,10 @@ int main(int argc, char** argv) {
     http_options.read_timeout = std::chrono::seconds(read_timeout_seconds);
     http_options.max_message_bytes = max_message_bytes;
     http_options.workers = app.count("--workers") ? workers : 16;
+    if (auto problem = mcp::CheckTls(http_options)) {  // before anything else starts
+      std::cerr << "halo-mcp: " << *problem << "\n";
+      return 2;
+    }
   }
   if (EnvTrue("HALO_MCP_READ_ONLY")) read_only = true;
 

@@ -1,5 +1,6 @@
 #include "server/stdio_transport.h"
 
+#include "server/batch.h"
 #include "server/worker_pool.h"
 
 #include <spdlog/spdlog.h>
@@ -142,27 +143,12 @@ void StdioTransport::HandleBatch(json const& batch) {
     std::lock_guard lock(session_.mu);
     version = session_.protocol_version;
   }
-  if (version != "2025-03-26" || batch.empty()) {
-    Write(
-        MakeError(nullptr, ErrorObject{kInvalidRequest,
-                                       batch.empty() ? "Invalid request: empty batch"
-                                                     : "Invalid request: JSON-RPC batches are only "
-                                                       "accepted under protocol version 2025-03-26",
-                                       nullptr}));
+  if (auto refusal = BatchRefusal(version, batch)) {
+    Write(MakeError(nullptr, *refusal));
     return;
   }
   // Batches are rare and old; their members are answered together, in order, on this thread.
-  json responses = json::array();
-  auto send = [this](json const& n) { Write(n); };
-  for (auto const& item : batch) {
-    Decoded d = DecodeMessage(item);
-    if (d.error) {
-      responses.push_back(MakeError(d.error_id, *d.error));
-      continue;
-    }
-    json r = server_.Handle(session_, *d.message, send);
-    if (!r.is_null()) responses.push_back(std::move(r));
-  }
+  json responses = mcp::HandleBatch(server_, session_, batch, [this](json const& n) { Write(n); });
   if (!responses.empty()) Write(responses);
 }
 

@@ -194,3 +194,33 @@ TEST_CASE("http e2e: --help documents the HTTP flags and variables", "[e2e][http
     CHECK_THAT(out, Catch::Matchers::Contains(flag));
   }
 }
+
+TEST_CASE("http e2e: unreadable --tls-cert or --tls-key stops start-up with a clear message",
+          "[e2e][http][tls]") {
+  std::string const missing = "/tmp/halo-tls-missing-" + std::to_string(getpid());
+  std::string const not_pem = "/tmp/halo-tls-not-pem-" + std::to_string(getpid()) + ".pem";
+  {
+    std::ofstream out(not_pem);
+    out << "not a certificate\n";
+  }
+  struct Case {
+    std::vector<std::string> args;
+    std::string expect;
+  };
+  for (auto const& c : std::vector<Case>{
+           {{"--tls-cert", missing + ".crt", "--tls-key", missing + ".key"},
+            "cannot read --tls-cert " + missing + ".crt"},
+           {{"--tls-cert", not_pem, "--tls-key", missing + ".key"}, "--tls-cert " + not_pem},
+           {{"--tls-cert", not_pem}, "TLS needs both --tls-cert and --tls-key"}}) {
+    std::vector<std::string> argv{HALO_MCP_BINARY, "--http", "127.0.0.1:0"};
+    argv.insert(argv.end(), c.args.begin(), c.args.end());
+    auto mcp = McpProcess::Start(
+        argv, {{"HALOPSA_BASE_URL", ""}, {"HALO_MCP_TLS_CERT", ""}, {"HALO_MCP_TLS_KEY", ""}});
+    auto status = mcp->Wait(10s);
+    INFO(mcp->Stderr());
+    REQUIRE(status);
+    CHECK(*status == 2);
+    CHECK_THAT(mcp->Stderr(), Catch::Matchers::Contains(c.expect));
+  }
+  std::remove(not_pem.c_str());
+}
