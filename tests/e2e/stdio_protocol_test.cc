@@ -293,6 +293,10 @@ TEST_CASE("stdio: a storm of hostile input never crashes or corrupts stdout",
     }
     p.SendLine(line);
     ++sent;
+    // Keep reading as we write: a client that never reads would fill the stdout pipe, and the
+    // server then (rightly) stops reading its input until there is room.
+    while (p.Read(std::chrono::milliseconds(0))) {
+    }
   }
   // Drain whatever came back: every line must be JSON-RPC (checked by the fixture).
   while (p.Read(std::chrono::milliseconds(1500))) {

@@ -65,6 +65,7 @@ std::unique_ptr<McpProcess> McpProcess::Start(std::vector<std::string> const& ar
   std::unique_ptr<McpProcess> p(new McpProcess());
   p->pid_ = pid;
   p->in_fd_ = in_pipe[1];
+  fcntl(p->in_fd_, F_SETFL, fcntl(p->in_fd_, F_GETFL) | O_NONBLOCK);
   p->out_fd_ = out_pipe[0];
   p->stderr_path_ = tmpl;
   signal(SIGPIPE, SIG_IGN);
@@ -87,6 +88,18 @@ void McpProcess::SendLine(std::string const& line) {
   while (off < data.size()) {
     ssize_t n = write(in_fd_, data.data() + off, data.size() - off);
     if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) {
+      // The server's input is full, probably because it waits for us to read its output:
+      // read while we wait, or both sides would block for ever.
+      pollfd fds[2] = {{in_fd_, POLLOUT, 0}, {out_fd_, POLLIN, 0}};
+      if (poll(fds, 2, 20000) <= 0) return;
+      if (fds[1].revents & (POLLIN | POLLHUP)) {
+        char buf[65536];
+        ssize_t r = read(out_fd_, buf, sizeof buf);
+        if (r > 0) pending_.append(buf, static_cast<std::size_t>(r));
+      }
+      continue;
+    }
     if (n <= 0) return;  // the server went away; tests notice through Read
     off += static_cast<std::size_t>(n);
   }
@@ -108,8 +121,9 @@ std::optional<json> McpProcess::Read(std::chrono::milliseconds timeout) {
       }
       return value;
     }
+    // A zero timeout still looks once, so Read(0ms) drains what is already in the pipe.
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    if (left.count() <= 0) return std::nullopt;
+    if (left.count() < 0) left = std::chrono::milliseconds(0);
     pollfd fd{out_fd_, POLLIN, 0};
     int r = poll(&fd, 1, static_cast<int>(left.count()));
     if (r < 0 && errno == EINTR) continue;
