@@ -596,29 +596,6 @@ std::string StripTags(std::string const& html) {
   return out;
 }
 
-std::string EscapeHtml(std::string const& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '\n':
-        out += "<br>";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
-  return out;
-}
-
 /// Applies a status change to a ticket row: names, closed date, on-hold flag.
 void ApplyStatus(Store const& store, Json& ticket, std::int64_t status_id, std::int64_t now) {
   auto const* s = store.Find("Status", status_id);
@@ -809,7 +786,7 @@ void StageTicket(Store& store, ApiOptions const& options, Json const& in, std::i
   if (in.contains("details_html") && !in.contains("details")) {
     row["details"] = StripTags(FieldStr(row, "details_html"));
   } else if (in.contains("details") && !in.contains("details_html")) {
-    row["details_html"] = EscapeHtml(FieldStr(row, "details"));
+    row["details_html"] = HtmlEscape(FieldStr(row, "details"));
   }
   if (create) {
     if (row["dateoccurred"].is_null()) row["dateoccurred"] = FormatTime(now);
@@ -926,7 +903,7 @@ void StageAction(Store& store, Json const& in, std::int64_t now, Validator& v,
   if (in.contains("note_html") && !in.contains("note")) {
     row["note"] = StripTags(FieldStr(row, "note_html"));
   } else if (in.contains("note") && !in.contains("note_html")) {
-    row["note_html"] = EscapeHtml(FieldStr(row, "note"));
+    row["note_html"] = HtmlEscape(FieldStr(row, "note"));
   }
   row["ticket_id"] = *ticket_id;
   row["timetaken"] = time;

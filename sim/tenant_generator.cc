@@ -270,29 +270,6 @@ std::string Replace(std::string text, std::string const& key, std::string const&
   return text;
 }
 
-std::string HtmlEscape(std::string const& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
-  return out;
-}
-
 std::string Guid(Prng& rng) {
   auto a = rng.Next();
   auto b = rng.Next();
@@ -362,6 +339,32 @@ std::vector<OutcomeDef> const kOutcomes = {
     {12, "Approve Change", "Approve Change", 0, true, 0, 0, true}};
 
 }  // namespace
+
+std::string HtmlEscape(std::string const& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\n':
+        out += "<br>";
+        break;
+      default:
+        out.push_back(c);
+    }
+  }
+  return out;
+}
 
 Json NewRecord(std::string_view entity) {
   if (entity == "Tickets") {

@@ -41,4 +41,7 @@ void GenerateTenant(Store& store, std::uint64_t seed, TenantSize const& size,
 /// A new record for `entity` with every field at its default, as the API creates it.
 Json NewRecord(std::string_view entity);
 
+/// Text to HTML as HaloPSA stores it in *_html fields: <, >, & and " escaped, newlines as <br>.
+std::string HtmlEscape(std::string const& s);
+
 }  // namespace halo_sim
