@@ -154,7 +154,7 @@ TEST_CASE("Modern era: discover before initialize, _meta checks, resultType", "[
       R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo_tool","arguments":{},)" +
       kModernMeta + "}}");
   CHECK(call["result"]["resultType"] == "complete");
-  CHECK(h.sent.size() == 0 + 0);  // no log notifications without a per-request logLevel
+  CHECK(h.sent.empty());  // no log notifications without a per-request logLevel
 
   json bad_version = h.Send(
       R"({"jsonrpc":"2.0","id":3,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2099-01-01","io.modelcontextprotocol/clientCapabilities":{}}}})");

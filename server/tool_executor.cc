@@ -346,8 +346,11 @@ json ToolExecutor::List(ToolSpec const& tool, json const& args, CallScope& scope
   req.query = built->query;
   req.list_key = tool.halo.list_key;
   req.paginate = tool.halo.paginate;
-  json const limit_schema = tool.input_schema["properties"].value("limit", json::object());
-  req.limit = args.value("limit", limit_schema.value("default", options_.default_limit));
+  json const& limit_schema = Member(Member(tool.input_schema, "properties"), "limit");
+  std::int64_t const default_limit = limit_schema.is_object()
+                                         ? limit_schema.value("default", options_.default_limit)
+                                         : options_.default_limit;
+  req.limit = args.value("limit", default_limit);
   if (auto c = args.find("cursor"); c != args.end()) {
     std::string const cursor = c->get<std::string>();
     char* end = nullptr;
