@@ -2,8 +2,9 @@
 # Installs the Debian 12 packages halo-mcp needs to build and test, skipping what is present.
 set -euo pipefail
 
-packages=(build-essential cmake pkg-config git curl nlohmann-json3-dev libcpp-httplib-dev libssl-dev
-  libspdlog-dev catch2 libcli11-dev json-schema-test-suite ca-certificates)
+packages=(build-essential cmake pkg-config git curl ccache nlohmann-json3-dev libcpp-httplib-dev
+  libssl-dev libspdlog-dev catch2 libcli11-dev libboost1.74-dev libhiredis-dev redis-server clang
+  libclang-rt-14-dev json-schema-test-suite ca-certificates)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
