@@ -616,10 +616,10 @@ struct HttpTransport::Impl {
                         "Unsupported Media Type: Content-Type must be application/json"));
       return;
     }
-    std::string parse_error;
-    auto value = ParseJson(req.body, &parse_error);
+    ErrorObject parse_error;
+    auto value = ParseMessage(req.body, &parse_error);
     if (!value) {
-      SetJson(res, 400, ErrorBody(nullptr, kParseError, "Parse error: " + parse_error));
+      SetJson(res, 400, MakeError(nullptr, parse_error));
       return;
     }
     if (value->is_array()) {

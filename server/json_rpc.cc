@@ -4,21 +4,29 @@ namespace mcp {
 
 using nlohmann::json;
 
-std::optional<json> ParseJson(std::string_view text, std::string* error) {
-  json value = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (value.is_discarded()) {
-    // Re-parse with exceptions only to recover nlohmann's description of where it failed.
-    try {
-      json discarded = json::parse(text);
-      (void)discarded;
-    } catch (json::parse_error const& e) {
-      if (error) *error = e.what();
-    } catch (...) {
-      if (error) *error = "unreadable JSON";
+std::optional<json> ParseMessage(std::string_view text, ErrorObject* error) {
+  auto parsed = halo::ParseBoundedJson(text, kMessageLimits);
+  if (parsed.ok()) return std::move(parsed.value);
+  if (error) {
+    if (parsed.error == halo::JsonError::kSyntax) {
+      *error = ErrorObject{kParseError, "Parse error: " + parsed.message, nullptr};
+    } else {
+      *error = ErrorObject{kInvalidRequest,
+                           "Invalid request: the message holds " + parsed.message +
+                               "; this server accepts at most " +
+                               std::to_string(kMessageLimits.max_depth) + " levels and " +
+                               std::to_string(kMessageLimits.max_values) + " values",
+                           nullptr};
     }
-    return std::nullopt;
   }
-  return value;
+  return std::nullopt;
+}
+
+std::optional<json> ParseJson(std::string_view text, std::string* error) {
+  auto parsed = halo::ParseBoundedJson(text);
+  if (parsed.ok()) return std::move(parsed.value);
+  if (error) *error = parsed.message;
+  return std::nullopt;
 }
 
 namespace {

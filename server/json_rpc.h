@@ -1,5 +1,7 @@
 #pragma once
 
+#include "halo/bounded_json.h"
+
 #include <nlohmann/json.hpp>
 
 #include <optional>
@@ -42,7 +44,16 @@ struct Decoded {
   nlohmann::json error_id;  // the id to put in the error response
 };
 
-/// Parses text into JSON without throwing; invalid UTF-8 and malformed JSON fail.
+/// What one incoming JSON-RPC message (or batch) may hold, whatever the transport.
+inline constexpr halo::JsonLimits kMessageLimits{/*max_depth=*/64, /*max_values=*/100'000};
+
+/// Parses an incoming message without throwing or recursing. On failure `error` (when given) is
+/// the error to answer with: -32700 for text that is not JSON (or not UTF-8), -32600 for a
+/// document over kMessageLimits, each saying what was wrong.
+std::optional<nlohmann::json> ParseMessage(std::string_view text, ErrorObject* error);
+
+/// Parses trusted text (our own files) into JSON without throwing; the message says where it
+/// failed.
 std::optional<nlohmann::json> ParseJson(std::string_view text, std::string* error);
 
 /// Classifies one JSON value (not an array) as a JSON-RPC message.

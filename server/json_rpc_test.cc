@@ -61,6 +61,24 @@ TEST_CASE("Malformed JSON and invalid UTF-8 fail to parse without throwing", "[s
   CHECK(mcp::ParseJson(R"({"a":"caf\u00e9"})", &error));
 }
 
+TEST_CASE("Messages over the nesting or size limits get -32600, bad JSON -32700",
+          "[server][jsonrpc]") {
+  mcp::ErrorObject error;
+  std::string deep = std::string(100'000, '[') + std::string(100'000, ']');
+  CHECK_FALSE(mcp::ParseMessage(deep, &error));
+  CHECK(error.code == mcp::kInvalidRequest);
+  CHECK_THAT(error.message, Catch::Matchers::Contains("nested deeper than 64 levels"));
+  std::string many = "[" + std::string(200'000 * 2 - 1, ',') + "]";
+  for (std::size_t i = 1; i < many.size(); i += 2) many[i] = '0';
+  CHECK_FALSE(mcp::ParseMessage(many, &error));
+  CHECK(error.code == mcp::kInvalidRequest);
+  CHECK_THAT(error.message, Catch::Matchers::Contains("values"));
+  CHECK_FALSE(mcp::ParseMessage("{\"a\":", &error));
+  CHECK(error.code == mcp::kParseError);
+  CHECK_THAT(error.message, Catch::Matchers::StartsWith("Parse error: "));
+  CHECK(mcp::ParseMessage(R"({"jsonrpc":"2.0","id":1,"method":"ping"})", &error));
+}
+
 TEST_CASE("Serialisation stays on one line and never throws on bad UTF-8", "[server][jsonrpc]") {
   json v{{"text", "line1\nline2"}, {"bad", std::string("\xff")}};
   std::string s = mcp::Serialize(v);

@@ -124,10 +124,10 @@ void StdioTransport::HandleLine(std::string_view line) {
     line.remove_suffix(1);
   }
   if (line.find_first_not_of(" \t") == std::string_view::npos) return;
-  std::string parse_error;
-  auto value = ParseJson(line, &parse_error);
+  ErrorObject parse_error;
+  auto value = ParseMessage(line, &parse_error);
   if (!value) {
-    Write(MakeError(nullptr, ErrorObject{kParseError, "Parse error: " + parse_error, nullptr}));
+    Write(MakeError(nullptr, parse_error));
     return;
   }
   if (value->is_array()) {

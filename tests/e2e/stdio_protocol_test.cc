@@ -121,6 +121,33 @@ TEST_CASE("stdio: an oversized line is refused, then serving continues", "[e2e][
   CHECK(p.Request("ping")["result"] == json::object());
 }
 
+TEST_CASE("stdio: JSON nested 100,000 levels deep is refused, then serving continues",
+          "[e2e][stdio]") {
+  Fixture f;
+  auto& p = *f.mcp;
+  p.Initialize();
+  // The attack from issue 9: params nested 100,000 levels (600 KB) crashed the process.
+  std::string deep;
+  for (int i = 0; i < 100'000; ++i) deep += "{\"a\":";
+  deep += "1" + std::string(100'000, '}');
+  p.SendLine(R"({"jsonrpc":"2.0","id":7,"method":"ping","params":)" + deep + "}");
+  auto refused = p.Read();
+  REQUIRE(refused);
+  CHECK((*refused)["error"]["code"] == -32600);
+  CHECK_THAT(ErrorMessage(*refused), Catch::Matchers::Contains("nested deeper than 64"));
+  // Just inside the limit is fine: the message itself is level 1.
+  std::string ok_depth;
+  for (int i = 0; i < 62; ++i) ok_depth += "[";
+  ok_depth += std::string(62, ']');
+  json ping =
+      json::parse(R"({"jsonrpc":"2.0","id":8,"method":"ping","params":{"x":)" + ok_depth + "}}");
+  p.Send(ping);
+  auto answered = p.Read();
+  REQUIRE(answered);
+  CHECK((*answered)["result"] == json::object());
+  CHECK(p.Request("ping")["result"] == json::object());
+}
+
 TEST_CASE("stdio: batches are answered under 2025-03-26", "[e2e][stdio]") {
   Fixture f;
   auto& p = *f.mcp;
