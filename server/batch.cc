@@ -4,17 +4,6 @@ namespace mcp {
 
 using nlohmann::json;
 
-std::optional<ErrorObject> BatchRefusal(std::string_view protocol_version, json const& batch) {
-  if (batch.empty()) return ErrorObject{kInvalidRequest, "Invalid request: empty batch", nullptr};
-  if (protocol_version != kBatchVersion) {
-    return ErrorObject{kInvalidRequest,
-                       "Invalid request: JSON-RPC batches are only accepted under protocol "
-                       "version 2025-03-26",
-                       nullptr};
-  }
-  return std::nullopt;
-}
-
 json HandleBatch(McpServer& server, Session& session, json const& batch,
                  CallScope::Sender const& send) {
   json responses = json::array();

@@ -9,16 +9,6 @@
 
 namespace mcp {
 
-/// The only protocol version whose clients may send JSON-RPC batches (arrays of messages).
-inline constexpr std::string_view kBatchVersion = "2025-03-26";
-
-/**
- * Why a batch may not be processed: it is empty, or the session did not negotiate 2025-03-26
- * (pass "" when there is no session). -32600 either way; nullopt when it may be processed.
- */
-std::optional<ErrorObject> BatchRefusal(std::string_view protocol_version,
-                                        nlohmann::json const& batch);
-
 /**
  * Handles each member of an accepted batch like a single message, in order, on the calling
  * thread. Returns the responses gathered into one array: empty when the batch held only

@@ -32,8 +32,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr char kMetaVersion[] = "io.modelcontextprotocol/protocolVersion";
-
 std::string Lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -480,6 +478,10 @@ struct HttpTransport::Impl {
       return;
     }
     ex->cancel = server.Track(session, message.id);
+    if (!ex->cancel) {
+      SetJson(res, 200, McpServer::DuplicateIdError(message.id));
+      return;
+    }
     RunQueued(
         res, ex, std::move(keep_alive), message.id, modern,
         [this, &session, message, ex] {
@@ -535,9 +537,11 @@ struct HttpTransport::Impl {
       Decoded d = DecodeMessage(item);
       if (d.message && d.message->kind == Message::Kind::kRequest &&
           McpServer::IsSlow(*d.message)) {
-        auto token = server.Track(session, d.message->id);
-        tracked.emplace_back(Serialize(d.message->id), token);
-        ex->more.push_back(std::move(token));
+        // A duplicate id keeps no token; its member is answered with the duplicate-id error.
+        if (auto token = server.Track(session, d.message->id)) {
+          tracked.emplace_back(Serialize(d.message->id), token);
+          ex->more.push_back(std::move(token));
+        }
       }
     }
     auto run = [this, &session, batch, ex] {
@@ -647,9 +651,8 @@ struct HttpTransport::Impl {
     auto const& legacy = LegacyVersions();
     bool const legacy_header =
         std::find(legacy.begin(), legacy.end(), version_header) != legacy.end();
-    bool const modern =
-        McpServer::IsModernMeta(meta) || (session_id.empty() && !version_header.empty() &&
-                                          !legacy_header && message.method != "initialize");
+    bool const modern = IsModernMeta(meta) || (session_id.empty() && !version_header.empty() &&
+                                               !legacy_header && message.method != "initialize");
     if (modern) {
       PostModern(req, res, message, meta, version_header);
     } else {
@@ -690,7 +693,7 @@ struct HttpTransport::Impl {
         }
       }
     }
-    if (auto problem = McpServer::CheckModernMeta(meta)) {
+    if (auto problem = CheckModernMeta(meta)) {
       SetJson(res, 400, MakeError(message.id, *problem));
       return;
     }
@@ -761,13 +764,14 @@ struct HttpTransport::Impl {
     bool modern_member = false;
     for (auto const& item : batch) {
       if (item.is_object() && item.contains("params") && item["params"].is_object() &&
-          McpServer::IsModernMeta(item["params"].value("_meta", json()))) {
+          IsModernMeta(item["params"].value("_meta", json()))) {
         modern_member = true;
       }
     }
     if (batch.empty() || session_id.empty() || modern_member ||
         (!version_header.empty() && version_header != kBatchVersion)) {
-      return refuse(*BatchRefusal("", batch));  // empty, or outside a 2025-03-26 session
+      return refuse(
+          *BatchRefusal("", batch, kMaxBatchMembers));  // empty, or outside a 2025-03-26 session
     }
     auto s = Acquire(session_id);
     if (!s) {
@@ -782,7 +786,7 @@ struct HttpTransport::Impl {
       std::lock_guard lock(s->state.mu);
       version = s->state.protocol_version;
     }
-    if (auto refusal = BatchRefusal(version, batch)) return refuse(*refusal);
+    if (auto refusal = BatchRefusal(version, batch, kMaxBatchMembers)) return refuse(*refusal);
     ServeBatch(s->state, use, batch, res);
   }
 

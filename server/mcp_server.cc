@@ -14,44 +14,21 @@ using nlohmann::json;
 
 namespace {
 
-constexpr char kMetaVersion[] = "io.modelcontextprotocol/protocolVersion";
-constexpr char kMetaCapabilities[] = "io.modelcontextprotocol/clientCapabilities";
-constexpr char kMetaLogLevel[] = "io.modelcontextprotocol/logLevel";
-constexpr char kMetaServerInfo[] = "io.modelcontextprotocol/serverInfo";
-
-constexpr std::array<std::string_view, 8> kLevels = {"debug", "info",     "notice", "warning",
-                                                     "error", "critical", "alert",  "emergency"};
-
 ErrorObject Err(int code, std::string message, json data = nullptr) {
   return ErrorObject{code, std::move(message), std::move(data)};
 }
 
 }  // namespace
 
-std::vector<std::string> const& LegacyVersions() {
-  static std::vector<std::string> const v{"2025-11-25", "2025-06-18", "2025-03-26"};
-  return v;
-}
-
-std::vector<std::string> const& ModernVersions() {
-  static std::vector<std::string> const v{kModernVersion};
-  return v;
-}
-
-int LogLevelRank(std::string_view level) {
-  for (std::size_t i = 0; i < kLevels.size(); ++i) {
-    if (kLevels[i] == level) return static_cast<int>(i);
-  }
-  return -1;
-}
-
 CallScope::CallScope(json progress_token, int log_rank, bool modern, Sender send,
-                     std::shared_ptr<halo::CancelToken> cancel)
+                     std::shared_ptr<halo::CancelToken> cancel,
+                     std::shared_ptr<Principal const> principal)
     : progress_token_(std::move(progress_token)),
       log_rank_(log_rank),
       modern_(modern),
       send_(std::move(send)),
-      cancel_(cancel ? std::move(cancel) : std::make_shared<halo::CancelToken>()) {}
+      cancel_(cancel ? std::move(cancel) : std::make_shared<halo::CancelToken>()),
+      principal_(principal ? std::move(principal) : std::make_shared<Principal const>()) {}
 
 void CallScope::Progress(double done, double total, std::string const& message) {
   if (progress_token_.is_null() || !send_) return;
@@ -115,47 +92,13 @@ json ToolTextResult(std::string const& text, json structured) {
 }
 
 McpServer::McpServer(ServerInfo info, std::shared_ptr<ToolRegistry const> registry,
-                     std::shared_ptr<ToolCaller> caller)
-    : info_(std::move(info)), registry_(std::move(registry)), caller_(std::move(caller)) {}
-
-bool McpServer::IsModernMeta(json const& meta) {
-  if (!meta.is_object()) return false;
-  return meta.contains(kMetaVersion) || meta.contains(kMetaCapabilities);
-}
-
-std::optional<ErrorObject> McpServer::CheckModernMeta(json const& meta) {
-  if (!meta.is_object()) {
-    return Err(kInvalidParams, std::string("Invalid params: params._meta must carry \"") +
-                                   kMetaVersion + "\" and \"" + kMetaCapabilities + "\"");
-  }
-  auto version = meta.find(kMetaVersion);
-  if (version == meta.end() || !version->is_string()) {
-    return Err(kInvalidParams, std::string("Invalid params: _meta must carry \"") + kMetaVersion +
-                                   "\" (a protocol version string)");
-  }
-  auto const& modern_versions = ModernVersions();
-  if (std::find(modern_versions.begin(), modern_versions.end(), *version) ==
-      modern_versions.end()) {
-    return Err(kUnsupportedProtocolVersion,
-               "Unsupported protocol version " + version->dump() +
-                   "; this server supports 2026-07-28 per request, or 2025-11-25, 2025-06-18 "
-                   "and 2025-03-26 through initialize",
-               json{{"supported", modern_versions}, {"requested", *version}});
-  }
-  auto caps = meta.find(kMetaCapabilities);
-  if (caps == meta.end() || !caps->is_object()) {
-    return Err(kInvalidParams, std::string("Invalid params: _meta must carry \"") +
-                                   kMetaCapabilities + "\" (an object, {} for none)");
-  }
-  if (auto level = meta.find(kMetaLogLevel); level != meta.end()) {
-    if (!level->is_string() || LogLevelRank(level->get<std::string>()) < 0) {
-      return Err(kInvalidParams, "Invalid params: unknown log level " + level->dump() +
-                                     "; use debug, info, notice, warning, error, critical, "
-                                     "alert or emergency");
-    }
-  }
-  return std::nullopt;
-}
+                     std::shared_ptr<ToolCaller> caller,
+                     std::shared_ptr<Principal const> default_principal)
+    : info_(std::move(info)),
+      registry_(std::move(registry)),
+      caller_(std::move(caller)),
+      default_principal_(default_principal ? std::move(default_principal)
+                                           : std::make_shared<Principal const>()) {}
 
 void McpServer::RegisterMethod(std::string method, MethodHandler handler) {
   methods_[std::move(method)] = std::move(handler);
@@ -168,8 +111,23 @@ void McpServer::SetCapabilities(json extra) {
 std::shared_ptr<halo::CancelToken> McpServer::Track(Session& session, json const& id) {
   auto token = std::make_shared<halo::CancelToken>();
   std::lock_guard lock(session.mu);
-  session.in_flight[Serialize(id)] = token;
+  if (!session.in_flight.emplace(Serialize(id), token).second) return nullptr;
   return token;
+}
+
+void McpServer::Untrack(Session& session, json const& id,
+                        std::shared_ptr<halo::CancelToken> const& token) {
+  std::lock_guard lock(session.mu);
+  if (auto it = session.in_flight.find(Serialize(id));
+      it != session.in_flight.end() && it->second == token) {
+    session.in_flight.erase(it);
+  }
+}
+
+json McpServer::DuplicateIdError(json const& id) {
+  return MakeError(
+      id, Err(kInvalidRequest, "Invalid request: a request with id " + Serialize(id) +
+                                   " is already in progress; use a new id for each request"));
 }
 
 json McpServer::Capabilities() const {
@@ -179,6 +137,18 @@ json McpServer::Capabilities() const {
 }
 
 json McpServer::Handle(Session& session, Message const& message, CallScope::Sender const& send) {
+  RequestContext context;
+  context.send = send;
+  if (message.kind == Message::Kind::kRequest) {
+    std::lock_guard lock(session.mu);
+    if (auto it = session.in_flight.find(Serialize(message.id)); it != session.in_flight.end()) {
+      context.cancel = it->second;
+    }
+  }
+  return Handle(session, message, context);
+}
+
+json McpServer::Handle(Session& session, Message const& message, RequestContext const& context) {
   if (message.kind == Message::Kind::kResponse) {
     // The answer to one of our requests (RequestClient); unknown ids are ignored.
     std::shared_ptr<Session::Awaiting> waiter;
@@ -224,7 +194,7 @@ json McpServer::Handle(Session& session, Message const& message, CallScope::Send
   std::optional<ErrorObject> error;
   json result;
   try {
-    result = Dispatch(session, message, modern, meta, send, error);
+    result = Dispatch(session, message, modern, meta, context, error);
   } catch (ProtocolError const& e) {
     error = e.error();
   } catch (std::exception const& e) {
@@ -243,7 +213,7 @@ json McpServer::Handle(Session& session, Message const& message, CallScope::Send
 }
 
 json McpServer::Dispatch(Session& session, Message const& message, bool modern, json const& meta,
-                         CallScope::Sender const& send, std::optional<ErrorObject>& error) {
+                         RequestContext const& context, std::optional<ErrorObject>& error) {
   std::string const& method = message.method;
   json const params = message.params.is_null() ? json::object() : message.params;
 
@@ -325,22 +295,13 @@ json McpServer::Dispatch(Session& session, Message const& message, bool modern, 
     }
     return *page;
   }
-  if (method == "tools/call") return CallTool(session, message, modern, meta, send, error);
+  if (method == "tools/call") return CallTool(session, message, modern, meta, context, error);
   if (auto handler = methods_.find(method); handler != methods_.end()) {
-    auto scope = MakeScope(session, message, modern, meta, send);
-    json result;
-    if (!scope->cancelled()) {
-      try {
-        result = handler->second(params, *scope, error);
-      } catch (...) {
-        Finish(session, message);
-        throw;
-      }
-    }
-    Finish(session, message);
-    if (scope->cancelled()) return nullptr;
-    if (!error && result.is_null()) result = json::object();
-    return result;
+    json result = RunScoped(session, message, modern, meta, context, error, [&](CallScope& scope) {
+      return handler->second(params, scope, error);
+    });
+    if (!error && result.is_null() && !result.is_discarded()) result = json::object();
+    return result.is_discarded() ? json() : result;
   }
 
   error = Err(kMethodNotFound, "Method not found: " + method);
@@ -385,7 +346,7 @@ json McpServer::Initialize(Session& session, json const& params,
 }
 
 json McpServer::CallTool(Session& session, Message const& message, bool modern, json const& meta,
-                         CallScope::Sender const& send, std::optional<ErrorObject>& error) {
+                         RequestContext const& context, std::optional<ErrorObject>& error) {
   json const& params = message.params;
   auto name = params.find("name");
   if (name == params.end() || !name->is_string()) {
@@ -417,39 +378,56 @@ json McpServer::CallTool(Session& session, Message const& message, bool modern, 
     for (auto const& p : problems) text += "\n- " + DescribeArgumentError(p);
     return ToolErrorResult(text);
   }
-
-  auto scope = MakeScope(session, message, modern, meta, send);
-  json result;
-  if (!scope->cancelled()) {
+  json result = RunScoped(session, message, modern, meta, context, error, [&](CallScope& scope) {
     try {
-      result = caller_->Call(*tool, arguments, *scope);
+      return caller_->Call(*tool, arguments, scope);
     } catch (ProtocolError const&) {
-      Finish(session, message);
       throw;
     } catch (std::exception const& e) {
       spdlog::error("tool {} threw: {}", tool_name, e.what());
-      result = ToolErrorResult("Internal error in " + tool_name + "; the server keeps running.");
+    } catch (...) {
+      spdlog::error("tool {} threw a non-standard exception", tool_name);
     }
+    return ToolErrorResult("Internal error in " + tool_name + "; the server keeps running.");
+  });
+  return result.is_discarded() ? json() : result;
+}
+
+json McpServer::RunScoped(Session& session, Message const& message, bool modern, json const& meta,
+                          RequestContext const& context, std::optional<ErrorObject>& error,
+                          std::function<json(CallScope&)> const& body) {
+  auto scope = MakeScope(session, message, modern, meta, context);
+  if (!scope) {
+    error = Err(kInvalidRequest, "Invalid request: a request with id " + Serialize(message.id) +
+                                     " is already in progress; use a new id for each request");
+    return nullptr;
   }
-  Finish(session, message);
-  if (scope->cancelled()) return nullptr;
+  // Forget the request however the body ends, but only our own registration.
+  struct Forget {
+    Session& session;
+    json const& id;
+    std::shared_ptr<halo::CancelToken> token;
+    ~Forget() { Untrack(session, id, token); }
+  } forget{session, message.id, scope->cancel_token()};
+  json result;
+  if (!scope->cancelled()) result = body(*scope);
+  // Cancelled: no response is due. Discarded marks that for the callers above.
+  if (scope->cancelled()) return json(json::value_t::discarded);
   return result;
 }
 
 std::unique_ptr<CallScope> McpServer::MakeScope(Session& session, Message const& message,
                                                 bool modern, json const& meta,
-                                                CallScope::Sender const& send) {
-  std::shared_ptr<halo::CancelToken> token;
+                                                RequestContext const& context) {
+  std::shared_ptr<halo::CancelToken> token = context.cancel;
   int log_rank;
   json client_capabilities;
-  std::string const key = Serialize(message.id);
   {
     std::lock_guard lock(session.mu);
-    auto it = session.in_flight.find(key);
-    if (it == session.in_flight.end()) {
-      it = session.in_flight.emplace(key, std::make_shared<halo::CancelToken>()).first;
+    if (!token) {
+      token = std::make_shared<halo::CancelToken>();
+      if (!session.in_flight.emplace(Serialize(message.id), token).second) return nullptr;
     }
-    token = it->second;
     log_rank = session.log_rank;
     client_capabilities = session.client_capabilities;
   }
@@ -459,19 +437,17 @@ std::unique_ptr<CallScope> McpServer::MakeScope(Session& session, Message const&
     client_capabilities = meta.value(kMetaCapabilities, json::object());
   }
   json progress_token = meta.is_object() ? meta.value("progressToken", json()) : json();
-  auto scope = std::make_unique<CallScope>(progress_token, log_rank, modern, send, token);
+  auto scope =
+      std::make_unique<CallScope>(progress_token, log_rank, modern, context.send, token,
+                                  context.principal ? context.principal : default_principal_);
   scope->set_request(message.params, std::move(client_capabilities));
-  if (!modern && send) {
-    scope->set_requester([this, &session, send, token](std::string const& method, json params) {
-      return RequestClient(session, send, token, method, std::move(params));
-    });
+  if (!modern && context.send) {
+    scope->set_requester(
+        [this, &session, send = context.send, token](std::string const& method, json params) {
+          return RequestClient(session, send, token, method, std::move(params));
+        });
   }
   return scope;
-}
-
-void McpServer::Finish(Session& session, Message const& message) {
-  std::lock_guard lock(session.mu);
-  session.in_flight.erase(Serialize(message.id));
 }
 
 json McpServer::RequestClient(Session& session, CallScope::Sender const& send,

@@ -2,6 +2,7 @@
 
 #include "halo/clock.h"
 #include "server/json_rpc.h"
+#include "server/protocol_era.h"
 #include "server/tool_registry.h"
 
 #include <nlohmann/json.hpp>
@@ -20,12 +21,15 @@
 
 namespace mcp {
 
-inline constexpr char kModernVersion[] = "2026-07-28";
-std::vector<std::string> const& LegacyVersions();  // newest first
-std::vector<std::string> const& ModernVersions();
-
-/// RFC 5424 levels as MCP names them; returns -1 for an unknown name.
-int LogLevelRank(std::string_view level);
+/// Who a request acts for. The server's default comes from its settings (stdio: one technician,
+/// --agent); the HTTP transport attaches one per client token. Immutable once built, so requests
+/// share it.
+struct Principal {
+  std::string name = "local";  ///< who is calling, for logs and the audit trail
+  /// The HaloPSA agent the request acts as, as configured (name, email or id); empty = none,
+  /// and then "me" is refused with advice on how to set one.
+  std::string agent;
+};
 
 /// What one tool call (or extension method) can see of the request it serves: cancellation,
 /// progress, log messages, the request itself and, in the legacy era, requests to the client.
@@ -37,10 +41,14 @@ class CallScope {
   /// cancelled, timed out).
   using Requester = std::function<nlohmann::json(std::string const& method, nlohmann::json params)>;
   CallScope(nlohmann::json progress_token, int log_rank, bool modern, Sender send,
-            std::shared_ptr<halo::CancelToken> cancel);
+            std::shared_ptr<halo::CancelToken> cancel,
+            std::shared_ptr<Principal const> principal = nullptr);
 
   bool cancelled() const { return cancel_->cancelled(); }
   bool modern() const { return modern_; }
+  std::shared_ptr<halo::CancelToken> const& cancel_token() const { return cancel_; }
+  /// Who the request acts for (never null).
+  Principal const& principal() const { return *principal_; }
   /// Progress notification when the request asked for it. Non-increasing values are dropped, as
   /// the spec requires progress to increase.
   void Progress(double done, double total, std::string const& message);
@@ -70,6 +78,7 @@ class CallScope {
   bool modern_;
   Sender send_;
   std::shared_ptr<halo::CancelToken> cancel_;
+  std::shared_ptr<Principal const> principal_;
   Requester requester_;
   nlohmann::json request_params_ = nlohmann::json::object();
   nlohmann::json client_capabilities_ = nlohmann::json::object();
@@ -110,6 +119,17 @@ struct ServerInfo {
   std::size_t tools_page_size = 100;
 };
 
+/// What a transport hands over with each request besides the message itself.
+struct RequestContext {
+  /// Notifications and server-to-client requests for this request; may be null.
+  CallScope::Sender send;
+  /// From McpServer::Track when the request was registered before it was queued; null = the
+  /// server registers it itself.
+  std::shared_ptr<halo::CancelToken> cancel;
+  /// Who the request acts for; null = the server's default.
+  std::shared_ptr<Principal const> principal;
+};
+
 /// Legacy-era state: one per stdio process or per HTTP session.
 struct Session {
   std::mutex mu;
@@ -117,8 +137,10 @@ struct Session {
   bool ready = false;            // notifications/initialized received
   std::string protocol_version;  // negotiated (legacy)
   int log_rank = -1;             // logging/setLevel; -1 = no notifications/message
-  nlohmann::json client_capabilities = nlohmann::json::object();        // from initialize
-  std::map<std::string, std::shared_ptr<halo::CancelToken>> in_flight;  // by serialised id
+  nlohmann::json client_capabilities = nlohmann::json::object();  // from initialize
+  /// Requests being served, by serialised id: notifications/cancelled finds them here. Ids are
+  /// unique among in-flight requests (a duplicate is refused), so no two share a token.
+  std::map<std::string, std::shared_ptr<halo::CancelToken>> in_flight;
   /// Our requests to the client awaiting a response, by serialised id.
   struct Awaiting {
     std::mutex mu;
@@ -137,10 +159,13 @@ struct Session {
 class McpServer {
  public:
   McpServer(ServerInfo info, std::shared_ptr<ToolRegistry const> registry,
-            std::shared_ptr<ToolCaller> caller);
+            std::shared_ptr<ToolCaller> caller,
+            std::shared_ptr<Principal const> default_principal = nullptr);
 
   /// A decoded request or notification. Returns the response, or null json when none is due
-  /// (notifications, and requests cancelled before they finished).
+  /// (notifications, and requests cancelled before they finished). Never throws.
+  nlohmann::json Handle(Session& session, Message const& message, RequestContext const& context);
+  /// The same with only a sender; a token registered by Track() for the id is used.
   nlohmann::json Handle(Session& session, Message const& message, CallScope::Sender const& send);
 
   /// Whether a message may take long (worth running off the reading thread).
@@ -159,33 +184,38 @@ class McpServer {
   /// How long a server-to-client request waits for the client's answer.
   void set_client_request_timeout(std::chrono::milliseconds t) { client_request_timeout_ = t; }
 
-  /// The checks every modern (2026-07-28) request's _meta must pass: protocol version present
-  /// and supported (-32022), client capabilities present (-32602), a known log level (-32602).
-  static std::optional<ErrorObject> CheckModernMeta(nlohmann::json const& meta);
-  /// Whether _meta carries the modern per-request keys.
-  static bool IsModernMeta(nlohmann::json const& meta);
-
-  /// Registers the request so notifications/cancelled can find it; call before Handle when the
-  /// request will run asynchronously.
+  /// Registers a request so notifications/cancelled can find it; call before queuing a request
+  /// that will run asynchronously, and pass the token in RequestContext::cancel. Returns null
+  /// when a request with the same id is already in flight in the session: answer
+  /// DuplicateIdError() instead of running it.
   std::shared_ptr<halo::CancelToken> Track(Session& session, nlohmann::json const& id);
+  /// Forgets a request registered by Track() that will not run (e.g. the queue was full).
+  static void Untrack(Session& session, nlohmann::json const& id,
+                      std::shared_ptr<halo::CancelToken> const& token);
+  static nlohmann::json DuplicateIdError(nlohmann::json const& id);
 
   ServerInfo const& info() const { return info_; }
   ToolRegistry const& registry() const { return *registry_; }
 
  private:
   nlohmann::json Dispatch(Session& session, Message const& message, bool modern,
-                          nlohmann::json const& meta, CallScope::Sender const& send,
+                          nlohmann::json const& meta, RequestContext const& context,
                           std::optional<ErrorObject>& error);
   nlohmann::json Initialize(Session& session, nlohmann::json const& params,
                             std::optional<ErrorObject>& error);
   nlohmann::json Capabilities() const;
   nlohmann::json CallTool(Session& session, Message const& message, bool modern,
-                          nlohmann::json const& meta, CallScope::Sender const& send,
+                          nlohmann::json const& meta, RequestContext const& context,
                           std::optional<ErrorObject>& error);
-  /// Registers the request as in flight and builds its scope.
+  /// Builds the request's scope, registering it as in flight unless the transport did; null
+  /// when its id is already in flight.
   std::unique_ptr<CallScope> MakeScope(Session& session, Message const& message, bool modern,
-                                       nlohmann::json const& meta, CallScope::Sender const& send);
-  void Finish(Session& session, Message const& message);
+                                       nlohmann::json const& meta, RequestContext const& context);
+  /// Runs a handler inside a scope (registered, then forgotten, whatever happens).
+  nlohmann::json RunScoped(Session& session, Message const& message, bool modern,
+                           nlohmann::json const& meta, RequestContext const& context,
+                           std::optional<ErrorObject>& error,
+                           std::function<nlohmann::json(CallScope&)> const& body);
   nlohmann::json RequestClient(Session& session, CallScope::Sender const& send,
                                std::shared_ptr<halo::CancelToken> const& cancel,
                                std::string const& method, nlohmann::json params);
@@ -193,6 +223,7 @@ class McpServer {
   ServerInfo info_;
   std::shared_ptr<ToolRegistry const> registry_;
   std::shared_ptr<ToolCaller> caller_;
+  std::shared_ptr<Principal const> default_principal_;
   std::map<std::string, MethodHandler> methods_;
   nlohmann::json extra_capabilities_ = nlohmann::json::object();
   std::chrono::milliseconds client_request_timeout_{60'000};

@@ -178,9 +178,60 @@ TEST_CASE("A cancelled call gets no response", "[server][cancel]") {
   Harness h;
   h.Init();
   auto token = h.server.Track(h.session, json(42));
+  REQUIRE(token);
+  CHECK_FALSE(h.server.Track(h.session, json(42)));  // the id is taken while in flight
   h.Send(R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":42}})");
   CHECK(token->cancelled());
   json r = h.Send(
       R"({"jsonrpc":"2.0","id":42,"method":"tools/call","params":{"name":"echo_tool","arguments":{}}})");
   CHECK(r.is_null());
+}
+
+TEST_CASE("Two requests with the same id in flight never share a cancellation token",
+          "[server][cancel]") {
+  Harness h;
+  h.Init();
+  // The first request with id 7 is queued (registered) but not yet running.
+  auto first = h.server.Track(h.session, json(7));
+  REQUIRE(first);
+  // A second request with id 7 is refused rather than given the first one's token.
+  auto d = mcp::DecodeMessage(json::parse(
+      R"({"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"echo_tool","arguments":{}}})"));
+  REQUIRE(d.message);
+  json dup = h.server.Handle(h.session, *d.message, mcp::RequestContext{});
+  CHECK(dup["error"]["code"] == mcp::kInvalidRequest);
+  CHECK_THAT(dup["error"]["message"].get<std::string>(),
+             Catch::Matchers::Contains("already in progress"));
+  // Cancelling id 7 reaches the first request only, and the refused one did not unregister it.
+  h.Send(R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":7}})");
+  CHECK(first->cancelled());
+  // Once the first one has run, the id is free again.
+  json r = h.server.Handle(h.session, *d.message, mcp::RequestContext{nullptr, first, nullptr});
+  CHECK(r.is_null());  // it was cancelled: no response is due
+  json again = h.server.Handle(h.session, *d.message, mcp::RequestContext{});
+  CHECK(again["result"]["content"][0]["text"] == "echo_tool {}");
+}
+
+TEST_CASE("A tool that throws gets an error result and the server keeps serving",
+          "[server][tools]") {
+  class Thrower : public mcp::ToolCaller {
+   public:
+    json Call(mcp::ToolSpec const&, json const&, mcp::CallScope&) override {
+      throw std::runtime_error("boom");
+    }
+  };
+  mcp::McpServer server{mcp::ServerInfo{"halo-mcp", "HaloPSA", "1", "", 100}, Registry(),
+                        std::make_shared<Thrower>()};
+  mcp::Session session;
+  auto send = [&](std::string const& text) {
+    auto d = mcp::DecodeMessage(json::parse(text));
+    return server.Handle(session, *d.message, mcp::RequestContext{});
+  };
+  send(
+      R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25"}})");
+  json r = send(
+      R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo_tool","arguments":{}}})");
+  CHECK(r["result"]["isError"] == true);
+  CHECK(session.in_flight.empty());
+  CHECK(send(R"({"jsonrpc":"2.0","id":2,"method":"ping"})")["result"] == json::object());
 }

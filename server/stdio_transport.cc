@@ -143,7 +143,7 @@ void StdioTransport::HandleBatch(json const& batch) {
     std::lock_guard lock(session_.mu);
     version = session_.protocol_version;
   }
-  if (auto refusal = BatchRefusal(version, batch)) {
+  if (auto refusal = BatchRefusal(version, batch, kMaxBatchMembers)) {
     Write(MakeError(nullptr, *refusal));
     return;
   }
@@ -161,16 +161,19 @@ void StdioTransport::HandleValue(json const& value) {
   Message message = *std::move(d.message);
   auto send = [this](json const& n) { Write(n); };
   if (message.kind == Message::Kind::kRequest && McpServer::IsSlow(message) && pool_) {
-    server_.Track(session_, message.id);
-    bool queued = pool_->Submit([this, message, send] {
-      json r = server_.Handle(session_, message, send);
+    // Registered before queuing, so that notifications/cancelled finds a call still waiting.
+    auto token = server_.Track(session_, message.id);
+    if (!token) {
+      Write(McpServer::DuplicateIdError(message.id));
+      return;
+    }
+    RequestContext context{send, token, nullptr};
+    bool queued = pool_->Submit([this, message, context] {
+      json r = server_.Handle(session_, message, context);
       if (!r.is_null()) Write(r);
     });
     if (!queued) {
-      {
-        std::lock_guard lock(session_.mu);
-        session_.in_flight.erase(Serialize(message.id));
-      }
+      McpServer::Untrack(session_, message.id, token);
       Write(MakeError(
           message.id,
           ErrorObject{kInternalError, "Server busy: too many tool calls in flight; retry shortly",
@@ -178,7 +181,7 @@ void StdioTransport::HandleValue(json const& value) {
     }
     return;
   }
-  json r = server_.Handle(session_, message, send);
+  json r = server_.Handle(session_, message, RequestContext{send, nullptr, nullptr});
   if (!r.is_null()) Write(r);
 }
 

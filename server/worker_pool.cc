@@ -1,5 +1,7 @@
 #include "server/worker_pool.h"
 
+#include <spdlog/spdlog.h>
+
 namespace mcp {
 
 WorkerPool::WorkerPool(std::size_t threads, std::size_t max_queued) : max_queued_(max_queued) {
@@ -46,7 +48,14 @@ void WorkerPool::Run() {
       queue_.pop_front();
       ++active_;
     }
-    task();
+    // A task that throws must not take the worker (and the process) with it.
+    try {
+      task();
+    } catch (std::exception const& e) {
+      spdlog::error("worker: a task failed: {}", e.what());
+    } catch (...) {
+      spdlog::error("worker: a task failed with a non-standard exception");
+    }
     {
       std::lock_guard lock(mu_);
       --active_;
