@@ -1,5 +1,6 @@
 #include "server/mcp_server.h"
 
+#include "server/argument_coercion.h"
 #include "server/json_schema.h"
 
 #include <spdlog/spdlog.h>
@@ -373,7 +374,9 @@ json McpServer::CallTool(Session& session, Message const& message, bool modern, 
     error = Err(kInvalidParams, "Unknown tool: " + tool_name + "; call tools/list for the tools");
     return nullptr;
   }
-  if (auto problems = ValidateJson(tool->input_schema, arguments); !problems.empty()) {
+  auto problems = CoerceArguments(tool->input_schema, arguments);
+  if (problems.empty()) problems = ValidateJson(tool->input_schema, arguments);
+  if (!problems.empty()) {
     std::string text = "Invalid arguments for " + tool_name + ", nothing was sent to HaloPSA:";
     for (auto const& p : problems) text += "\n- " + DescribeArgumentError(p);
     return ToolErrorResult(text);

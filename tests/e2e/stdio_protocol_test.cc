@@ -100,6 +100,18 @@ TEST_CASE("stdio: bad input gets JSON-RPC errors and the server keeps serving", 
   CHECK(wrong_type["isError"] == true);
   CHECK_THAT(wrong_type["content"][0]["text"].get<std::string>(),
              Catch::Matchers::Contains("argument 'id'"));
+  // 2^64 must not reach HaloPSA as 1.8446744073709552e+19: refused, naming the argument.
+  p.SendLine(
+      R"({"jsonrpc":"2.0","id":77,"method":"tools/call","params":{"name":"halopsa_get_ticket",)"
+      R"("arguments":{"id":18446744073709551616}}})");
+  json huge = p.AwaitResponse(77);
+  CHECK(huge["result"]["isError"] == true);
+  CHECK_THAT(huge["result"]["content"][0]["text"].get<std::string>(),
+             Catch::Matchers::Contains("argument 'id': must be a 64-bit integer"));
+  // An id sent as a string is read exactly.
+  json as_string = p.Call("halopsa_get_ticket", {{"id", "1001"}});
+  CHECK_FALSE(as_string.value("isError", false));
+  CHECK(as_string["structuredContent"]["id"] == 1001);
   json second_init = p.Request("initialize", {{"protocolVersion", "2025-11-25"}});
   CHECK(second_init["error"]["code"] == -32600);
   p.SendLine("   ");  // blank lines are ignored
