@@ -1,5 +1,7 @@
 #include "server/output_format.h"
 
+#include "halo/text.h"
+
 #include <algorithm>
 #include <cctype>
 
@@ -9,13 +11,7 @@ using nlohmann::json;
 
 namespace {
 
-bool StartsWithCi(std::string_view s, std::string_view prefix) {
-  if (s.size() < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
-  }
-  return true;
-}
+using halo::StartsWithIgnoreCase;
 
 void AppendCodePoint(std::string& out, unsigned long cp) {
   if (cp < 0x80) {
@@ -130,23 +126,23 @@ std::string HtmlToText(std::string_view html) {
       std::string_view tag = html.substr(i + 1, close - i - 1);
       bool closing = !tag.empty() && tag[0] == '/';
       if (closing) tag.remove_prefix(1);
-      if (StartsWithCi(tag, "script") || StartsWithCi(tag, "style")) {
+      if (StartsWithIgnoreCase(tag, "script") || StartsWithIgnoreCase(tag, "style")) {
         if (!closing) {
           // Skip the element's content entirely.
-          std::string end = StartsWithCi(tag, "script") ? "</script" : "</style";
-          auto stop = std::search(html.begin() + close, html.end(), end.begin(), end.end(),
-                                  [](char a, char b) { return std::tolower(a) == b; });
-          auto gt = std::find(stop, html.end(), '>');
-          i = gt == html.end() ? html.size() : static_cast<std::size_t>(gt - html.begin()) + 1;
+          std::string end = StartsWithIgnoreCase(tag, "script") ? "</script" : "</style";
+          auto stop = halo::FindIgnoreCase(html, end, close);
+          auto gt = stop == std::string_view::npos ? stop : html.find('>', stop);
+          i = gt == std::string_view::npos ? html.size() : gt + 1;
           continue;
         }
-      } else if (StartsWithCi(tag, "br") || StartsWithCi(tag, "p") || StartsWithCi(tag, "div") ||
-                 StartsWithCi(tag, "tr") || StartsWithCi(tag, "h") || StartsWithCi(tag, "ul") ||
-                 StartsWithCi(tag, "ol") || StartsWithCi(tag, "table")) {
+      } else if (StartsWithIgnoreCase(tag, "br") || StartsWithIgnoreCase(tag, "p") ||
+                 StartsWithIgnoreCase(tag, "div") || StartsWithIgnoreCase(tag, "tr") ||
+                 StartsWithIgnoreCase(tag, "h") || StartsWithIgnoreCase(tag, "ul") ||
+                 StartsWithIgnoreCase(tag, "ol") || StartsWithIgnoreCase(tag, "table")) {
         out.push_back('\n');
-      } else if (StartsWithCi(tag, "li") && !closing) {
+      } else if (StartsWithIgnoreCase(tag, "li") && !closing) {
         out += "\n- ";
-      } else if (StartsWithCi(tag, "td") && closing) {
+      } else if (StartsWithIgnoreCase(tag, "td") && closing) {
         out += "\t";
       }
       i = close + 1;

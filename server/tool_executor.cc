@@ -1,5 +1,6 @@
 #include "server/tool_executor.h"
 
+#include "halo/query.h"
 #include "server/output_format.h"
 
 #include <spdlog/spdlog.h>
@@ -35,26 +36,11 @@ std::string Render(json const& v) {
   return v.dump();
 }
 
-std::string PercentEncode(std::string const& s) {
-  static char const* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
-
 std::string Substitute(std::string path, json const& values) {
   for (auto const& [k, v] : values.items()) {
     std::string token = "{" + k + "}";
     for (auto pos = path.find(token); pos != std::string::npos; pos = path.find(token)) {
-      path.replace(pos, token.size(), PercentEncode(Render(v)));
+      path.replace(pos, token.size(), halo::PercentEncode(Render(v)));
     }
   }
   return path;
