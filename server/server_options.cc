@@ -1,0 +1,271 @@
+#include "server/server_options.h"
+
+#include "halo/text.h"
+#include "server/version.h"
+
+#include <CLI/CLI.hpp>
+
+#include <charconv>
+#include <sstream>
+
+namespace mcp {
+namespace {
+
+/// A flag and the variable that stands in for it when the flag is not given.
+struct EnvBinding {
+  char const* flag;
+  char const* variable;
+  bool is_switch;  // a flag without a value: the variable is 1/true/yes/on or 0/false/no/off
+};
+
+constexpr EnvBinding kEnv[] = {
+    {"--log-level", "HALO_MCP_LOG_LEVEL", false},
+    {"--schema-dir", "HALO_MCP_SCHEMA_DIR", false},
+    {"--max-message-bytes", "HALO_MCP_MAX_MESSAGE_BYTES", false},
+    {"--workers", "HALO_MCP_WORKERS", false},
+    {"--read-only", "HALO_MCP_READ_ONLY", true},
+    {"--toolsets", "HALO_MCP_TOOLSETS", false},
+    {"--tools", "HALO_MCP_TOOLS", false},
+    {"--exclude-tools", "HALO_MCP_EXCLUDE_TOOLS", false},
+    {"--agent", "HALOPSA_AGENT", false},
+    {"--http", "HALO_MCP_HTTP", false},
+    {"--http-path", "HALO_MCP_HTTP_PATH", false},
+    {"--http-token-file", "HALO_MCP_HTTP_TOKEN_FILE", false},
+    {"--http-allowed-hosts", "HALO_MCP_HTTP_ALLOWED_HOSTS", false},
+    {"--http-allowed-origins", "HALO_MCP_HTTP_ALLOWED_ORIGINS", false},
+    {"--http-auth-server", "HALO_MCP_HTTP_AUTH_SERVER", false},
+    {"--http-public-url", "HALO_MCP_HTTP_PUBLIC_URL", false},
+    {"--http-session-idle", "HALO_MCP_HTTP_SESSION_IDLE", false},
+    {"--http-max-sessions", "HALO_MCP_HTTP_MAX_SESSIONS", false},
+    {"--http-threads", "HALO_MCP_HTTP_THREADS", false},
+    {"--http-read-timeout", "HALO_MCP_HTTP_READ_TIMEOUT", false},
+    {"--tls-cert", "HALO_MCP_TLS_CERT", false},
+    {"--tls-key", "HALO_MCP_TLS_KEY", false},
+};
+
+/// Raw values the command line gives as text or numbers before they become options.
+struct Raw {
+  std::string toolsets, tools, exclude_tools;
+  bool read_only = false, list_tools = false, stdio = false;
+  std::string http_addr, allowed_hosts, allowed_origins;
+  std::size_t session_idle_seconds = 1800, read_timeout_seconds = 30;
+  std::string base_url, auth_url, tenant, client_id, scope, rate_limit;
+};
+
+void Define(CLI::App& app, ServerOptions& o, Raw& r) {
+  app.set_version_flag("--version", std::string("halo-mcp ") + std::string(Version()));
+  app.get_formatter()->column_width(34);
+  app.add_flag("--stdio", r.stdio, "Serve MCP over stdin/stdout (the default)");
+  app.add_flag("--demo", o.demo,
+               "Serve an embedded, generated demo tenant (a HaloPSA simulator on loopback); "
+               "needs no credentials");
+  app.add_option("--log-level", o.log_level,
+                 "trace, debug, info, warn, error, critical or off (stderr) [HALO_MCP_LOG_LEVEL]")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+  app.add_option("--schema-dir", o.schema_dir,
+                 "Directory of tool schema files [HALO_MCP_SCHEMA_DIR]");
+  app.add_option("--max-message-bytes", o.max_message_bytes,
+                 "Largest JSON-RPC message accepted [HALO_MCP_MAX_MESSAGE_BYTES]")
+      ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 30));
+  app.add_option("--workers", o.workers,
+                 "Tool calls served concurrently [HALO_MCP_WORKERS; default 4, HTTP 16]")
+      ->check(CLI::Range(1, 64));
+  app.add_flag("--read-only", r.read_only, "Expose and allow only read tools [HALO_MCP_READ_ONLY]");
+  app.add_option("--toolsets", r.toolsets,
+                 "Comma-separated toolsets to expose: ids, 'default' or 'all' (see --list-tools) "
+                 "[HALO_MCP_TOOLSETS]");
+  app.add_option("--tools", r.tools, "Comma-separated extra tools to expose [HALO_MCP_TOOLS]");
+  app.add_option("--exclude-tools", r.exclude_tools,
+                 "Comma-separated tools to hide; wins over all [HALO_MCP_EXCLUDE_TOOLS]");
+  app.add_flag("--list-tools", r.list_tools, "Print the toolsets and tools, then exit");
+  app.add_option("--agent", o.agent,
+                 "The HaloPSA agent (name, email or id) that notes, time and 'me' stand for; "
+                 "checked at start-up [HALOPSA_AGENT]");
+
+  auto* halo = app.add_option_group("HaloPSA", "Connection (flags override environment)");
+  halo->add_option("--base-url", r.base_url,
+                   "HaloPSA URL, e.g. https://yourcompany.halopsa.com [HALOPSA_BASE_URL]");
+  halo->add_option("--auth-url", r.auth_url,
+                   "Separate authorisation server, default {base}/auth [HALOPSA_AUTH_URL]");
+  halo->add_option("--tenant", r.tenant, "Hosted tenant name [HALOPSA_TENANT]");
+  halo->add_option("--client-id", r.client_id, "API application client id [HALOPSA_CLIENT_ID]");
+  halo->add_option("--client-secret-file", o.client_secret_file,
+                   "File holding the client secret [HALOPSA_CLIENT_SECRET holds the secret "
+                   "itself]");
+  halo->add_option("--scope", r.scope, "OAuth scope, default all [HALOPSA_SCOPE]");
+  halo->add_option("--rate-limit", r.rate_limit,
+                   "REQUESTS/SECONDS, e.g. 300/300 (default), or off [HALOPSA_RATE_LIMIT]");
+
+  auto& h = o.http_options;
+  auto* http = app.add_option_group("HTTP", "Streamable HTTP transport (--http)");
+  http->add_option("--http", r.http_addr,
+                   "Serve MCP over Streamable HTTP at HOST:PORT instead of stdio (127.0.0.1:8787 "
+                   "when given without a value; port 0 = any free port) [HALO_MCP_HTTP]")
+      ->expected(0, 1);
+  http->add_option("--http-path", h.path, "Endpoint path [default /mcp]");
+  http->add_option("--http-port-file", o.http_port_file,
+                   "Write the bound port to FILE once listening (for port 0)");
+  http->add_option("--http-token-file", o.http_token_file,
+                   "File of accepted bearer tokens, one per line; required (or "
+                   "HALO_MCP_HTTP_TOKENS, comma-separated) when binding off loopback. Client "
+                   "tokens are never forwarded to HaloPSA");
+  http->add_option("--http-allowed-hosts", r.allowed_hosts,
+                   "Comma-separated Host names accepted besides loopback ones (others get 403)");
+  http->add_option("--http-allowed-origins", r.allowed_origins,
+                   "Comma-separated browser origins accepted, e.g. https://app.example.com "
+                   "(others get 403)");
+  http->add_option("--http-auth-server", h.auth_server,
+                   "OAuth authorization server URL to advertise (RFC 9728 metadata at "
+                   "/.well-known/oauth-protected-resource)");
+  http->add_option("--http-public-url", h.public_url,
+                   "Canonical URL of the endpoint, e.g. https://mcp.example.com/mcp (default: "
+                   "from the Host header)");
+  http->add_option("--http-session-idle", r.session_idle_seconds,
+                   "Seconds before an idle session expires [default 1800]")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{7 * 24 * 3600}));
+  http->add_option("--http-max-sessions", h.max_sessions,
+                   "Most sessions kept; the least recently used idle one is evicted [default "
+                   "1000]")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1'000'000}));
+  http->add_option("--http-threads", h.threads, "Connections served at once [default 32]")
+      ->check(CLI::Range(std::size_t{2}, std::size_t{1024}));
+  http->add_option("--http-read-timeout", r.read_timeout_seconds,
+                   "Seconds a slow or idle connection may take to send its request [default 30]")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{3600}));
+  http->add_option("--tls-cert", h.tls_cert, "TLS certificate (PEM) for HTTPS");
+  http->add_option("--tls-key", h.tls_key, "TLS private key (PEM) for HTTPS");
+  app.footer(
+      "Flags override the environment variables in brackets. HTTP security: binds to loopback by "
+      "default; Origin and Host are checked (403 when foreign); off loopback every request needs "
+      "'Authorization: Bearer <token>' (401 otherwise). GET /healthz answers liveness without "
+      "touching HaloPSA. The size limit (--max-message-bytes) answers 413.");
+}
+
+bool Given(std::vector<std::string> const& args, std::string_view flag) {
+  for (auto const& a : args) {
+    if (a == flag) return true;
+    if (a.size() > flag.size() && a.compare(0, flag.size(), flag) == 0 && a[flag.size()] == '=') {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::optional<bool> Truth(std::string const& v) {
+  std::string s = halo::AsciiLower(v);
+  if (s == "1" || s == "true" || s == "yes" || s == "on") return true;
+  if (s.empty() || s == "0" || s == "false" || s == "no" || s == "off") return false;
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::vector<std::string> SplitList(std::string const& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  for (std::string item; std::getline(ss, item, ',');) {
+    auto b = item.find_first_not_of(" \t");
+    auto e = item.find_last_not_of(" \t");
+    if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
+  }
+  return out;
+}
+
+bool ParseHostPort(std::string const& s, std::string& host, int& port) {
+  auto colon = s.rfind(':');
+  if (colon == std::string::npos) return false;
+  host = s.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (host.empty()) host = "127.0.0.1";
+  std::string_view digits(s);
+  digits.remove_prefix(colon + 1);
+  if (digits.empty() || digits.size() > 5) return false;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+  if (ec != std::errc() || end != digits.data() + digits.size()) return false;
+  return port >= 0 && port <= 65535;
+}
+
+ParsedOptions ParseServerOptions(std::vector<std::string> const& args, halo::EnvReader const& env) {
+  ParsedOptions out;
+  // Variables become command-line arguments placed before the real ones, so that one parser
+  // checks both the same way, and the command line wins.
+  std::vector<std::string> merged;
+  for (auto const& b : kEnv) {
+    if (Given(args, b.flag) || !env) continue;
+    auto value = env(b.variable);
+    if (!value) continue;
+    if (b.is_switch) {
+      auto on = Truth(*value);
+      if (!on) {
+        out.run = false;
+        out.exit_code = 2;
+        out.output = std::string("halo-mcp: ") + b.variable +
+                     " must be 1 or 0 (true/false), got \"" + *value + "\"";
+        return out;
+      }
+      if (*on) merged.push_back(b.flag);
+    } else if (!value->empty()) {
+      merged.push_back(std::string(b.flag) + "=" + *value);
+    }
+  }
+  merged.insert(merged.end(), args.begin(), args.end());
+
+  CLI::App app{
+      "halo-mcp: HaloPSA tools for AI assistants (Model Context Protocol over stdio, or "
+      "Streamable HTTP with --http).\n"
+      "Credentials come from the environment (HALOPSA_*), flags override it.",
+      "halo-mcp"};
+  ServerOptions& o = out.options;
+  Raw r;
+  Define(app, o, r);
+  try {
+    std::vector<std::string> reversed(merged.rbegin(), merged.rend());  // CLI11 pops from the back
+    app.parse(reversed);
+  } catch (CLI::ParseError const& e) {
+    std::ostringstream text, errors;
+    out.exit_code = app.exit(e, text, errors);
+    out.output = text.str() + errors.str();
+    if (out.exit_code != 0 && out.output.rfind("halo-mcp", 0) != 0) {
+      out.output = "halo-mcp: " + out.output;
+    }
+    out.run = false;
+    return out;
+  }
+
+  if (r.list_tools) o.command = ServerOptions::Command::kListTools;
+  o.filter = ToolFilter{SplitList(r.toolsets), SplitList(r.tools), SplitList(r.exclude_tools),
+                        r.read_only};
+  auto set = [](std::optional<std::string>& dst, std::string const& v) {
+    if (!v.empty()) dst = v;
+  };
+  set(o.halo.base_url, r.base_url);
+  set(o.halo.auth_url, r.auth_url);
+  set(o.halo.tenant, r.tenant);
+  set(o.halo.client_id, r.client_id);
+  set(o.halo.scope, r.scope);
+  set(o.halo.rate_limit, r.rate_limit);
+
+  auto* http_flag = app.get_option("--http");
+  o.http = http_flag->count() > 0 || !r.http_addr.empty();
+  if (o.http) {
+    auto& h = o.http_options;
+    std::string addr = r.http_addr.empty() ? "127.0.0.1:8787" : r.http_addr;
+    if (!ParseHostPort(addr, h.host, h.port)) {
+      out.run = false;
+      out.exit_code = 2;
+      out.output = "halo-mcp: --http wants HOST:PORT, e.g. 127.0.0.1:8787, got " + addr;
+      return out;
+    }
+    h.allowed_hosts = SplitList(r.allowed_hosts);
+    h.allowed_origins = SplitList(r.allowed_origins);
+    h.session_idle_timeout = std::chrono::seconds(r.session_idle_seconds);
+    h.read_timeout = std::chrono::seconds(r.read_timeout_seconds);
+    h.max_message_bytes = o.max_message_bytes;
+    h.workers = app.get_option("--workers")->count() ? o.workers : 16;
+  }
+  return out;
+}
+
+}  // namespace mcp

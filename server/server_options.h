@@ -1,0 +1,60 @@
+// The halo-mcp process's settings: one structure, built from the command line and the
+// environment (a flag wins over its variable), tested without touching the real environment.
+#pragma once
+
+#include "halo/options.h"
+#include "server/http_transport.h"
+#include "server/tool_registry.h"
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace mcp {
+
+struct ServerOptions {
+  enum class Command {
+    kServe,      ///< serve MCP (stdio, or HTTP with --http)
+    kListTools,  ///< print toolsets and tools, then exit
+  };
+  Command command = Command::kServe;
+
+  bool demo = false;  ///< embedded simulator instead of a real tenant
+  std::string log_level = "info";
+  std::string schema_dir;  ///< empty = next to the binary / the source tree
+  std::size_t max_message_bytes = 4 * 1024 * 1024;
+  std::size_t workers = 4;  ///< concurrent tool calls (HTTP default: 16)
+  ToolFilter filter;
+
+  /// HaloPSA connection flags; unset ones come from HALOPSA_* through halo::LoadHaloOptions.
+  halo::HaloOptionOverrides halo;
+  std::string client_secret_file;
+  /// The agent every action is attributed to (name, email or id): --agent / HALOPSA_AGENT.
+  std::string agent;
+
+  bool http = false;
+  HttpOptions http_options;
+  std::string http_port_file;
+  std::string http_token_file;
+};
+
+/// Parsing ends in options to run with, or in text to print and an exit status (--help,
+/// --version, a bad flag or variable).
+struct ParsedOptions {
+  ServerOptions options;
+  bool run = true;
+  int exit_code = 0;
+  std::string output;  ///< for stdout when exit_code is 0, stderr otherwise
+};
+
+/// `args` excludes the program name. Variables are read through `env`; a flag given on the
+/// command line wins over its variable.
+ParsedOptions ParseServerOptions(std::vector<std::string> const& args, halo::EnvReader const& env);
+
+/// "HOST:PORT", "[v6]:PORT" or ":PORT" (loopback); false when malformed.
+bool ParseHostPort(std::string const& s, std::string& host, int& port);
+
+/// Comma-separated list, items trimmed, empty items dropped.
+std::vector<std::string> SplitList(std::string const& s);
+
+}  // namespace mcp

@@ -1,0 +1,133 @@
+#include "server/server_options.h"
+
+#include <catch2/catch.hpp>
+
+#include <map>
+
+using mcp::ParseServerOptions;
+using mcp::ServerOptions;
+
+namespace {
+
+halo::EnvReader Env(std::map<std::string, std::string> vars) {
+  return [vars = std::move(vars)](std::string const& name) -> std::optional<std::string> {
+    auto it = vars.find(name);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+mcp::ParsedOptions Parse(std::vector<std::string> args,
+                         std::map<std::string, std::string> env = {}) {
+  return ParseServerOptions(args, Env(std::move(env)));
+}
+
+}  // namespace
+
+TEST_CASE("Defaults serve stdio with the default toolsets", "[server][options]") {
+  auto p = Parse({});
+  REQUIRE(p.run);
+  ServerOptions const& o = p.options;
+  CHECK(o.command == ServerOptions::Command::kServe);
+  CHECK_FALSE(o.http);
+  CHECK_FALSE(o.demo);
+  CHECK(o.workers == 4);
+  CHECK(o.log_level == "info");
+  CHECK(o.filter.toolsets.empty());
+  CHECK_FALSE(o.filter.read_only);
+  CHECK_FALSE(o.halo.base_url);
+}
+
+TEST_CASE("Variables stand in for flags, and flags win", "[server][options]") {
+  auto p = Parse({"--toolsets", "tickets,lookups"}, {{"HALO_MCP_TOOLSETS", "all"},
+                                                     {"HALO_MCP_READ_ONLY", "true"},
+                                                     {"HALO_MCP_LOG_LEVEL", "debug"},
+                                                     {"HALOPSA_AGENT", "alex@example.com"},
+                                                     {"HALO_MCP_EXCLUDE_TOOLS", " a , b ,,"}});
+  REQUIRE(p.run);
+  CHECK(p.options.filter.toolsets == std::vector<std::string>{"tickets", "lookups"});
+  CHECK(p.options.filter.read_only);
+  CHECK(p.options.log_level == "debug");
+  CHECK(p.options.agent == "alex@example.com");
+  CHECK(p.options.filter.exclude == std::vector<std::string>{"a", "b"});
+  CHECK(Parse({"--agent=Sam"}, {{"HALOPSA_AGENT", "Alex"}}).options.agent == "Sam");
+  CHECK_FALSE(Parse({}, {{"HALO_MCP_READ_ONLY", "0"}}).options.filter.read_only);
+}
+
+TEST_CASE("A bad variable or flag stops with a message naming it", "[server][options]") {
+  auto bad_switch = Parse({}, {{"HALO_MCP_READ_ONLY", "maybe"}});
+  CHECK_FALSE(bad_switch.run);
+  CHECK(bad_switch.exit_code == 2);
+  CHECK_THAT(bad_switch.output, Catch::Matchers::Contains("HALO_MCP_READ_ONLY must be 1 or 0"));
+
+  auto bad_level = Parse({}, {{"HALO_MCP_LOG_LEVEL", "loud"}});
+  CHECK_FALSE(bad_level.run);
+  CHECK(bad_level.exit_code != 0);
+  CHECK_THAT(bad_level.output, Catch::Matchers::Contains("--log-level"));
+
+  auto unknown = Parse({"--no-such-flag"});
+  CHECK_FALSE(unknown.run);
+  CHECK(unknown.exit_code != 0);
+  CHECK_THAT(unknown.output, Catch::Matchers::StartsWith("halo-mcp: "));
+
+  auto workers = Parse({"--workers", "500"});
+  CHECK_FALSE(workers.run);
+  CHECK_THAT(workers.output, Catch::Matchers::Contains("--workers"));
+}
+
+TEST_CASE("--help and --version print and exit 0", "[server][options]") {
+  auto help = Parse({"--help"});
+  CHECK_FALSE(help.run);
+  CHECK(help.exit_code == 0);
+  CHECK_THAT(help.output, Catch::Matchers::Contains("--http"));
+  CHECK_THAT(help.output, Catch::Matchers::Contains("HALOPSA_AGENT"));
+  auto version = Parse({"--version"});
+  CHECK_FALSE(version.run);
+  CHECK(version.exit_code == 0);
+  CHECK_THAT(version.output, Catch::Matchers::StartsWith("halo-mcp "));
+}
+
+TEST_CASE("HTTP settings", "[server][options]") {
+  auto bare = Parse({"--http"});
+  REQUIRE(bare.run);
+  CHECK(bare.options.http);
+  CHECK(bare.options.http_options.host == "127.0.0.1");
+  CHECK(bare.options.http_options.port == 8787);
+  CHECK(bare.options.http_options.workers == 16);
+
+  auto p = Parse({"--http", "[::1]:0", "--workers", "3", "--max-message-bytes", "2048"},
+                 {{"HALO_MCP_HTTP_ALLOWED_ORIGINS", "https://a.example, https://b.example"},
+                  {"HALO_MCP_HTTP_SESSION_IDLE", "60"}});
+  REQUIRE(p.run);
+  auto const& h = p.options.http_options;
+  CHECK(h.host == "::1");
+  CHECK(h.port == 0);
+  CHECK(h.workers == 3);
+  CHECK(h.max_message_bytes == 2048);
+  CHECK(h.allowed_origins == std::vector<std::string>{"https://a.example", "https://b.example"});
+  CHECK(h.session_idle_timeout == std::chrono::seconds(60));
+
+  auto env_only = Parse({}, {{"HALO_MCP_HTTP", ":9000"}});
+  REQUIRE(env_only.run);
+  CHECK(env_only.options.http);
+  CHECK(env_only.options.http_options.port == 9000);
+
+  for (std::string bad : {"nohost", "127.0.0.1:99999", "127.0.0.1:12x", "127.0.0.1:"}) {
+    auto r = Parse({"--http", bad});
+    INFO(bad);
+    CHECK_FALSE(r.run);
+    CHECK_THAT(r.output, Catch::Matchers::Contains("HOST:PORT"));
+  }
+}
+
+TEST_CASE("HaloPSA connection flags are passed on; --list-tools is a command",
+          "[server][options]") {
+  auto p = Parse({"--base-url", "https://acme.halopsa.com", "--tenant", "acme", "--rate-limit",
+                  "off", "--list-tools"});
+  REQUIRE(p.run);
+  CHECK(p.options.command == ServerOptions::Command::kListTools);
+  CHECK(p.options.halo.base_url == "https://acme.halopsa.com");
+  CHECK(p.options.halo.tenant == "acme");
+  CHECK(p.options.halo.rate_limit == "off");
+  CHECK_FALSE(p.options.halo.client_id);
+}
