@@ -31,6 +31,7 @@ std::shared_ptr<mcp::ToolRegistry const> Registry() {
   json write = tool;
   write["name"] = "write_tool";
   write["annotations"]["readOnlyHint"] = false;
+  write["annotations"]["idempotentHint"] = false;
   write["halo"]["method"] = "POST";
   write["halo"]["kind"] = "create";
   auto reg =

@@ -130,10 +130,10 @@ json ToolExecutor::Call(ToolSpec const& tool, json const& args, CallScope& scope
                            ". Set HALOPSA_BASE_URL, HALOPSA_CLIENT_ID and HALOPSA_CLIENT_SECRET "
                            "(see halo-mcp --help), or start with --demo.");
   }
-  for (auto const& group : tool.halo.raw.value("exclusive", json::array())) {
+  for (auto const& group : tool.halo.exclusive) {
     std::vector<std::string> given;
     for (auto const& a : group) {
-      if (args.contains(a.get<std::string>())) given.push_back(a.get<std::string>());
+      if (args.contains(a)) given.push_back(a);
     }
     if (given.size() > 1) {
       return ToolErrorResult("Give only one of " + given[0] + " and " + given[1] +
@@ -206,16 +206,25 @@ StatusOr<ToolExecutor::Built> ToolExecutor::Build(ToolSpec const& tool, json con
         value = *id;
       }
     }
-    if (p.transform == "minutes_to_hours" && value.is_number()) {
-      value = std::round(value.get<double>() / 60.0 * 10000.0) / 10000.0;
-    } else if (p.transform == "not" && value.is_boolean()) {
-      value = !value.get<bool>();
-    } else if (p.transform == "date_start" && value.is_string() &&
-               value.get<std::string>().size() == 10) {
-      value = value.get<std::string>() + "T00:00:00";
-    } else if (p.transform == "date_end" && value.is_string() &&
-               value.get<std::string>().size() == 10) {
-      value = value.get<std::string>() + "T23:59:59";
+    switch (p.transform) {
+      case Transform::kNone:
+        break;
+      case Transform::kMinutesToHours:
+        if (value.is_number()) value = std::round(value.get<double>() / 60.0 * 10000.0) / 10000.0;
+        break;
+      case Transform::kNot:
+        if (value.is_boolean()) value = !value.get<bool>();
+        break;
+      case Transform::kDateStart:
+        if (value.is_string() && value.get<std::string>().size() == 10) {
+          value = value.get<std::string>() + "T00:00:00";
+        }
+        break;
+      case Transform::kDateEnd:
+        if (value.is_string() && value.get<std::string>().size() == 10) {
+          value = value.get<std::string>() + "T23:59:59";
+        }
+        break;
     }
     if (p.in == "path") {
       path_values[p.arg] = value;
@@ -260,9 +269,8 @@ std::vector<std::string> ToolExecutor::Columns(ToolSpec const& tool, json const&
     if (std::find(out.begin(), out.end(), "id") == out.end()) out.insert(out.begin(), "id");
     return out;
   }
-  json const& profile = Member(records_, tool.halo.record);
-  json const& own = Member(tool.halo.raw, "fields");
-  json const& fields = own.is_null() ? Member(profile, in_list ? "list" : "get") : own;
+  if (!tool.halo.fields.empty()) return tool.halo.fields;
+  json const& fields = Member(Member(records_, tool.halo.record), in_list ? "list" : "get");
   std::vector<std::string> out;
   if (fields.is_array()) {
     for (auto const& v : fields) out.push_back(v.get<std::string>());
@@ -403,17 +411,14 @@ json ToolExecutor::Create(ToolSpec const& tool, json const& args, CallScope& sco
     return ToolErrorResult(DescribeFailure(built.status(), doing) +
                            "\nNothing was sent to HaloPSA.");
   // Defaults resolved from the tenant (e.g. its private-note outcome), never hard-coded ids.
-  json const defaults = tool.halo.raw.value("defaults", json::object());
-  for (auto const& [arg, d] : defaults.items()) {
-    if (args.contains(arg)) continue;
-    std::vector<std::string> names;
-    for (auto const& n : d.value("names", json::array())) names.push_back(n.get<std::string>());
-    auto id = resolver_->ResolveFirst(d.value("resolve", ""), names, ctx);
+  for (auto const& d : tool.halo.defaults) {
+    if (args.contains(d.arg)) continue;
+    auto id = resolver_->ResolveFirst(d.resolve, d.names, ctx);
     if (!id.ok()) {
-      return ToolErrorResult(DescribeFailure(id.status(), doing) + "\nPass " + arg +
+      return ToolErrorResult(DescribeFailure(id.status(), doing) + "\nPass " + d.arg +
                              " explicitly. Nothing was sent to HaloPSA.");
     }
-    built->body[d.value("name", arg)] = *id;
+    built->body[d.field] = *id;
   }
   auto saved = client_->Post(built->path, json::array({built->body}), ctx);
   if (!saved.ok()) return ToolErrorResult(DescribeFailure(saved.status(), doing));
@@ -433,7 +438,7 @@ json ToolExecutor::Update(ToolSpec const& tool, json const& args, CallScope& sco
   auto built = Build(tool, args, scope);
   if (!built.ok())
     return ToolErrorResult(DescribeFailure(built.status(), doing) + "\nNothing was changed.");
-  std::string const id_field = tool.halo.raw.value("id_field", "id");
+  std::string const& id_field = tool.halo.id_field;
   if (!built->body.contains(id_field)) {
     return ToolErrorResult("An update needs the " + noun + "'s id; nothing was changed.");
   }
@@ -441,10 +446,9 @@ json ToolExecutor::Update(ToolSpec const& tool, json const& args, CallScope& sco
     return ToolErrorResult("Nothing to change: give at least one field to update.");
   }
   // HaloPSA creates a new record when a POST's id does not exist, so confirm it first.
-  std::string const get_path = Substitute(tool.halo.raw.value("get_path", ""), args);
+  std::string const get_path = Substitute(tool.halo.get_path, args);
   halo::Query get_query;
-  for (auto const& q : tool.halo.raw.value("get_query", json::array())) {
-    std::string const a = q.get<std::string>();
+  for (auto const& a : tool.halo.get_query) {
     if (args.contains(a)) get_query.emplace_back(a, Render(built->body.value(a, args[a])));
   }
   auto existing = client_->Get(get_path, get_query, ctx);
@@ -478,8 +482,7 @@ json ToolExecutor::BulkUpdate(ToolSpec const& tool, json const& args, CallScope&
   }
   // Only ids that exist are posted: a POST with an unknown id would create a new record.
   std::vector<std::string> paths;
-  for (auto const& id : ids)
-    paths.push_back(Substitute(tool.halo.raw.value("get_path", ""), {{"id", id}}));
+  for (auto const& id : ids) paths.push_back(Substitute(tool.halo.get_path, {{"id", id}}));
   auto found = client_->GetMany(paths, {}, ctx);
   json results = json::array();
   std::vector<json> items;

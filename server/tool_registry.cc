@@ -90,6 +90,175 @@ StatusOr<json> ReadJsonFile(std::filesystem::path const& p) {
   return *value;
 }
 
+StatusOr<std::vector<std::string>> StringList(json const& v, std::string const& file,
+                                              std::string const& what) {
+  std::vector<std::string> out;
+  if (v.is_null()) return out;
+  if (!v.is_array()) return Bad(file, what + " must be an array of strings");
+  for (auto const& item : v) {
+    if (!item.is_string()) return Bad(file, what + " must be an array of strings");
+    out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
+StatusOr<Transform> ParseTransform(std::string const& name, std::string const& file,
+                                   std::string const& arg) {
+  if (name.empty()) return Transform::kNone;
+  if (name == "minutes_to_hours") return Transform::kMinutesToHours;
+  if (name == "not") return Transform::kNot;
+  if (name == "date_start") return Transform::kDateStart;
+  if (name == "date_end") return Transform::kDateEnd;
+  return Bad(file, "halo.params." + arg + ".transform \"" + name +
+                       "\" is not known (minutes_to_hours, not, date_start, date_end)");
+}
+
+/// Every key a binding may use; anything else is a typo that would silently do nothing.
+bool KnownBindingKey(std::string const& key) {
+  static std::set<std::string> const keys{"method",     "path",      "kind",     "list_key",
+                                          "paginate",   "record",    "params",   "fixed_query",
+                                          "fixed_body", "exclusive", "defaults", "id_field",
+                                          "get_path",   "get_query", "fields",   "unbound"};
+  return keys.count(key) > 0;
+}
+
+Status ParseBinding(json const& halo, ToolSpec& spec, json const& properties,
+                    std::set<std::string> const& required, std::string const& file) {
+  HaloBinding& b = spec.halo;
+  for (auto const& [key, value] : halo.items()) {
+    if (!KnownBindingKey(key)) return Bad(file, "halo." + key + " is not a known binding key");
+  }
+  b.method = StringOr(halo, "method");
+  b.path = StringOr(halo, "path");
+  b.kind = StringOr(halo, "kind");
+  b.list_key = StringOr(halo, "list_key");
+  b.paginate = halo.value("paginate", b.kind == "list" && !b.list_key.empty());
+  b.record = StringOr(halo, "record");
+  if (b.method != "GET" && b.method != "POST" && b.method != "DELETE") {
+    return Bad(file, "halo.method must be GET, POST or DELETE, got \"" + b.method + "\"");
+  }
+  if (b.path.empty() || b.path[0] != '/') return Bad(file, "halo.path must start with /");
+  static std::set<std::string> const kinds{"list",   "get",         "create", "update",
+                                           "delete", "bulk_update", "action", "whoami"};
+  if (!kinds.count(b.kind)) return Bad(file, "halo.kind \"" + b.kind + "\" is not known");
+  if (spec.read_only() != (b.method == "GET")) {
+    return Bad(file, "annotations.readOnlyHint must be true exactly when halo.method is GET");
+  }
+  if (b.method == "DELETE" && !spec.annotations["destructiveHint"].get<bool>()) {
+    return Bad(file, "a DELETE tool must set destructiveHint: true");
+  }
+  b.idempotency = spec.annotations["idempotentHint"].get<bool>() ? Idempotency::kIdempotent
+                                                                 : Idempotency::kNonIdempotent;
+  if ((b.kind == "create" || b.kind == "action") && b.idempotency == Idempotency::kIdempotent) {
+    return Bad(file,
+               "a create or action tool makes a new record each time: idempotentHint must "
+               "be false");
+  }
+  if (auto fq = halo.find("fixed_query"); fq != halo.end()) {
+    if (!fq->is_object()) return Bad(file, "halo.fixed_query must be an object");
+    b.fixed_query = *fq;
+  }
+  if (auto fb = halo.find("fixed_body"); fb != halo.end()) {
+    if (!fb->is_object()) return Bad(file, "halo.fixed_body must be an object");
+    b.fixed_body = *fb;
+  }
+
+  json const param_bindings = halo.value("params", json::object());
+  for (auto const& [arg, pb] : param_bindings.items()) {
+    if (!properties.contains(arg)) {
+      return Bad(file, "halo.params binds \"" + arg + "\", which inputSchema does not define");
+    }
+    if (!pb.is_object()) return Bad(file, "halo.params." + arg + " must be an object");
+    for (auto const& [key, value] : pb.items()) {
+      if (key != "in" && key != "name" && key != "resolve" && key != "transform" && key != "also") {
+        return Bad(file, "halo.params." + arg + "." + key + " is not a known key");
+      }
+    }
+    ParamBinding p;
+    p.arg = arg;
+    p.in = StringOr(pb, "in", "query");
+    p.name = StringOr(pb, "name", arg);
+    p.resolve = StringOr(pb, "resolve");
+    auto transform = ParseTransform(StringOr(pb, "transform"), file, arg);
+    if (!transform.ok()) return transform.status();
+    p.transform = *transform;
+    p.also = pb.value("also", json());
+    if (!p.also.is_null() && !p.also.is_object()) {
+      return Bad(file, "halo.params." + arg + ".also must be an object");
+    }
+    if (p.in != "query" && p.in != "path" && p.in != "body") {
+      return Bad(file, "halo.params." + arg + ".in must be query, path or body");
+    }
+    b.params.push_back(std::move(p));
+  }
+  for (auto const& placeholder : PathPlaceholders(b.path)) {
+    if (!required.count(placeholder)) {
+      return Bad(file, "path placeholder {" + placeholder + "} must be a required argument");
+    }
+    auto const* p = spec.FindParam(placeholder);
+    if (p == nullptr) {
+      ParamBinding pb;
+      pb.arg = placeholder;
+      pb.in = "path";
+      pb.name = placeholder;
+      b.params.push_back(std::move(pb));
+    } else if (p->in != "path") {
+      return Bad(file, "path placeholder {" + placeholder + "} must be bound with in: path");
+    }
+  }
+
+  auto unbound = StringList(halo.value("unbound", json()), file, "halo.unbound");
+  if (!unbound.ok()) return unbound.status();
+  b.unbound = *std::move(unbound);
+  for (auto const& [prop, schema] : properties.items()) {
+    bool listed = std::find(b.unbound.begin(), b.unbound.end(), prop) != b.unbound.end();
+    if (!spec.FindParam(prop) && !IsControlArgument(prop) && !listed) {
+      return Bad(file, "argument \"" + prop + "\" has no halo.params binding");
+    }
+  }
+
+  for (auto const& group : halo.value("exclusive", json::array())) {
+    auto names = StringList(group, file, "each halo.exclusive group");
+    if (!names.ok()) return names.status();
+    for (auto const& n : *names) {
+      if (!properties.contains(n)) {
+        return Bad(file, "halo.exclusive names \"" + n + "\", which inputSchema does not define");
+      }
+    }
+    b.exclusive.push_back(*std::move(names));
+  }
+  json const defaults = halo.value("defaults", json::object());
+  if (!defaults.is_object()) return Bad(file, "halo.defaults must be an object");
+  for (auto const& [arg, d] : defaults.items()) {
+    if (!properties.contains(arg)) {
+      return Bad(file, "halo.defaults names \"" + arg + "\", which inputSchema does not define");
+    }
+    DefaultBinding db;
+    db.arg = arg;
+    db.field = StringOr(d, "name", arg);
+    db.resolve = StringOr(d, "resolve");
+    auto names = StringList(d.value("names", json()), file, "halo.defaults." + arg + ".names");
+    if (!names.ok()) return names.status();
+    db.names = *std::move(names);
+    if (db.resolve.empty() || db.names.empty()) {
+      return Bad(file, "halo.defaults." + arg + " needs resolve and names");
+    }
+    b.defaults.push_back(std::move(db));
+  }
+  b.id_field = StringOr(halo, "id_field", "id");
+  b.get_path = StringOr(halo, "get_path");
+  auto get_query = StringList(halo.value("get_query", json()), file, "halo.get_query");
+  if (!get_query.ok()) return get_query.status();
+  b.get_query = *std::move(get_query);
+  if ((b.kind == "update" || b.kind == "bulk_update") && b.get_path.empty()) {
+    return Bad(file, "an update needs halo.get_path to check that the record exists first");
+  }
+  auto fields = StringList(halo.value("fields", json()), file, "halo.fields");
+  if (!fields.ok()) return fields.status();
+  b.fields = *std::move(fields);
+  return Status();
+}
+
 }  // namespace
 
 bool IsControlArgument(std::string_view name) {
@@ -188,67 +357,8 @@ StatusOr<ToolSpec> ParseToolSpec(json const& def, std::set<std::string> const& t
 
   auto halo = def.find("halo");
   if (halo == def.end() || !halo->is_object()) return Bad(file, "\"halo\" binding is missing");
-  HaloBinding& b = spec.halo;
-  b.raw = *halo;
-  b.method = StringOr(*halo, "method");
-  b.path = StringOr(*halo, "path");
-  b.kind = StringOr(*halo, "kind");
-  b.list_key = StringOr(*halo, "list_key");
-  b.paginate = halo->value("paginate", b.kind == "list" && !b.list_key.empty());
-  b.record = StringOr(*halo, "record");
-  if (b.method != "GET" && b.method != "POST" && b.method != "DELETE") {
-    return Bad(file, "halo.method must be GET, POST or DELETE, got \"" + b.method + "\"");
-  }
-  if (b.path.empty() || b.path[0] != '/') return Bad(file, "halo.path must start with /");
-  static std::set<std::string> const kinds{"list",   "get",         "create", "update",
-                                           "delete", "bulk_update", "action", "whoami"};
-  if (!kinds.count(b.kind)) return Bad(file, "halo.kind \"" + b.kind + "\" is not known");
-  if (spec.read_only() != (b.method == "GET")) {
-    return Bad(file, "annotations.readOnlyHint must be true exactly when halo.method is GET");
-  }
-  if (b.method == "DELETE" && !spec.annotations["destructiveHint"].get<bool>()) {
-    return Bad(file, "a DELETE tool must set destructiveHint: true");
-  }
-  if (auto fq = halo->find("fixed_query"); fq != halo->end()) b.fixed_query = *fq;
-  if (auto fb = halo->find("fixed_body"); fb != halo->end()) b.fixed_body = *fb;
-
-  json const param_bindings = halo->value("params", json::object());
-  for (auto const& [arg, pb] : param_bindings.items()) {
-    if (!properties.contains(arg)) {
-      return Bad(file, "halo.params binds \"" + arg + "\", which inputSchema does not define");
-    }
-    if (!pb.is_object()) return Bad(file, "halo.params." + arg + " must be an object");
-    ParamBinding p;
-    p.arg = arg;
-    p.in = StringOr(pb, "in", "query");
-    p.name = StringOr(pb, "name", arg);
-    p.resolve = StringOr(pb, "resolve");
-    p.transform = StringOr(pb, "transform");
-    p.also = pb.value("also", json());
-    if (p.in != "query" && p.in != "path" && p.in != "body") {
-      return Bad(file, "halo.params." + arg + ".in must be query, path or body");
-    }
-    b.params.push_back(std::move(p));
-  }
-  for (auto const& placeholder : PathPlaceholders(b.path)) {
-    if (!required.count(placeholder)) {
-      return Bad(file, "path placeholder {" + placeholder + "} must be a required argument");
-    }
-    auto const* p = spec.FindParam(placeholder);
-    if (p == nullptr) {
-      b.params.push_back(ParamBinding{placeholder, "path", placeholder, "", "", json()});
-    } else if (p->in != "path") {
-      return Bad(file, "path placeholder {" + placeholder + "} must be bound with in: path");
-    }
-  }
-  // Arguments the executor consumes itself (e.g. a bulk update's id list) are named in
-  // halo.unbound; anything else without a binding is a typo that would silently do nothing.
-  json const unbound = halo->value("unbound", json::array());
-  for (auto const& [prop, schema] : properties.items()) {
-    bool listed = std::find(unbound.begin(), unbound.end(), json(prop)) != unbound.end();
-    if (!spec.FindParam(prop) && !IsControlArgument(prop) && !listed) {
-      return Bad(file, "argument \"" + prop + "\" has no halo.params binding");
-    }
+  if (auto status = ParseBinding(*halo, spec, properties, required, file); !status.ok()) {
+    return status;
   }
   return spec;
 }
@@ -276,6 +386,21 @@ StatusOr<ToolRegistry> ToolRegistry::FromJson(json const& toolsets_json,
     clean.erase("__file");
     auto spec = ParseToolSpec(clean, ids, file);
     if (!spec.ok()) return spec.status();
+    if (!reg.lookups_.empty()) {
+      auto known = [&reg](std::string const& kind) { return reg.lookups_.contains(kind); };
+      for (auto const& p : spec->halo.params) {
+        if (!p.resolve.empty() && !known(p.resolve)) {
+          return Bad(file, "halo.params." + p.arg + " resolves \"" + p.resolve +
+                               "\", which lookups.json does not define");
+        }
+      }
+      for (auto const& d : spec->halo.defaults) {
+        if (!known(d.resolve)) {
+          return Bad(file, "halo.defaults." + d.arg + " resolves \"" + d.resolve +
+                               "\", which lookups.json does not define");
+        }
+      }
+    }
     if (!names.insert(spec->name).second) {
       return Bad(file, "tool name \"" + spec->name + "\" is defined twice");
     }

@@ -14,30 +14,65 @@
 
 namespace mcp {
 
-/// How one tool argument reaches HaloPSA. Arguments without a binding are either control
-/// arguments the executor understands (limit, cursor, fields, detail, confirm, full_text) or
-/// rejected when the schema file is loaded.
-struct ParamBinding {
-  std::string arg;        // argument name in inputSchema
-  std::string in;         // "query" | "path" | "body"
-  std::string name;       // HaloPSA's parameter or field name (defaults to arg)
-  std::string resolve;    // lookup kind for names -> ids ("client", "status", ...), or ""
-  std::string transform;  // "" | "minutes_to_hours" | "csv" | "not" | "date_start" | "date_end"
-  nlohmann::json also;    // extra query/body values sent whenever this argument is present
+/// How an argument's value is changed on its way to HaloPSA.
+enum class Transform {
+  kNone,
+  kMinutesToHours,  ///< HaloPSA's timetaken is in hours
+  kNot,             ///< a positive flag for a negative field (visible_to_user -> hiddenfromuser)
+  kDateStart,       ///< YYYY-MM-DD -> the first second of that day
+  kDateEnd,         ///< YYYY-MM-DD -> the last second of that day
 };
 
-/// The HaloPSA side of a tool: never sent to MCP clients.
+/// How one tool argument reaches HaloPSA. Arguments without a binding are either control
+/// arguments the executor understands (limit, cursor, fields, detail, confirm, full_text), named
+/// in `unbound`, or rejected when the schema file is loaded.
+struct ParamBinding {
+  std::string arg;      // argument name in inputSchema
+  std::string in;       // "query" | "path" | "body"
+  std::string name;     // HaloPSA's parameter or field name (defaults to arg)
+  std::string resolve;  // lookup kind for names -> ids ("client", "status", ...), or ""
+  Transform transform = Transform::kNone;
+  nlohmann::json also;  // extra query/body values sent whenever this argument is present
+};
+
+/// A body field filled from the tenant when its argument is not given, e.g. the tenant's own
+/// private-note outcome: never a hard-coded id.
+struct DefaultBinding {
+  std::string arg;                 // the argument it stands in for
+  std::string field;               // HaloPSA's field
+  std::string resolve;             // lookup kind
+  std::vector<std::string> names;  // the first of these that exists is used
+};
+
+/// Whether HaloPSA may be asked again after a failure that left the outcome unknown. Taken from
+/// the tool's idempotentHint, which the registry requires to be explicit: an update sets the
+/// same fields again, a create or a note would be made twice.
+enum class Idempotency { kIdempotent, kNonIdempotent };
+
+/// The HaloPSA side of a tool: never sent to MCP clients. Parsed and checked once at load.
 struct HaloBinding {
   std::string method;    // GET | POST | DELETE
   std::string path;      // relative to /api, "{arg}" placeholders
-  std::string kind;      // list | get | create | update | bulk_update | delete | action
+  std::string kind;      // list | get | create | update | bulk_update | delete | action | whoami
   std::string list_key;  // wrapped list key; "" for bare arrays
   bool paginate = true;
   std::string record;  // record profile (projection and text trimming), e.g. "ticket"
   std::vector<ParamBinding> params;
   nlohmann::json fixed_query = nlohmann::json::object();
   nlohmann::json fixed_body = nlohmann::json::object();
-  nlohmann::json raw;  // the whole "halo" object, for kind-specific settings
+  Idempotency idempotency = Idempotency::kIdempotent;
+  /// Groups of arguments of which at most one may be given.
+  std::vector<std::vector<std::string>> exclusive;
+  std::vector<DefaultBinding> defaults;
+  /// Updates: the body field that names the record; where to check that it exists first (a
+  /// POST with an unknown id would create a record) and which arguments go into that query.
+  std::string id_field = "id";
+  std::string get_path;
+  std::vector<std::string> get_query;
+  /// This tool's own projection, instead of the record profile's.
+  std::vector<std::string> fields;
+  /// Arguments the executor consumes itself (e.g. a bulk update's id list).
+  std::vector<std::string> unbound;
 };
 
 struct ToolSpec {

@@ -149,3 +149,57 @@ TEST_CASE("The shipped schema files all load", "[server][registry]") {
   REQUIRE(reg.ok());
   CHECK(reg->tools().size() >= 4);
 }
+
+TEST_CASE("Bindings are parsed into typed structures and checked at load", "[server][registry]") {
+  json t = Tool("t");
+  t["inputSchema"]["properties"]["minutes"] = {{"type", "number"}, {"description", "M"}};
+  t["inputSchema"]["properties"]["hours"] = {{"type", "number"}, {"description", "H"}};
+  t["halo"]["params"] = {{"minutes", {{"name", "timetaken"}, {"transform", "minutes_to_hours"}}},
+                         {"hours", {{"name", "timetaken"}}}};
+  t["halo"]["exclusive"] = json::array({json::array({"minutes", "hours"})});
+  auto reg = mcp::ToolRegistry::FromJson(Toolsets(), {t}, {});
+  REQUIRE(reg.ok());
+  auto const& b = reg->tools()[0].halo;
+  CHECK(b.idempotency == mcp::Idempotency::kIdempotent);
+  REQUIRE(b.exclusive.size() == 1);
+  CHECK(b.exclusive[0] == std::vector<std::string>{"minutes", "hours"});
+  CHECK(reg->tools()[0].FindParam("minutes")->transform == mcp::Transform::kMinutesToHours);
+
+  auto with = [&](auto change) {
+    json copy = t;
+    change(copy);
+    return LoadError(copy);
+  };
+  CHECK_THAT(with([](json& j) { j["halo"]["get_pat"] = "/X"; }),
+             Catch::Matchers::Contains("halo.get_pat is not a known binding key"));
+  CHECK_THAT(with([](json& j) { j["halo"]["params"]["hours"]["resolv"] = "x"; }),
+             Catch::Matchers::Contains("halo.params.hours.resolv is not a known key"));
+  CHECK_THAT(with([](json& j) { j["halo"]["params"]["hours"]["transform"] = "hours"; }),
+             Catch::Matchers::Contains("transform \"hours\" is not known"));
+  CHECK_THAT(with([](json& j) { j["halo"]["exclusive"][0][1] = "hour"; }),
+             Catch::Matchers::Contains("halo.exclusive names \"hour\""));
+  CHECK_THAT(with([](json& j) {
+               j["annotations"]["readOnlyHint"] = false;
+               j["halo"]["method"] = "POST";
+               j["halo"]["kind"] = "create";
+             }),
+             Catch::Matchers::Contains("idempotentHint must be false"));
+  CHECK_THAT(with([](json& j) {
+               j["annotations"]["readOnlyHint"] = false;
+               j["halo"]["method"] = "POST";
+               j["halo"]["kind"] = "update";
+             }),
+             Catch::Matchers::Contains("needs halo.get_path"));
+  CHECK_THAT(with([](json& j) {
+               j["halo"]["defaults"] = {{"hours", {{"resolve", "outcome"}}}};
+             }),
+             Catch::Matchers::Contains("needs resolve and names"));
+
+  json lookups = {{"client", json::object()}};
+  json resolving = t;
+  resolving["halo"]["params"]["hours"]["resolve"] = "clientt";
+  auto bad = mcp::ToolRegistry::FromJson(Toolsets(), {resolving}, {}, lookups);
+  REQUIRE_FALSE(bad.ok());
+  CHECK_THAT(bad.status().message(),
+             Catch::Matchers::Contains("resolves \"clientt\", which lookups.json does not define"));
+}
