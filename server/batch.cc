@@ -4,19 +4,18 @@ namespace mcp {
 
 using nlohmann::json;
 
-json HandleBatch(McpServer& server, Session& session, json const& batch,
-                 CallScope::Sender const& send) {
-  json responses = json::array();
+std::size_t HandleBatch(McpServer& server, Session& session, json const& batch,
+                        CallScope::Sender const& send,
+                        std::function<void(json const&)> const& respond) {
+  std::size_t made = 0;
   for (auto const& item : batch) {
     Decoded d = DecodeMessage(item);
-    if (d.error) {
-      responses.push_back(MakeError(d.error_id, *d.error));
-      continue;
-    }
-    json r = server.Handle(session, *d.message, send);
-    if (!r.is_null()) responses.push_back(std::move(r));
+    json r = d.error ? MakeError(d.error_id, *d.error) : server.Handle(session, *d.message, send);
+    if (r.is_null()) continue;
+    respond(r);
+    ++made;
   }
-  return responses;
+  return made;
 }
 
 }  // namespace mcp

@@ -4,17 +4,20 @@
 
 #include <nlohmann/json.hpp>
 
-#include <optional>
+#include <cstddef>
+#include <functional>
 #include <string_view>
 
 namespace mcp {
 
 /**
  * Handles each member of an accepted batch like a single message, in order, on the calling
- * thread. Returns the responses gathered into one array: empty when the batch held only
- * notifications and responses (or every request was cancelled), so that nothing is due.
+ * thread, and hands each response to `respond` as soon as it is made, so that a transport never
+ * holds every response at once. Notifications and responses get no response; neither do
+ * cancelled requests. Returns how many responses were made (0: nothing is due).
  */
-nlohmann::json HandleBatch(McpServer& server, Session& session, nlohmann::json const& batch,
-                           CallScope::Sender const& send);
+std::size_t HandleBatch(McpServer& server, Session& session, nlohmann::json const& batch,
+                        CallScope::Sender const& send,
+                        std::function<void(nlohmann::json const&)> const& respond);
 
 }  // namespace mcp

@@ -545,8 +545,10 @@ struct HttpTransport::Impl {
       }
     }
     auto run = [this, &session, batch, ex] {
-      json responses =
-          mcp::HandleBatch(server, session, batch, [ex](json const& n) { ex->Push(n); });
+      json responses = json::array();
+      mcp::HandleBatch(
+          server, session, batch, [ex](json const& n) { ex->Push(n); },
+          [&responses](json const& r) { responses.push_back(r); });
       return responses.empty() ? json() : responses;  // null: nothing due (202)
     };
     if (tracked.empty()) {

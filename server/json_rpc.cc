@@ -94,6 +94,21 @@ std::string Serialize(json const& value) {
   return value.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
+std::string SerializeBounded(json const& message, std::size_t max_bytes) {
+  std::string text = Serialize(message);
+  if (text.size() <= max_bytes || !message.is_object() || !message.contains("id") ||
+      !(message.contains("result") || message.contains("error"))) {
+    return text;
+  }
+  return Serialize(MakeError(
+      message["id"],
+      ErrorObject{kInternalError,
+                  "Internal error: the response would be " + std::to_string(text.size()) +
+                      " bytes, over this server's limit of " + std::to_string(max_bytes) +
+                      " bytes; ask for less (fewer records, fewer fields, no detail: \"full\")",
+                  nullptr}));
+}
+
 json MakeResult(json const& id, json result) {
   return json{{"jsonrpc", "2.0"}, {"id", id}, {"result", std::move(result)}};
 }

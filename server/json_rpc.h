@@ -62,6 +62,11 @@ Decoded DecodeMessage(nlohmann::json const& value);
 /// Serialises compactly on one line; invalid UTF-8 in strings is replaced, never thrown.
 std::string Serialize(nlohmann::json const& value);
 
+/// Serialises an outgoing message. A response (it has an id and a result or an error) longer
+/// than `max_bytes` is replaced by an error response with the same id that says so, so that no
+/// request can make the server build or send an unbounded answer.
+std::string SerializeBounded(nlohmann::json const& message, std::size_t max_bytes);
+
 nlohmann::json MakeResult(nlohmann::json const& id, nlohmann::json result);
 nlohmann::json MakeError(nlohmann::json const& id, ErrorObject const& error);
 nlohmann::json MakeNotification(std::string_view method, nlohmann::json params);

@@ -84,3 +84,18 @@ TEST_CASE("Serialisation stays on one line and never throws on bad UTF-8", "[ser
   std::string s = mcp::Serialize(v);
   CHECK(s.find('\n') == std::string::npos);
 }
+
+TEST_CASE("A response over the size limit becomes an error with the same id", "[server][jsonrpc]") {
+  json big = mcp::MakeResult(9, json{{"text", std::string(5000, 'x')}});
+  std::string text = mcp::SerializeBounded(big, 1000);
+  json parsed = json::parse(text);
+  CHECK(parsed["id"] == 9);
+  CHECK(parsed["error"]["code"] == mcp::kInternalError);
+  CHECK_THAT(parsed["error"]["message"].get<std::string>(),
+             Catch::Matchers::Contains("over this server's limit of 1000 bytes"));
+  CHECK(mcp::SerializeBounded(big, 100000) == mcp::Serialize(big));
+  // Notifications are not responses: they pass (their size is the sender's business).
+  json note =
+      mcp::MakeNotification("notifications/message", json{{"data", std::string(5000, 'y')}});
+  CHECK(mcp::SerializeBounded(note, 1000) == mcp::Serialize(note));
+}

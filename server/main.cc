@@ -182,6 +182,7 @@ int main(int argc, char** argv) {
 
   mcp::StdioOptions stdio_options;
   stdio_options.max_message_bytes = o.max_message_bytes;
+  stdio_options.max_response_bytes = o.max_response_bytes;
   stdio_options.workers = o.workers;
   mcp::StdioTransport transport(server, stdio_options);
   mcp::OnTerminationSignal(signals, [&transport](int sig) {

@@ -22,6 +22,7 @@ constexpr EnvBinding kEnv[] = {
     {"--log-level", "HALO_MCP_LOG_LEVEL", false},
     {"--schema-dir", "HALO_MCP_SCHEMA_DIR", false},
     {"--max-message-bytes", "HALO_MCP_MAX_MESSAGE_BYTES", false},
+    {"--max-response-bytes", "HALO_MCP_MAX_RESPONSE_BYTES", false},
     {"--workers", "HALO_MCP_WORKERS", false},
     {"--read-only", "HALO_MCP_READ_ONLY", true},
     {"--toolsets", "HALO_MCP_TOOLSETS", false},
@@ -67,6 +68,10 @@ void Define(CLI::App& app, ServerOptions& o, Raw& r) {
   app.add_option("--max-message-bytes", o.max_message_bytes,
                  "Largest JSON-RPC message accepted [HALO_MCP_MAX_MESSAGE_BYTES]")
       ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 30));
+  app.add_option("--max-response-bytes", o.max_response_bytes,
+                 "Largest response sent; larger ones become an error saying so "
+                 "[HALO_MCP_MAX_RESPONSE_BYTES]")
+      ->check(CLI::Range(std::size_t{4096}, std::size_t{1} << 30));
   app.add_option("--workers", o.workers,
                  "Tool calls served concurrently [HALO_MCP_WORKERS; default 4, HTTP 16]")
       ->check(CLI::Range(1, 64));

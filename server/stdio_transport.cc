@@ -36,7 +36,11 @@ void StdioTransport::Stop() {
 
 void StdioTransport::Write(json const& message) {
   if (output_broken_) return;
-  std::string line = Serialize(message);
+  WriteLine(SerializeBounded(message, options_.max_response_bytes));
+}
+
+void StdioTransport::WriteLine(std::string line) {
+  if (output_broken_) return;
   line.push_back('\n');
   std::lock_guard lock(write_mu_);
   std::size_t off = 0;
@@ -148,8 +152,15 @@ void StdioTransport::HandleBatch(json const& batch) {
     return;
   }
   // Batches are rare and old; their members are answered together, in order, on this thread.
-  json responses = mcp::HandleBatch(server_, session_, batch, [this](json const& n) { Write(n); });
-  if (!responses.empty()) Write(responses);
+  // Each response is kept only as its bounded text, never the whole array as values.
+  std::string line;
+  mcp::HandleBatch(
+      server_, session_, batch, [this](json const& n) { Write(n); },
+      [this, &line](json const& response) {
+        line += line.empty() ? "[" : ",";
+        line += SerializeBounded(response, options_.max_response_bytes);
+      });
+  if (!line.empty()) WriteLine(line + "]");
 }
 
 void StdioTransport::HandleValue(json const& value) {

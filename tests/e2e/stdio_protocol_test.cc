@@ -172,6 +172,34 @@ TEST_CASE("stdio: batches are answered under 2025-03-26", "[e2e][stdio]") {
   REQUIRE(r->size() == 2);
   CHECK((*r)[0]["id"] == "a");
   CHECK((*r)[1]["error"]["code"] == -32601);
+
+  // The attack from issue 9 was 10,000 tools/list in one batch: over 64 members, none is run.
+  json batch = json::array();
+  for (int i = 0; i < 10'000; ++i) {
+    batch.push_back({{"jsonrpc", "2.0"}, {"id", i}, {"method", "tools/list"}});
+  }
+  p.Send(batch);
+  auto refused = p.Read();
+  REQUIRE(refused);
+  CHECK((*refused)["error"]["code"] == -32600);
+  CHECK_THAT(ErrorMessage(*refused), Catch::Matchers::Contains("at most 64 messages"));
+  // 64 tools/list calls are answered, each response whole.
+  batch.erase(batch.begin() + 64, batch.end());
+  p.Send(batch);
+  auto answered = p.Read();
+  REQUIRE(answered);
+  REQUIRE(answered->size() == 64);
+  CHECK((*answered)[63]["result"]["tools"].size() > 10);
+}
+
+TEST_CASE("stdio: a response over --max-response-bytes becomes an error", "[e2e][stdio]") {
+  Fixture f({"--max-response-bytes", "8192"});
+  auto& p = *f.mcp;
+  p.Initialize();
+  json list = p.Request("tools/list");
+  CHECK(list["error"]["code"] == -32603);
+  CHECK_THAT(ErrorMessage(list), Catch::Matchers::Contains("over this server's limit of 8192"));
+  CHECK(p.Request("ping")["result"] == json::object());
 }
 
 TEST_CASE("stdio: a slow call does not block ping, and cancellation stops it", "[e2e][stdio]") {
