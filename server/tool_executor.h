@@ -2,6 +2,7 @@
 
 #include "halo/halo_client.h"
 #include "halo/status.h"
+#include "server/failure_text.h"
 #include "server/lookup_resolver.h"
 #include "server/mcp_server.h"
 #include "server/tool_registry.h"
@@ -19,9 +20,6 @@ struct ExecutorOptions {
   std::int64_t default_limit = 25;    // when a list tool's schema gives no default
   std::size_t bulk_chunk = 50;
 };
-
-/// Renders a failed HaloPSA call as advice an assistant can act on.
-std::string DescribeFailure(halo::Status const& status, std::string const& doing);
 
 /**
  * Executes schema-described tools through the shared HaloPSA client: arguments become path,

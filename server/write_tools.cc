@@ -1,0 +1,168 @@
+// The write kinds of tools: create, action, update, bulk update, delete. Each checks what it
+// can before anything is sent, and says plainly what happened when HaloPSA's answer is lost.
+#include "server/json_util.h"
+#include "server/output_format.h"
+#include "server/tool_executor.h"
+
+#include <algorithm>
+#include <set>
+
+namespace mcp {
+
+using halo::Status;
+using halo::StatusCode;
+using halo::StatusOr;
+using nlohmann::json;
+
+json ToolExecutor::Create(ToolSpec const& tool, json const& args, CallScope& scope) {
+  auto ctx = scope.halo_context();
+  std::string const noun = Noun(tool);
+  std::string const doing = "creating the " + noun;
+  auto built = Build(tool, args, scope);
+  if (!built.ok())
+    return ToolErrorResult(DescribeFailure(built.status(), doing) +
+                           "\nNothing was sent to HaloPSA.");
+  // Defaults resolved from the tenant (e.g. its private-note outcome), never hard-coded ids.
+  for (auto const& d : tool.halo.defaults) {
+    if (args.contains(d.arg)) continue;
+    auto id = resolver_->ResolveFirst(d.resolve, d.names, ctx);
+    if (!id.ok()) {
+      return ToolErrorResult(DescribeFailure(id.status(), doing) + "\nPass " + d.arg +
+                             " explicitly. Nothing was sent to HaloPSA.");
+    }
+    built->body[d.field] = *id;
+  }
+  auto saved = client_->Post(built->path, json::array({built->body}), ctx);
+  if (!saved.ok()) return ToolErrorResult(DescribeFailure(saved.status(), doing));
+  json record = FirstRecord(*saved);
+  json projected = Project(record, tool, args, false, ctx);
+  json structured{{"record", projected}};
+  if (!RecordId(record).is_null()) structured["id"] = RecordId(record);
+  std::string text =
+      "Created " + noun + " " + Render(RecordId(record)) + ".\n" + RenderRecord(projected);
+  return ToolTextResult(text, structured);
+}
+
+json ToolExecutor::Update(ToolSpec const& tool, json const& args, CallScope& scope) {
+  auto ctx = scope.halo_context();
+  std::string const noun = Noun(tool);
+  std::string const doing = "updating the " + noun;
+  auto built = Build(tool, args, scope);
+  if (!built.ok())
+    return ToolErrorResult(DescribeFailure(built.status(), doing) + "\nNothing was changed.");
+  std::string const& id_field = tool.halo.id_field;
+  if (!built->body.contains(id_field)) {
+    return ToolErrorResult("An update needs the " + noun + "'s id; nothing was changed.");
+  }
+  if (built->body.size() < 2) {
+    return ToolErrorResult("Nothing to change: give at least one field to update.");
+  }
+  // HaloPSA creates a new record when a POST's id does not exist, so confirm it first.
+  std::string const get_path = Substitute(tool.halo.get_path, args);
+  halo::Query get_query;
+  for (auto const& a : tool.halo.get_query) {
+    if (args.contains(a)) get_query.emplace_back(a, Render(built->body.value(a, args[a])));
+  }
+  auto existing = client_->Get(get_path, get_query, ctx);
+  if (!existing.ok()) {
+    return ToolErrorResult(DescribeFailure(existing.status(), doing) + "\nNothing was changed.");
+  }
+  auto saved = client_->Post(built->path, json::array({built->body}), ctx);
+  if (!saved.ok()) return ToolErrorResult(DescribeFailure(saved.status(), doing));
+  json projected = Project(FirstRecord(*saved), tool, args, false, ctx);
+  json structured{{"id", built->body[id_field]}, {"record", projected}};
+  return ToolTextResult(
+      "Updated " + noun + " " + Render(built->body[id_field]) + ".\n" + RenderRecord(projected),
+      structured);
+}
+
+json ToolExecutor::BulkUpdate(ToolSpec const& tool, json const& args, CallScope& scope) {
+  auto ctx = scope.halo_context();
+  std::string const noun = Noun(tool);
+  auto built = Build(tool, args, scope);
+  if (!built.ok()) {
+    return ToolErrorResult(DescribeFailure(built.status(), "updating " + noun + "s") +
+                           "\nNothing was changed.");
+  }
+  if (built->body.empty()) {
+    return ToolErrorResult("Nothing to change: give at least one field to update.");
+  }
+  std::vector<json> ids;
+  std::set<std::string> seen;
+  for (auto const& id : args.value("ids", json::array())) {
+    if (seen.insert(id.dump()).second) ids.push_back(id);
+  }
+  // Only ids that exist are posted: a POST with an unknown id would create a new record.
+  std::vector<std::string> paths;
+  for (auto const& id : ids) paths.push_back(Substitute(tool.halo.get_path, {{"id", id}}));
+  auto found = client_->GetMany(paths, {}, ctx);
+  json results = json::array();
+  std::vector<json> items;
+  std::vector<json> posted_ids;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (!found[i].ok()) {
+      results.push_back({{"id", ids[i]},
+                         {"ok", false},
+                         {"error", DescribeFailure(found[i].status(), "checking it")}});
+      continue;
+    }
+    json item = built->body;
+    item["id"] = ids[i];
+    items.push_back(std::move(item));
+    posted_ids.push_back(ids[i]);
+  }
+  auto outcomes = client_->PostBatch(built->path, items, options_.bulk_chunk, ctx);
+  for (auto const& o : outcomes) {
+    json r{{"id", posted_ids[o.index]}, {"ok", o.status.ok()}};
+    if (!o.status.ok()) r["error"] = DescribeFailure(o.status, "updating it");
+    results.push_back(std::move(r));
+  }
+  std::sort(results.begin(), results.end(), [&](json const& a, json const& b) {
+    auto pos = [&](json const& id) { return std::find(ids.begin(), ids.end(), id) - ids.begin(); };
+    return pos(a["id"]) < pos(b["id"]);
+  });
+  int ok = 0, failed = 0;
+  std::string failures;
+  for (auto const& r : results) {
+    if (r["ok"].get<bool>()) {
+      ++ok;
+    } else {
+      ++failed;
+      failures += "\n- " + Render(r["id"]) + ": " + r["error"].get<std::string>();
+    }
+  }
+  json structured{{"succeeded", ok}, {"failed", failed}, {"results", results}};
+  std::string text = "Updated " + std::to_string(ok) + " of " + std::to_string(ids.size()) + " " +
+                     noun + "s." + (failed ? "\nFailed:" + failures : "");
+  json result = ToolTextResult(text, structured);
+  if (ok == 0 && failed > 0) result["isError"] = true;
+  return result;
+}
+
+json ToolExecutor::Delete(ToolSpec const& tool, json const& args, CallScope& scope) {
+  auto ctx = scope.halo_context();
+  std::string const noun = Noun(tool);
+  auto built = Build(tool, args, scope, false);
+  if (!built.ok()) return ToolErrorResult(DescribeFailure(built.status(), "deleting the " + noun));
+  auto existing = client_->Get(built->path, built->query, ctx);
+  if (!existing.ok()) {
+    return ToolErrorResult(DescribeFailure(existing.status(), "finding the " + noun) +
+                           "\nNothing was deleted.");
+  }
+  json preview = Project(FirstRecord(*existing), tool, json::object(), true, ctx);
+  if (!args.value("confirm", false)) {
+    json structured{{"deleted", false}, {"record", preview}};
+    return ToolTextResult("Would delete this " + noun +
+                              " (nothing changed yet; call again with "
+                              "confirm: true to delete it):\n" +
+                              RenderRecord(preview),
+                          structured);
+  }
+  auto deleted = client_->Delete(built->path, built->query, ctx);
+  if (!deleted.ok())
+    return ToolErrorResult(DescribeFailure(deleted.status(), "deleting the " + noun));
+  json structured{{"deleted", true}, {"record", preview}};
+  return ToolTextResult("Deleted " + noun + ":\n" + RenderRecord(preview), structured);
+}
+
+}  // namespace mcp
