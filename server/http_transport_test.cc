@@ -69,7 +69,8 @@ std::shared_ptr<mcp::ToolRegistry const> Registry() {
 
 struct Server {
   std::shared_ptr<TestCaller> caller = std::make_shared<TestCaller>();
-  mcp::McpServer mcp{mcp::ServerInfo{"halo-mcp", "HaloPSA", "1.0", "", 100}, Registry(), caller};
+  mcp::McpServer mcp{mcp::ServerInfo{"halo-mcp", "HaloPSA", "1.0", "", 100, nullptr}, Registry(),
+                     caller};
   std::unique_ptr<mcp::HttpTransport> http;
   std::thread thread;
 
@@ -740,7 +741,7 @@ TEST_CASE("http tls: bad certificate or key files fail start-up, naming the flag
     o.access_log = false;
     o.tls_cert = cert;
     o.tls_key = key;
-    mcp::McpServer mcp{mcp::ServerInfo{"halo-mcp", "HaloPSA", "1.0", "", 100}, Registry(),
+    mcp::McpServer mcp{mcp::ServerInfo{"halo-mcp", "HaloPSA", "1.0", "", 100, nullptr}, Registry(),
                        std::make_shared<TestCaller>()};
     mcp::HttpTransport http(mcp, o);
     auto err = http.Bind();

@@ -15,6 +15,8 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdlib>
+#include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -22,12 +24,14 @@
 namespace {
 
 constexpr char kInstructions[] =
-    "HaloPSA service desk tools. Arguments for clients, sites, users, agents, teams, statuses, "
-    "ticket types, priorities and outcomes take a name (or email) as well as an id. Usual flow: "
-    "halopsa_list_clients to find the client; halopsa_list_tickets with client and open_only to "
-    "see its work; halopsa_get_ticket for one ticket; halopsa_add_action to log a private note or "
-    "time. Lists return compact rows: ask for `fields` or detail:\"full\" only when needed, and "
-    "continue with `cursor`. Deletes need confirm:true.";
+    "HaloPSA service desk tools. Clients, sites, users, agents, teams, statuses, ticket types, "
+    "priorities, outcomes and categories are named by name (or email) or id; \"me\" is the "
+    "acting technician. Reads accept a unique partial name; changes need the exact name or id "
+    "and otherwise answer with candidates. Usual flow: halopsa_list_tickets (filters combine: "
+    "client, agent \"me\", open_only, dates) or halopsa_get_ticket; halopsa_add_action for a "
+    "private note or time. Lists return compact rows: ask for `fields` or detail:\"full\" only "
+    "when needed, and continue with `cursor`. Deletes, and bulk changes over 50 records, need "
+    "confirm:true.";
 
 /// Bearer tokens: one per line in the file (blank lines and # comments skipped), plus the
 /// comma-separated HALO_MCP_HTTP_TOKENS.
@@ -84,6 +88,18 @@ int main(int argc, char** argv) {
     }
   }
   ConfigureLogging(o.log_level);
+  if (!o.timezone.empty()) {
+    // Before any thread starts: localtime_r reads TZ, and setenv is not thread-safe.
+    if (!std::filesystem::exists("/usr/share/zoneinfo/" + o.timezone)) {
+      std::cerr << "halo-mcp: --timezone/HALOPSA_TIMEZONE: unknown time zone \"" << o.timezone
+                << "\" (use an IANA name such as Europe/London or America/New_York)\n";
+      return 2;
+    }
+    setenv("TZ", o.timezone.c_str(), 1);
+    tzset();
+  }
+  auto const time_zone =
+      mcp::ProcessTimeZone(o.timezone.empty() ? "the server's local time zone" : o.timezone);
 
   auto dir = mcp::FindSchemaDir(o.schema_dir, "/proc/self/exe");
   auto registry = mcp::ToolRegistry::Load(dir, o.filter);
@@ -147,12 +163,31 @@ int main(int argc, char** argv) {
   }
 
   auto shared_registry = std::make_shared<mcp::ToolRegistry const>(*std::move(registry));
-  auto executor = std::make_shared<mcp::ToolExecutor>(
-      *client, halo::Status(), shared_registry->lookups(), shared_registry->records());
+  mcp::ExecutorOptions executor_options;
+  executor_options.time_zone = time_zone;
+  auto executor =
+      std::make_shared<mcp::ToolExecutor>(*client, halo::Status(), shared_registry->lookups(),
+                                          shared_registry->records(), executor_options);
   mcp::ServerInfo info;
   info.version = std::string(mcp::Version());
   info.instructions = kInstructions;
-  mcp::McpServer server(info, shared_registry, executor);
+  info.instructions_note = [time_zone] {
+    auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    return "Today is " + mcp::TenantDate(now, *time_zone) + " (" + time_zone->name() + ", UTC" +
+           mcp::FormatOffset(time_zone->OffsetAt(now)) +
+           "); date arguments take YYYY-MM-DD, today, yesterday or -7d in that zone.";
+  };
+  auto principal = std::make_shared<mcp::Principal const>(mcp::Principal{"local", o.agent});
+  if (auto agent = executor->CheckActingAgent(principal); !agent.ok()) {
+    if (agent.code() == halo::StatusCode::kInvalidArgument ||
+        agent.code() == halo::StatusCode::kFailedPrecondition) {
+      std::cerr << "halo-mcp: --agent/HALOPSA_AGENT: " << agent.message() << "\n";
+      return 2;
+    }
+    spdlog::warn("could not check the acting agent \"{}\" yet ({}); it is checked again on use",
+                 o.agent, agent.message());
+  }
+  mcp::McpServer server(info, shared_registry, executor, principal);
 
   if (o.http) {
     mcp::HttpTransport transport(server, http_options);

@@ -101,6 +101,15 @@ McpServer::McpServer(ServerInfo info, std::shared_ptr<ToolRegistry const> regist
       default_principal_(default_principal ? std::move(default_principal)
                                            : std::make_shared<Principal const>()) {}
 
+std::string McpServer::Instructions() const {
+  std::string text = info_.instructions;
+  if (info_.instructions_note) {
+    std::string note = info_.instructions_note();
+    if (!note.empty()) text += (text.empty() ? "" : " ") + note;
+  }
+  return text;
+}
+
 void McpServer::RegisterMethod(std::string method, MethodHandler handler) {
   methods_[std::move(method)] = std::move(handler);
 }
@@ -231,7 +240,7 @@ json McpServer::Dispatch(Session& session, Message const& message, bool modern, 
               {{"name", info_.name}, {"title", info_.title}, {"version", info_.version}}},
              {"ttlMs", 300000},
              {"cacheScope", "private"}};
-      if (!info_.instructions.empty()) r["instructions"] = info_.instructions;
+      if (auto text = Instructions(); !text.empty()) r["instructions"] = std::move(text);
       return r;
     }
     if (method == "initialize" || method == "ping" || method == "logging/setLevel") {
@@ -342,7 +351,7 @@ json McpServer::Initialize(Session& session, json const& params,
       {"protocolVersion", version},
       {"capabilities", Capabilities()},
       {"serverInfo", {{"name", info_.name}, {"title", info_.title}, {"version", info_.version}}}};
-  if (!info_.instructions.empty()) r["instructions"] = info_.instructions;
+  if (auto text = Instructions(); !text.empty()) r["instructions"] = std::move(text);
   return r;
 }
 

@@ -117,6 +117,9 @@ struct ServerInfo {
   std::string version;
   std::string instructions;
   std::size_t tools_page_size = 100;
+  /// Appended to the instructions each time they are sent (e.g. today's date in the tenant's
+  /// time zone, which a long-running server cannot fix at start-up).
+  std::function<std::string()> instructions_note;
 };
 
 /// What a transport hands over with each request besides the message itself.
@@ -195,6 +198,8 @@ class McpServer {
   static nlohmann::json DuplicateIdError(nlohmann::json const& id);
 
   ServerInfo const& info() const { return info_; }
+  /// The instructions as sent now (with the note, when there is one).
+  std::string Instructions() const;
   ToolRegistry const& registry() const { return *registry_; }
 
  private:

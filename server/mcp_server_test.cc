@@ -42,7 +42,7 @@ std::shared_ptr<mcp::ToolRegistry const> Registry() {
 }
 
 struct Harness {
-  mcp::McpServer server{mcp::ServerInfo{"halo-mcp", "HaloPSA", "9.9.9", "Use tools.", 100},
+  mcp::McpServer server{mcp::ServerInfo{"halo-mcp", "HaloPSA", "9.9.9", "Use tools.", 100, nullptr},
                         Registry(), std::make_shared<EchoCaller>()};
   mcp::Session session;
   std::vector<json> sent;
@@ -221,7 +221,7 @@ TEST_CASE("A tool that throws gets an error result and the server keeps serving"
       throw std::runtime_error("boom");
     }
   };
-  mcp::McpServer server{mcp::ServerInfo{"halo-mcp", "HaloPSA", "1", "", 100}, Registry(),
+  mcp::McpServer server{mcp::ServerInfo{"halo-mcp", "HaloPSA", "1", "", 100, nullptr}, Registry(),
                         std::make_shared<Thrower>()};
   mcp::Session session;
   auto send = [&](std::string const& text) {

@@ -259,4 +259,24 @@ std::string RenderRecord(json const& record) {
   return out;
 }
 
+std::string Plural(std::string const& noun) {
+  if (noun.empty()) return noun;
+  char const last = noun.back();
+  auto ends = [&noun](std::string_view suffix) {
+    return noun.size() >= suffix.size() &&
+           noun.compare(noun.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  if (std::isupper(static_cast<unsigned char>(last))) return noun + "s";  // SLAs
+  if (last == 'y' && noun.size() > 1 &&
+      std::string_view("aeiou").find(noun[noun.size() - 2]) == std::string_view::npos) {
+    return noun.substr(0, noun.size() - 1) + "ies";
+  }
+  if (last == 's' || last == 'x' || last == 'z' || ends("sh") || ends("ch")) return noun + "es";
+  return noun + "s";
+}
+
+std::string CountOf(std::size_t n, std::string const& noun) {
+  return std::to_string(n) + " " + (n == 1 ? noun : Plural(noun));
+}
+
 }  // namespace mcp

@@ -35,6 +35,13 @@ std::string RenderTable(nlohmann::json const& records, std::vector<std::string> 
 std::string RenderTable(nlohmann::json const& records, std::vector<std::string> const& columns,
                         TableOptions const& options);
 
+/// An English plural of a record noun: "priority" -> "priorities", "status" -> "statuses",
+/// "SLA" -> "SLAs", "ticket type" -> "ticket types".
+std::string Plural(std::string const& noun);
+
+/// "1 ticket", "12 priorities".
+std::string CountOf(std::size_t n, std::string const& noun);
+
 /// One record as "field: value" lines, long text on its own lines.
 std::string RenderRecord(nlohmann::json const& record);
 

@@ -3,7 +3,6 @@
 #include "server/output_format.h"
 #include "server/tool_executor.h"
 
-
 namespace mcp {
 
 using halo::Status;
@@ -15,7 +14,8 @@ json ToolExecutor::List(ToolSpec const& tool, json const& args, CallScope& scope
   auto ctx = scope.halo_context();
   auto built = Build(tool, args, scope, /*include_body=*/false);
   std::string const noun = Noun(tool);
-  if (!built.ok()) return ToolErrorResult(DescribeFailure(built.status(), "listing " + noun + "s"));
+  if (!built.ok())
+    return ToolErrorResult(DescribeFailure(built.status(), "listing " + Plural(noun)));
   halo::ListRequest req;
   req.path = built->path;
   req.query = built->query;
@@ -38,7 +38,7 @@ json ToolExecutor::List(ToolSpec const& tool, json const& args, CallScope& scope
   }
   auto result = client_->List(req, ctx);
   if (!result.ok())
-    return ToolErrorResult(DescribeFailure(result.status(), "listing " + noun + "s"));
+    return ToolErrorResult(DescribeFailure(result.status(), "listing " + Plural(noun)));
   json items = json::array();
   for (auto const& r : result->records) items.push_back(Project(r, tool, args, true, ctx));
   if (!tool.halo.paginate && req.limit > 0 && static_cast<std::int64_t>(items.size()) > req.limit) {
@@ -53,7 +53,9 @@ json ToolExecutor::List(ToolSpec const& tool, json const& args, CallScope& scope
   if (result->record_count) structured["record_count"] = *result->record_count;
   if (result->next_offset) structured["next_cursor"] = std::to_string(*result->next_offset);
 
-  std::string text = std::to_string(items.size()) + " " + noun + (items.size() == 1 ? "" : "s");
+  if (built->dated) structured["dates"] = DateBasis();
+  std::string text = built->dated ? DateBasis() + "\n" : std::string();
+  text += CountOf(items.size(), noun);
   if (result->record_count) text += " of " + std::to_string(*result->record_count);
   if (result->next_offset) {
     text += "; more: call again with cursor \"" + std::to_string(*result->next_offset) + "\"";
@@ -79,8 +81,30 @@ json ToolExecutor::Get(ToolSpec const& tool, json const& args, CallScope& scope)
   if (!built.ok()) return ToolErrorResult(DescribeFailure(built.status(), "getting the " + noun));
   auto body = client_->Get(built->path, built->query, ctx);
   if (!body.ok()) return ToolErrorResult(DescribeFailure(body.status(), "getting the " + noun));
-  json record = Project(FirstRecord(*body), tool, args, false, ctx);
-  return ToolTextResult(RenderRecord(record), record);
+  // whoami shows two agents: their list rows say who they are without the detail.
+  bool const whoami = tool.halo.kind == "whoami";
+  json record = Project(FirstRecord(*body), tool, args, whoami, ctx);
+  if (!whoami) return ToolTextResult(RenderRecord(record), record);
+
+  // The API application acts as one agent; the technician's own name goes on their work.
+  json structured{{"api_account", record}};
+  std::string text = "API account (the HaloPSA API application's agent):\n" + RenderRecord(record);
+  if (scope.principal().agent.empty()) {
+    text +=
+        "\nActing agent: none set, so notes and time are recorded as the API account and \"me\" "
+        "cannot be used. Start halo-mcp with --agent (or HALOPSA_AGENT) to act as a technician.";
+    return ToolTextResult(text, structured);
+  }
+  auto me = ActingAgent(scope);
+  if (!me.ok()) return ToolErrorResult(DescribeFailure(me.status(), "finding the acting agent"));
+  auto agent = client_->Get("/Agent/" + Render(*me), {}, ctx);
+  if (!agent.ok()) {
+    return ToolErrorResult(DescribeFailure(agent.status(), "getting the acting agent"));
+  }
+  json acting = Project(FirstRecord(*agent), tool, args, true, ctx);
+  structured["acting_agent"] = acting;
+  text += "\nActing agent (notes, time and \"me\" are this technician):\n" + RenderRecord(acting);
+  return ToolTextResult(text, structured);
 }
 
 }  // namespace mcp

@@ -29,6 +29,7 @@ constexpr EnvBinding kEnv[] = {
     {"--tools", "HALO_MCP_TOOLS", false},
     {"--exclude-tools", "HALO_MCP_EXCLUDE_TOOLS", false},
     {"--agent", "HALOPSA_AGENT", false},
+    {"--timezone", "HALOPSA_TIMEZONE", false},
     {"--http", "HALO_MCP_HTTP", false},
     {"--http-path", "HALO_MCP_HTTP_PATH", false},
     {"--http-token-file", "HALO_MCP_HTTP_TOKEN_FILE", false},
@@ -86,6 +87,10 @@ void Define(CLI::App& app, ServerOptions& o, Raw& r) {
   app.add_option("--agent", o.agent,
                  "The HaloPSA agent (name, email or id) that notes, time and 'me' stand for; "
                  "checked at start-up [HALOPSA_AGENT]");
+
+  app.add_option("--timezone", o.timezone,
+                 "The tenant's time zone (IANA, e.g. Europe/London) for 'today' and day "
+                 "boundaries; default the machine's [HALOPSA_TIMEZONE]");
 
   auto* halo = app.add_option_group("HaloPSA", "Connection (flags override environment)");
   halo->add_option("--base-url", r.base_url,

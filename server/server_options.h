@@ -32,6 +32,8 @@ struct ServerOptions {
   std::string client_secret_file;
   /// The agent every action is attributed to (name, email or id): --agent / HALOPSA_AGENT.
   std::string agent;
+  /// The tenant's time zone for "today" and day boundaries (IANA name); empty = the machine's.
+  std::string timezone;
 
   bool http = false;
   HttpOptions http_options;

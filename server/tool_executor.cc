@@ -1,5 +1,6 @@
 #include "server/tool_executor.h"
 
+#include "halo/text.h"
 #include "server/json_util.h"
 #include "server/output_format.h"
 
@@ -12,6 +13,39 @@ using halo::Status;
 using halo::StatusCode;
 using halo::StatusOr;
 using nlohmann::json;
+
+std::string ToolExecutor::DateBasis() const {
+  auto now = std::chrono::floor<std::chrono::seconds>(options_.wall_clock());
+  auto const& tz = *options_.time_zone;
+  return "Dates in " + tz.name() + " (UTC" + FormatOffset(tz.OffsetAt(now)) + "); today is " +
+         TenantDate(now, tz) + ".";
+}
+
+Status RenameFields(Status status, ToolSpec const& tool) {
+  if (status.ok() || !status.info().fields.is_object() || status.info().fields.empty()) {
+    return status;
+  }
+  auto arg_for = [&tool](std::string const& field) -> std::string {
+    for (auto const& p : tool.halo.params) {
+      if (p.in == "body" && p.name == field) return p.arg;
+    }
+    return field;
+  };
+  halo::ErrorInfo info = status.info();
+  std::string message = status.message();
+  json renamed = json::object();
+  for (auto const& [field, why] : info.fields.items()) {
+    std::string const arg = arg_for(field);
+    renamed[arg] = why;
+    if (arg == field) continue;
+    for (auto pos = message.find(field); pos != std::string::npos;
+         pos = message.find(field, pos + arg.size())) {
+      message.replace(pos, field.size(), arg);
+    }
+  }
+  info.fields = std::move(renamed);
+  return Status(status.code(), std::move(message), std::move(info));
+}
 
 ToolExecutor::ToolExecutor(std::shared_ptr<halo::HaloClient> client, Status unavailable,
                            json lookups, json records, ExecutorOptions options,
@@ -90,27 +124,15 @@ StatusOr<ToolExecutor::Built> ToolExecutor::Build(ToolSpec const& tool, json con
 
   for (auto const& p : tool.halo.params) {
     auto it = args.find(p.arg);
-    if (it == args.end() || it->is_null()) continue;
+    if (it == args.end()) continue;
+    // null means "none" only where it can: clearing the agent of a ticket.
+    if (it->is_null() && !(p.resolve == "agent" && !tool.read_only())) continue;
     if (p.in == "body" && !include_body) continue;
     json value = *it;
     if (!p.resolve.empty()) {
-      if (value.is_array()) {
-        json ids = json::array();
-        for (auto const& v : value) {
-          std::string matched;
-          auto id = resolver_->Resolve(p.resolve, v, ctx, &matched);
-          if (id.ok() && !matched.empty()) scope.Note(matched);
-          if (!id.ok()) return id.status();
-          ids.push_back(*id);
-        }
-        value = ids;
-      } else {
-        std::string matched;
-        auto id = resolver_->Resolve(p.resolve, value, ctx, &matched);
-        if (id.ok() && !matched.empty()) scope.Note(matched);
-        if (!id.ok()) return id.status();
-        value = *id;
-      }
+      auto resolved = ResolveArgument(tool, p, value, scope);
+      if (!resolved.ok()) return resolved.status();
+      value = *std::move(resolved);
     }
     switch (p.transform) {
       case Transform::kNone:
@@ -122,13 +144,16 @@ StatusOr<ToolExecutor::Built> ToolExecutor::Build(ToolSpec const& tool, json con
         if (value.is_boolean()) value = !value.get<bool>();
         break;
       case Transform::kDateStart:
-        if (value.is_string() && value.get<std::string>().size() == 10) {
-          value = value.get<std::string>() + "T00:00:00";
-        }
-        break;
       case Transform::kDateEnd:
-        if (value.is_string() && value.get<std::string>().size() == 10) {
-          value = value.get<std::string>() + "T23:59:59";
+        if (value.is_string()) {
+          auto now = std::chrono::floor<std::chrono::seconds>(options_.wall_clock());
+          auto range = ParseDate(value.get<std::string>(), now, *options_.time_zone);
+          if (!range.ok()) {
+            return halo::InvalidArgumentError("argument '" + p.arg +
+                                              "': " + range.status().message());
+          }
+          value = FormatHaloTime(p.transform == Transform::kDateStart ? range->start : range->end);
+          b.dated = true;
         }
         break;
     }
@@ -165,6 +190,81 @@ StatusOr<ToolExecutor::Built> ToolExecutor::Build(ToolSpec const& tool, json con
   }
   b.path = Substitute(tool.halo.path, path_values);
   return b;
+}
+
+Status ToolExecutor::CheckActingAgent(std::shared_ptr<Principal const> principal) {
+  if (!client_ || !principal || principal->agent.empty()) return Status();
+  CallScope scope(nullptr, -1, false, nullptr, nullptr, std::move(principal));
+  auto id = ActingAgent(scope);
+  return id.ok() ? Status() : id.status();
+}
+
+StatusOr<json> ToolExecutor::ActingAgent(CallScope& scope) {
+  std::string const& agent = scope.principal().agent;
+  if (agent.empty()) {
+    return halo::InvalidArgumentError(
+        "\"me\" stands for the acting agent, and none is set: start halo-mcp with --agent "
+        "(or HALOPSA_AGENT) naming your HaloPSA agent by name, email or id");
+  }
+  std::string matched;
+  auto id = resolver_->Resolve("agent", agent, scope.halo_context(), &matched);
+  if (!id.ok()) {
+    return halo::FailedPreconditionError("the acting agent (--agent / HALOPSA_AGENT) \"" + agent +
+                                         "\" is not a HaloPSA agent: " + id.status().message());
+  }
+  if (!matched.empty()) {
+    return halo::FailedPreconditionError(
+        "the acting agent (--agent / HALOPSA_AGENT) must name an agent exactly: " + matched);
+  }
+  return id;
+}
+
+StatusOr<json> ToolExecutor::ResolveArgument(ToolSpec const& tool, ParamBinding const& p,
+                                             json const& value, CallScope& scope) {
+  if (value.is_array()) {
+    json ids = json::array();
+    for (auto const& v : value) {
+      auto id = ResolveArgument(tool, p, v, scope);
+      if (!id.ok()) return id;
+      ids.push_back(*std::move(id));
+    }
+    return ids;
+  }
+  bool const write = !tool.read_only();
+  if (p.resolve == "agent") {
+    if (value.is_string() && halo::EqualsIgnoreCase(value.get<std::string>(), "me")) {
+      return ActingAgent(scope);
+    }
+    // HaloPSA's "no agent" is agent 0.
+    if (value.is_null() ||
+        (value.is_string() && halo::EqualsIgnoreCase(value.get<std::string>(), "unassigned"))) {
+      return json(0);
+    }
+  }
+  std::string matched;
+  auto id = resolver_->Resolve(p.resolve, value, scope.halo_context(), &matched);
+  if (!id.ok())
+    return halo::Status(id.status().code(), "argument '" + p.arg + "': " + id.status().message(),
+                        id.status().info());
+  if (!matched.empty()) {
+    // Reading with a partial name is fine (and reported); changing data on a guess is not.
+    if (write) {
+      return halo::InvalidArgumentError(
+          "argument '" + p.arg + "': " + matched +
+          " only partly; a change acts only on exact names or ids, so repeat with the exact "
+          "name or the id if that is the one you mean");
+    }
+    scope.Note(matched);
+  }
+  if (p.send_name) {
+    std::string name = resolver_->NameOf(p.resolve, *id, scope.halo_context());
+    if (name.empty()) {
+      return halo::InternalError("argument '" + p.arg + "': the name of " + p.resolve + " " +
+                                 id->dump() + " could not be read back from HaloPSA");
+    }
+    return json(name);
+  }
+  return id;
 }
 
 std::vector<std::string> ToolExecutor::Columns(ToolSpec const& tool, json const& args,

@@ -2,6 +2,7 @@
 
 #include "halo/halo_client.h"
 #include "halo/status.h"
+#include "server/dates.h"
 #include "server/failure_text.h"
 #include "server/lookup_resolver.h"
 #include "server/mcp_server.h"
@@ -9,17 +10,31 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
 namespace mcp {
 
 struct ExecutorOptions {
+  /// Day boundaries for date arguments ("today", "2026-12-03"): the tenant's zone.
+  std::shared_ptr<TimeZone const> time_zone = ProcessTimeZone("local");
+  /// Wall-clock time for relative dates.
+  std::function<std::chrono::system_clock::time_point()> wall_clock = [] {
+    return std::chrono::system_clock::now();
+  };
   std::size_t list_text_chars = 120;  // long text in list rows
   std::size_t get_text_chars = 1000;  // long text in a single record (x2: text + structured)
   std::int64_t default_limit = 25;    // when a list tool's schema gives no default
   std::size_t bulk_chunk = 50;
+  /// A bulk change to more records than this needs confirm: true.
+  std::size_t bulk_confirm_threshold = 50;
 };
+
+/// HaloPSA names the fields it rejects ("site_id"); the model knows the tool's arguments
+/// ("site"). Renames field keys and mentions in the message to the argument bound to them.
+halo::Status RenameFields(halo::Status status, ToolSpec const& tool);
 
 /**
  * Executes schema-described tools through the shared HaloPSA client: arguments become path,
@@ -38,15 +53,30 @@ class ToolExecutor final : public ToolCaller {
   nlohmann::json Call(ToolSpec const& tool, nlohmann::json const& arguments,
                       CallScope& scope) override;
 
+  /// Start-up check that `principal`'s acting agent names exactly one HaloPSA agent. An unknown
+  /// or inexact name is kInvalidArgument/kFailedPrecondition (stop and say so); other failures
+  /// (HaloPSA unreachable) are returned as they are, and the check repeats at first use.
+  halo::Status CheckActingAgent(std::shared_ptr<Principal const> principal);
+
  private:
   struct Built {
     std::string path;
     halo::Query query;
     nlohmann::json body = nlohmann::json::object();
+    bool dated = false;  // a date argument was read: the result says how
   };
+  /// "Dates: today is 2026-12-03 in Europe/London (UTC+00:00)", for results of dated calls.
+  std::string DateBasis() const;
   /// Partial-name matches are reported through scope.Note().
   halo::StatusOr<Built> Build(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope,
                               bool include_body = true);
+  /// One argument's name(s) to HaloPSA's id(s). Writes accept only exact names or ids; reads
+  /// may use a unique partial name, which is reported. "me" is the acting agent, and
+  /// "unassigned" (or null on a write) is agent 0.
+  halo::StatusOr<nlohmann::json> ResolveArgument(ToolSpec const& tool, ParamBinding const& p,
+                                                 nlohmann::json const& value, CallScope& scope);
+  /// The id of the agent the request acts as (the principal's), resolved exactly.
+  halo::StatusOr<nlohmann::json> ActingAgent(CallScope& scope);
   nlohmann::json Project(nlohmann::json const& record, ToolSpec const& tool,
                          nlohmann::json const& args, bool in_list, halo::CallContext const& ctx);
   std::vector<std::string> Columns(ToolSpec const& tool, nlohmann::json const& args, bool in_list);

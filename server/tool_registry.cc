@@ -115,10 +115,10 @@ StatusOr<Transform> ParseTransform(std::string const& name, std::string const& f
 
 /// Every key a binding may use; anything else is a typo that would silently do nothing.
 bool KnownBindingKey(std::string const& key) {
-  static std::set<std::string> const keys{"method",     "path",      "kind",     "list_key",
-                                          "paginate",   "record",    "params",   "fixed_query",
-                                          "fixed_body", "exclusive", "defaults", "id_field",
-                                          "get_path",   "get_query", "fields",   "unbound"};
+  static std::set<std::string> const keys{
+      "method",   "path",        "kind",       "list_key",  "paginate",     "record",
+      "params",   "fixed_query", "fixed_body", "exclusive", "defaults",     "id_field",
+      "get_path", "get_query",   "fields",     "unbound",   "acting_agent", "exists"};
   return keys.count(key) > 0;
 }
 
@@ -170,7 +170,8 @@ Status ParseBinding(json const& halo, ToolSpec& spec, json const& properties,
     }
     if (!pb.is_object()) return Bad(file, "halo.params." + arg + " must be an object");
     for (auto const& [key, value] : pb.items()) {
-      if (key != "in" && key != "name" && key != "resolve" && key != "transform" && key != "also") {
+      if (key != "in" && key != "name" && key != "resolve" && key != "transform" && key != "also" &&
+          key != "send") {
         return Bad(file, "halo.params." + arg + "." + key + " is not a known key");
       }
     }
@@ -183,6 +184,14 @@ Status ParseBinding(json const& halo, ToolSpec& spec, json const& properties,
     if (!transform.ok()) return transform.status();
     p.transform = *transform;
     p.also = pb.value("also", json());
+    std::string const send = StringOr(pb, "send", "id");
+    if (send != "id" && send != "name") {
+      return Bad(file, "halo.params." + arg + ".send must be id or name");
+    }
+    p.send_name = send == "name";
+    if (p.send_name && p.resolve.empty()) {
+      return Bad(file, "halo.params." + arg + ".send: name needs resolve");
+    }
     if (!p.also.is_null() && !p.also.is_object()) {
       return Bad(file, "halo.params." + arg + ".also must be an object");
     }
@@ -252,6 +261,17 @@ Status ParseBinding(json const& halo, ToolSpec& spec, json const& properties,
   b.get_query = *std::move(get_query);
   if ((b.kind == "update" || b.kind == "bulk_update") && b.get_path.empty()) {
     return Bad(file, "an update needs halo.get_path to check that the record exists first");
+  }
+  if (auto e = halo.find("exists"); e != halo.end()) {
+    if (!e->is_object()) return Bad(file, "halo.exists must be an object");
+    b.exists = {StringOr(*e, "path"), StringOr(*e, "param"), StringOr(*e, "list_key")};
+    if (b.exists.path.empty() || b.exists.param.empty()) {
+      return Bad(file, "halo.exists needs path and param");
+    }
+  }
+  b.acting_agent_field = StringOr(halo, "acting_agent");
+  if (!b.acting_agent_field.empty() && b.method != "POST") {
+    return Bad(file, "halo.acting_agent only applies to writes (POST)");
   }
   auto fields = StringList(halo.value("fields", json()), file, "halo.fields");
   if (!fields.ok()) return fields.status();

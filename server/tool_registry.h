@@ -33,6 +33,8 @@ struct ParamBinding {
   std::string resolve;  // lookup kind for names -> ids ("client", "status", ...), or ""
   Transform transform = Transform::kNone;
   nlohmann::json also;  // extra query/body values sent whenever this argument is present
+  /// Send the resolved record's name instead of its id (a ticket's team is a name).
+  bool send_name = false;
 };
 
 /// A body field filled from the tenant when its argument is not given, e.g. the tenant's own
@@ -73,6 +75,16 @@ struct HaloBinding {
   std::vector<std::string> fields;
   /// Arguments the executor consumes itself (e.g. a bulk update's id list).
   std::vector<std::string> unbound;
+  /// Bulk updates: one list call that tells which of many ids exist (e.g. /Tickets with
+  /// ticketids=1,2,3), instead of one GET per id; empty path = GET get_path per id.
+  struct ExistenceCheck {
+    std::string path;
+    std::string param;
+    std::string list_key;
+  } exists;
+  /// The body field that names who did the work (an action's actionby_agent_id), filled with
+  /// the acting agent's id when one is set; "" = none.
+  std::string acting_agent_field;
 };
 
 struct ToolSpec {

@@ -5,7 +5,7 @@
 #include "server/tool_executor.h"
 
 #include <algorithm>
-#include <set>
+#include <map>
 
 namespace mcp {
 
@@ -23,6 +23,15 @@ json ToolExecutor::Create(ToolSpec const& tool, json const& args, CallScope& sco
     return ToolErrorResult(DescribeFailure(built.status(), doing) +
                            "\nNothing was sent to HaloPSA.");
   // Defaults resolved from the tenant (e.g. its private-note outcome), never hard-coded ids.
+  if (!tool.halo.acting_agent_field.empty() && !scope.principal().agent.empty() &&
+      !built->body.contains(tool.halo.acting_agent_field)) {
+    auto me = ActingAgent(scope);
+    if (!me.ok()) {
+      return ToolErrorResult(DescribeFailure(me.status(), doing) +
+                             "\nNothing was sent to HaloPSA.");
+    }
+    built->body[tool.halo.acting_agent_field] = *me;
+  }
   for (auto const& d : tool.halo.defaults) {
     if (args.contains(d.arg)) continue;
     auto id = resolver_->ResolveFirst(d.resolve, d.names, ctx);
@@ -33,7 +42,8 @@ json ToolExecutor::Create(ToolSpec const& tool, json const& args, CallScope& sco
     built->body[d.field] = *id;
   }
   auto saved = client_->Post(built->path, json::array({built->body}), ctx);
-  if (!saved.ok()) return ToolErrorResult(DescribeFailure(saved.status(), doing));
+  if (!saved.ok())
+    return ToolErrorResult(DescribeFailure(RenameFields(saved.status(), tool), doing));
   json record = FirstRecord(*saved);
   json projected = Project(record, tool, args, false, ctx);
   json structured{{"record", projected}};
@@ -68,7 +78,8 @@ json ToolExecutor::Update(ToolSpec const& tool, json const& args, CallScope& sco
     return ToolErrorResult(DescribeFailure(existing.status(), doing) + "\nNothing was changed.");
   }
   auto saved = client_->Post(built->path, json::array({built->body}), ctx);
-  if (!saved.ok()) return ToolErrorResult(DescribeFailure(saved.status(), doing));
+  if (!saved.ok())
+    return ToolErrorResult(DescribeFailure(RenameFields(saved.status(), tool), doing));
   json projected = Project(FirstRecord(*saved), tool, args, false, ctx);
   json structured{{"id", built->body[id_field]}, {"record", projected}};
   return ToolTextResult(
@@ -79,61 +90,106 @@ json ToolExecutor::Update(ToolSpec const& tool, json const& args, CallScope& sco
 json ToolExecutor::BulkUpdate(ToolSpec const& tool, json const& args, CallScope& scope) {
   auto ctx = scope.halo_context();
   std::string const noun = Noun(tool);
+  std::string const nouns = Plural(noun);
   auto built = Build(tool, args, scope);
   if (!built.ok()) {
-    return ToolErrorResult(DescribeFailure(built.status(), "updating " + noun + "s") +
-                           "\nNothing was changed.");
+    return ToolErrorResult(
+        DescribeFailure(RenameFields(built.status(), tool), "updating " + nouns) +
+        "\nNothing was changed.");
   }
   if (built->body.empty()) {
     return ToolErrorResult("Nothing to change: give at least one field to update.");
   }
   std::vector<json> ids;
-  std::set<std::string> seen;
+  std::map<std::string, std::size_t> position;
   for (auto const& id : args.value("ids", json::array())) {
-    if (seen.insert(id.dump()).second) ids.push_back(id);
+    if (position.emplace(id.dump(), ids.size()).second) ids.push_back(id);
   }
+  if (ids.size() > options_.bulk_confirm_threshold && !args.value("confirm", false)) {
+    std::string change;  // in the caller's words, not HaloPSA's field names
+    for (auto const& [k, v] : args.items()) {
+      if (k == "ids" || k == "confirm") continue;
+      change += (change.empty() ? "" : ", ") + k + ": " + (v.is_null() ? "none" : Render(v));
+    }
+    json structured{{"succeeded", 0}, {"failed", 0}, {"results", json::array()}};
+    return ToolTextResult("Would update " + std::to_string(ids.size()) + " " + nouns + " (" +
+                              change + "). Nothing changed yet: more than " +
+                              std::to_string(options_.bulk_confirm_threshold) +
+                              " need confirm: true. Call again with confirm: true to apply it.",
+                          structured);
+  }
+
   // Only ids that exist are posted: a POST with an unknown id would create a new record.
-  std::vector<std::string> paths;
-  for (auto const& id : ids) paths.push_back(Substitute(tool.halo.get_path, {{"id", id}}));
-  auto found = client_->GetMany(paths, {}, ctx);
-  json results = json::array();
+  std::vector<bool> exists(ids.size(), false);
+  std::vector<std::string> check_errors(ids.size());
+  if (!tool.halo.exists.path.empty()) {
+    for (std::size_t begin = 0; begin < ids.size(); begin += 100) {
+      std::size_t const end = std::min(ids.size(), begin + 100);
+      std::string list;
+      for (auto i = begin; i < end; ++i) list += (list.empty() ? "" : ",") + Render(ids[i]);
+      halo::ListRequest req;
+      req.path = tool.halo.exists.path;
+      req.query = {{tool.halo.exists.param, list}};
+      req.list_key = tool.halo.exists.list_key;
+      req.limit = static_cast<std::int64_t>(end - begin);
+      auto found = client_->List(req, ctx);
+      if (!found.ok()) {
+        for (auto i = begin; i < end; ++i) {
+          check_errors[i] = DescribeFailure(found.status(), "checking it");
+        }
+        continue;
+      }
+      for (auto const& r : found->records) {
+        if (auto it = position.find(RecordId(r).dump()); it != position.end()) {
+          exists[it->second] = true;
+        }
+      }
+    }
+  } else {
+    std::vector<std::string> paths;
+    for (auto const& id : ids) paths.push_back(Substitute(tool.halo.get_path, {{"id", id}}));
+    auto found = client_->GetMany(paths, {}, ctx);
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      exists[i] = found[i].ok();
+      if (!found[i].ok()) check_errors[i] = DescribeFailure(found[i].status(), "checking it");
+    }
+  }
+  std::vector<json> results(ids.size());
   std::vector<json> items;
-  std::vector<json> posted_ids;
+  std::vector<std::size_t> posted;  // positions of the items
   for (std::size_t i = 0; i < ids.size(); ++i) {
-    if (!found[i].ok()) {
-      results.push_back({{"id", ids[i]},
-                         {"ok", false},
-                         {"error", DescribeFailure(found[i].status(), "checking it")}});
+    if (!exists[i]) {
+      std::string why =
+          check_errors[i].empty() ? "not found: no " + noun + " has this id" : check_errors[i];
+      results[i] = {{"id", ids[i]}, {"ok", false}, {"error", why}};
       continue;
     }
     json item = built->body;
-    item["id"] = ids[i];
+    item[tool.halo.id_field] = ids[i];
     items.push_back(std::move(item));
-    posted_ids.push_back(ids[i]);
+    posted.push_back(i);
   }
   auto outcomes = client_->PostBatch(built->path, items, options_.bulk_chunk, ctx);
   for (auto const& o : outcomes) {
-    json r{{"id", posted_ids[o.index]}, {"ok", o.status.ok()}};
-    if (!o.status.ok()) r["error"] = DescribeFailure(o.status, "updating it");
-    results.push_back(std::move(r));
+    std::size_t const i = posted[o.index];
+    results[i] = {{"id", ids[i]}, {"ok", o.status.ok()}};
+    if (!o.status.ok()) {
+      results[i]["error"] = DescribeFailure(RenameFields(o.status, tool), "updating it");
+    }
   }
-  std::sort(results.begin(), results.end(), [&](json const& a, json const& b) {
-    auto pos = [&](json const& id) { return std::find(ids.begin(), ids.end(), id) - ids.begin(); };
-    return pos(a["id"]) < pos(b["id"]);
-  });
   int ok = 0, failed = 0;
   std::string failures;
   for (auto const& r : results) {
-    if (r["ok"].get<bool>()) {
+    if (r.value("ok", false)) {
       ++ok;
     } else {
       ++failed;
-      failures += "\n- " + Render(r["id"]) + ": " + r["error"].get<std::string>();
+      failures += "\n- " + Render(r["id"]) + ": " + r.value("error", std::string());
     }
   }
   json structured{{"succeeded", ok}, {"failed", failed}, {"results", results}};
   std::string text = "Updated " + std::to_string(ok) + " of " + std::to_string(ids.size()) + " " +
-                     noun + "s." + (failed ? "\nFailed:" + failures : "");
+                     nouns + "." + (failed ? "\nFailed:" + failures : "");
   json result = ToolTextResult(text, structured);
   if (ok == 0 && failed > 0) result["isError"] = true;
   return result;

@@ -500,7 +500,7 @@ TEST_CASE("Lookups, people and customers: every read tool answers", "[e2e][tools
   json priorities = f.CallOk("halopsa_list_priorities")["items"];
   CHECK(priorities[0].contains("priorityid"));
 
-  json me = f.CallOk("halopsa_whoami");
+  json me = f.CallOk("halopsa_whoami")["api_account"];
   CHECK(me.contains("id"));
   CHECK(me.contains("name"));
   json agent = f.CallOk("halopsa_get_agent", {{"id", me["id"]}});
