@@ -115,10 +115,11 @@ StatusOr<Transform> ParseTransform(std::string const& name, std::string const& f
 
 /// Every key a binding may use; anything else is a typo that would silently do nothing.
 bool KnownBindingKey(std::string const& key) {
-  static std::set<std::string> const keys{
-      "method",   "path",        "kind",       "list_key",  "paginate",     "record",
-      "params",   "fixed_query", "fixed_body", "exclusive", "defaults",     "id_field",
-      "get_path", "get_query",   "fields",     "unbound",   "acting_agent", "exists"};
+  static std::set<std::string> const keys{"method",       "path",      "kind",       "list_key",
+                                          "paginate",     "record",    "params",     "fixed_query",
+                                          "fixed_body",   "exclusive", "defaults",   "id_field",
+                                          "get_path",     "get_query", "fields",     "unbound",
+                                          "acting_agent", "exists",    "side_effect"};
   return keys.count(key) > 0;
 }
 
@@ -267,6 +268,20 @@ Status ParseBinding(json const& halo, ToolSpec& spec, json const& properties,
     b.exists = {StringOr(*e, "path"), StringOr(*e, "param"), StringOr(*e, "list_key")};
     if (b.exists.path.empty() || b.exists.param.empty()) {
       return Bad(file, "halo.exists needs path and param");
+    }
+  }
+  if (auto e = halo.find("side_effect"); e != halo.end()) {
+    if (!e->is_object()) return Bad(file, "halo.side_effect must be an object");
+    b.side_effect = {StringOr(*e, "path"), StringOr(*e, "field"), StringOr(*e, "resolve"),
+                     StringOr(*e, "label")};
+    if (b.side_effect.path.empty() || b.side_effect.field.empty() || b.side_effect.label.empty()) {
+      return Bad(file, "halo.side_effect needs path, field and label");
+    }
+    for (auto const& placeholder : PathPlaceholders(b.side_effect.path)) {
+      if (!required.count(placeholder)) {
+        return Bad(file, "halo.side_effect.path placeholder {" + placeholder +
+                             "} must be a required argument");
+      }
     }
   }
   b.acting_agent_field = StringOr(halo, "acting_agent");

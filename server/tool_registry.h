@@ -82,6 +82,14 @@ struct HaloBinding {
     std::string param;
     std::string list_key;
   } exists;
+  /// A field of a related record that this write may change as a side effect (an action's
+  /// outcome can change its ticket's status). Read before and after, and reported in words.
+  struct SideEffect {
+    std::string path;     // "/Tickets/{ticket_id}"
+    std::string field;    // "status_id"
+    std::string resolve;  // lookup kind for the words, "status"
+    std::string label;    // "status"
+  } side_effect;
   /// The body field that names who did the work (an action's actionby_agent_id), filled with
   /// the acting agent's id when one is set; "" = none.
   std::string acting_agent_field;

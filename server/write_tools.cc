@@ -41,6 +41,18 @@ json ToolExecutor::Create(ToolSpec const& tool, json const& args, CallScope& sco
     }
     built->body[d.field] = *id;
   }
+  // What the write may change on another record (a ticket's status), read before it is sent:
+  // this also checks that the record exists, so a note never goes to a missing ticket.
+  auto const& effect = tool.halo.side_effect;
+  json before;
+  if (!effect.path.empty()) {
+    auto related = client_->Get(Substitute(effect.path, args), {}, ctx);
+    if (!related.ok()) {
+      return ToolErrorResult(DescribeFailure(related.status(), doing) +
+                             "\nNothing was sent to HaloPSA.");
+    }
+    before = Member(FirstRecord(*related), effect.field);
+  }
   auto saved = client_->Post(built->path, json::array({built->body}), ctx);
   if (!saved.ok())
     return ToolErrorResult(DescribeFailure(RenameFields(saved.status(), tool), doing));
@@ -48,9 +60,28 @@ json ToolExecutor::Create(ToolSpec const& tool, json const& args, CallScope& sco
   json projected = Project(record, tool, args, false, ctx);
   json structured{{"record", projected}};
   if (!RecordId(record).is_null()) structured["id"] = RecordId(record);
-  std::string text =
-      "Created " + noun + " " + Render(RecordId(record)) + ".\n" + RenderRecord(projected);
-  return ToolTextResult(text, structured);
+  std::string text = "Created " + noun + " " + Render(RecordId(record)) + ".";
+  if (!effect.path.empty()) {
+    // Read back rather than predicted: HaloPSA's own rules may change it too.
+    auto related = client_->Get(Substitute(effect.path, args), {}, ctx);
+    if (related.ok()) {
+      json after = Member(FirstRecord(*related), effect.field);
+      auto words = [&](json const& id) {
+        std::string name = effect.resolve.empty() ? "" : resolver_->NameOf(effect.resolve, id, ctx);
+        return name.empty() ? Render(id) : name;
+      };
+      if (after != before) {
+        text += " " + effect.label + ": " + words(before) + " → " + words(after) + ".";
+        structured["changed"] = {{effect.label, {{"from", words(before)}, {"to", words(after)}}}};
+      } else {
+        text += " " + effect.label + " unchanged (" + words(after) + ").";
+      }
+    } else {
+      text +=
+          " (Could not read the " + effect.label + " back: " + related.status().message() + ".)";
+    }
+  }
+  return ToolTextResult(text + "\n" + RenderRecord(projected), structured);
 }
 
 json ToolExecutor::Update(ToolSpec const& tool, json const& args, CallScope& scope) {
@@ -80,11 +111,42 @@ json ToolExecutor::Update(ToolSpec const& tool, json const& args, CallScope& sco
   auto saved = client_->Post(built->path, json::array({built->body}), ctx);
   if (!saved.ok())
     return ToolErrorResult(DescribeFailure(RenameFields(saved.status(), tool), doing));
+  // Say what changed, in the projection's words, rather than repeating the whole record.
+  json const no_args = json::object();
+  json was = Project(FirstRecord(*existing), tool, no_args, false, ctx);
+  json now = Project(FirstRecord(*saved), tool, no_args, false, ctx);
+  json changes = json::object();
+  std::string said;
+  for (auto const& [field, value] : now.items()) {
+    json const& old_value = Member(was, field);
+    if (old_value == value) continue;
+    changes[field] = {{"from", old_value}, {"to", value}};
+    said += (said.empty() ? "" : "; ") + field + ": " +
+            (old_value.is_null() ? "(none)" : CellText(old_value, 60)) + " → " +
+            CellText(value, 60);
+  }
+  for (auto const& [field, value] : was.items()) {
+    if (!now.contains(field)) {
+      changes[field] = {{"from", value}, {"to", nullptr}};
+      said += (said.empty() ? "" : "; ") + field + ": " + CellText(value, 60) + " → (none)";
+    }
+  }
+  std::string text = "Updated " + noun + " " + Render(built->body[id_field]);
+  if (auto summary = Member(now, "summary"); summary.is_string()) {
+    text += " (" + CellText(summary, 60) + ")";
+  }
+  text += said.empty() ? ": nothing changed (it already had these values)." : ": " + said + ".";
+  // Moving a ticket to another team leaves its agent; say so, since that is rarely the intent.
+  if (changes.contains("team") && !changes.contains("agent") && now.contains("agent")) {
+    text += " Still assigned to " + CellText(now["agent"], 60) +
+            " (agent: null or \"unassigned\" clears it).";
+  }
   json projected = Project(FirstRecord(*saved), tool, args, false, ctx);
-  json structured{{"id", built->body[id_field]}, {"record", projected}};
-  return ToolTextResult(
-      "Updated " + noun + " " + Render(built->body[id_field]) + ".\n" + RenderRecord(projected),
-      structured);
+  json structured{{"id", built->body[id_field]}, {"record", projected}, {"changes", changes}};
+  if (args.contains("fields") || args.value("detail", "") == "full") {
+    text += "\n" + RenderRecord(projected);
+  }
+  return ToolTextResult(text, structured);
 }
 
 json ToolExecutor::BulkUpdate(ToolSpec const& tool, json const& args, CallScope& scope) {
