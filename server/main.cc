@@ -171,6 +171,7 @@ int main(int argc, char** argv) {
   mcp::ServerInfo info;
   info.version = std::string(mcp::Version());
   info.instructions = kInstructions;
+  info.structured_content = o.structured_content;
   info.instructions_note = [time_zone] {
     auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
     return "Today is " + mcp::TenantDate(now, *time_zone) + " (" + time_zone->name() + ", UTC" +

@@ -299,6 +299,9 @@ json McpServer::Dispatch(Session& session, Message const& message, bool modern, 
       error = Err(kInvalidParams, "Invalid params: unknown cursor; start again without one");
       return nullptr;
     }
+    if (!info_.structured_content) {
+      for (auto& t : (*page)["tools"]) t.erase("outputSchema");
+    }
     if (modern) {
       (*page)["ttlMs"] = 300000;
       (*page)["cacheScope"] = "private";
@@ -402,7 +405,9 @@ json McpServer::CallTool(Session& session, Message const& message, bool modern, 
     }
     return ToolErrorResult("Internal error in " + tool_name + "; the server keeps running.");
   });
-  return result.is_discarded() ? json() : result;
+  if (result.is_discarded()) return json();
+  if (!info_.structured_content && result.is_object()) result.erase("structuredContent");
+  return result;
 }
 
 json McpServer::RunScoped(Session& session, Message const& message, bool modern, json const& meta,

@@ -120,6 +120,9 @@ struct ServerInfo {
   /// Appended to the instructions each time they are sent (e.g. today's date in the tenant's
   /// time zone, which a long-running server cannot fix at start-up).
   std::function<std::string()> instructions_note;
+  /// Off for hosts that show the model both the text and structuredContent of a result: then
+  /// results carry only text, and tools declare no outputSchema (which would require it).
+  bool structured_content = true;
 };
 
 /// What a transport hands over with each request besides the message itself.

@@ -68,6 +68,10 @@ json ToolExecutor::List(ToolSpec const& tool, json const& args, CallScope& scope
     } else {
       TableOptions table;
       table.separator = "|";  // 2 bytes a cell less than " | ": 900 bytes on 50 tickets
+      // The projection already trimmed long text: the table shows exactly what
+      // structuredContent holds, no less.
+      table.wide_chars = 0;
+      table.narrow_chars = 0;
       text += RenderTable(items, columns, table);
     }
   }

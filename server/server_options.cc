@@ -30,6 +30,7 @@ constexpr EnvBinding kEnv[] = {
     {"--exclude-tools", "HALO_MCP_EXCLUDE_TOOLS", false},
     {"--agent", "HALOPSA_AGENT", false},
     {"--timezone", "HALOPSA_TIMEZONE", false},
+    {"--structured-content", "HALO_MCP_STRUCTURED_CONTENT", false},
     {"--http", "HALO_MCP_HTTP", false},
     {"--http-path", "HALO_MCP_HTTP_PATH", false},
     {"--http-token-file", "HALO_MCP_HTTP_TOKEN_FILE", false},
@@ -51,6 +52,7 @@ struct Raw {
   bool read_only = false, list_tools = false, stdio = false;
   std::string http_addr, allowed_hosts, allowed_origins;
   std::size_t session_idle_seconds = 1800, read_timeout_seconds = 30;
+  std::string structured_content = "on";
   std::string base_url, auth_url, tenant, client_id, scope, rate_limit;
 };
 
@@ -91,6 +93,11 @@ void Define(CLI::App& app, ServerOptions& o, Raw& r) {
   app.add_option("--timezone", o.timezone,
                  "The tenant's time zone (IANA, e.g. Europe/London) for 'today' and day "
                  "boundaries; default the machine's [HALOPSA_TIMEZONE]");
+
+  app.add_option("--structured-content", r.structured_content,
+                 "on: results carry structuredContent beside their text (default); off: text only, "
+                 "for hosts that show both to the model [HALO_MCP_STRUCTURED_CONTENT]")
+      ->check(CLI::IsMember({"on", "off", "1", "0", "true", "false"}, CLI::ignore_case));
 
   auto* halo = app.add_option_group("HaloPSA", "Connection (flags override environment)");
   halo->add_option("--base-url", r.base_url,
@@ -245,6 +252,7 @@ ParsedOptions ParseServerOptions(std::vector<std::string> const& args, halo::Env
   }
 
   if (r.list_tools) o.command = ServerOptions::Command::kListTools;
+  o.structured_content = Truth(r.structured_content).value_or(true);
   o.filter = ToolFilter{SplitList(r.toolsets), SplitList(r.tools), SplitList(r.exclude_tools),
                         r.read_only};
   auto set = [](std::optional<std::string>& dst, std::string const& v) {

@@ -32,6 +32,9 @@ struct ServerOptions {
   std::string client_secret_file;
   /// The agent every action is attributed to (name, email or id): --agent / HALOPSA_AGENT.
   std::string agent;
+  /// structuredContent in tool results (and outputSchema in tools/list): --structured-content
+  /// / HALO_MCP_STRUCTURED_CONTENT on|off.
+  bool structured_content = true;
   /// The tenant's time zone for "today" and day boundaries (IANA name); empty = the machine's.
   std::string timezone;
 

@@ -131,3 +131,12 @@ TEST_CASE("HaloPSA connection flags are passed on; --list-tools is a command",
   CHECK(p.options.halo.rate_limit == "off");
   CHECK_FALSE(p.options.halo.client_id);
 }
+
+TEST_CASE("structuredContent can be turned off", "[server][options]") {
+  CHECK(Parse({}).options.structured_content);
+  CHECK_FALSE(Parse({}, {{"HALO_MCP_STRUCTURED_CONTENT", "off"}}).options.structured_content);
+  CHECK_FALSE(Parse({"--structured-content", "OFF"}).options.structured_content);
+  auto bad = Parse({"--structured-content", "sometimes"});
+  CHECK_FALSE(bad.run);
+  CHECK_THAT(bad.output, Catch::Matchers::Contains("--structured-content"));
+}

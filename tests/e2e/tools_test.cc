@@ -8,6 +8,7 @@
 //   HALO_MCP_UPDATE_SNAPSHOTS=1 ./tool_e2e_tests "[snapshot]"
 // and review the diff before committing.
 #include "server/json_schema.h"
+#include "server/output_format.h"
 #include "sim/simulator.h"
 #include "tests/support/mcp_process.h"
 
@@ -1236,4 +1237,43 @@ TEST_CASE("Every catalogue tool was called by this file", "[e2e][tools][coverage
     INFO(t);
     CHECK(called.count(t) == 1);
   }
+}
+
+TEST_CASE("HALO_MCP_STRUCTURED_CONTENT=off: text only, and no outputSchema that would need it",
+          "[tools][output]") {
+  auto sim = StartSim({});
+  auto mcp = StartMcp(*sim, {"--toolsets", "all"}, {{"HALO_MCP_STRUCTURED_CONTENT", "off"}});
+  mcp->Initialize();
+  for (auto const& t : ListTools(*mcp)) CHECK_FALSE(t.contains("outputSchema"));
+  json r = mcp->Call("halopsa_list_statuses");
+  CHECK_FALSE(IsError(r));
+  CHECK_FALSE(r.contains("structuredContent"));
+  CHECK_THAT(Text(r), Catch::Matchers::Contains("statuses"));
+}
+
+TEST_CASE("Lists: the text table holds exactly what structuredContent holds; full_text on lists",
+          "[tools][output]") {
+  Fixture f;
+  json r = f.Call("halopsa_list_actions", {{"ticket_id", 1001}});
+  REQUIRE_FALSE(IsError(r));
+  for (auto const& item : r["structuredContent"]["items"]) {
+    for (auto const& [field, value] : item.items()) {
+      if (!value.is_string() || value.get<std::string>().size() < 10) continue;
+      std::string const cell = mcp::CellText(value, 0);
+      INFO(field << ": " << cell);
+      CHECK(Text(r).find(cell) != std::string::npos);
+    }
+  }
+  // A long note is trimmed in both by default, and whole in both with full_text.
+  json note = f.CallOk("halopsa_add_action",
+                       {{"ticket_id", 1001}, {"note", std::string(400, 'n') + " end"}});
+  json trimmed = f.Call("halopsa_list_actions", {{"ticket_id", 1001}});
+  CHECK(Text(trimmed).find(" end") == std::string::npos);
+  json whole = f.Call("halopsa_list_actions", {{"ticket_id", 1001}, {"full_text", true}});
+  CHECK(Text(whole).find(std::string(400, 'n') + " end") != std::string::npos);
+  bool found = false;
+  for (auto const& item : whole["structuredContent"]["items"]) {
+    found |= item.value("note", "") == std::string(400, 'n') + " end";
+  }
+  CHECK(found);
 }
