@@ -129,6 +129,9 @@ StatusOr<ToolExecutor::Built> ToolExecutor::Build(ToolSpec const& tool, json con
     if (it->is_null() && !(p.resolve == "agent" && !tool.read_only())) continue;
     if (p.in == "body" && !include_body) continue;
     json value = *it;
+    if (p.values.is_object() && value.is_string()) {
+      if (auto v = p.values.find(value.get<std::string>()); v != p.values.end()) value = *v;
+    }
     if (!p.resolve.empty()) {
       auto resolved = ResolveArgument(tool, p, value, scope);
       if (!resolved.ok()) return resolved.status();
@@ -291,6 +294,7 @@ json ToolExecutor::Project(json const& record, ToolSpec const& tool, json const&
   json const& computed = Member(profile, "computed");
   json const& html = Member(profile, "html");
   json const& text_fields = Member(profile, "text");
+  json const& words = Member(profile, "words");
   bool const full = args.value("detail", "") == "full";
   bool const full_text = args.value("full_text", false);
   std::vector<std::string> columns = Columns(tool, args, in_list);
@@ -324,6 +328,11 @@ json ToolExecutor::Project(json const& record, ToolSpec const& tool, json const&
       if (src != record.end() && src->is_string()) value = src->get<std::string>();
     }
     if (value.is_null() || value == "") continue;
+    // Codes become words ("type": 1 -> "closed"); a code without a word stays as it is.
+    if (auto w = words.find(f);
+        w != words.end() && w->is_object() && !value.is_object() && !value.is_array()) {
+      if (auto word = w->find(Render(value)); word != w->end()) value = *word;
+    }
     bool is_text = std::find(text_fields.begin(), text_fields.end(), json(f)) != text_fields.end();
     if (is_text && value.is_string()) {
       std::string s = value.get<std::string>();

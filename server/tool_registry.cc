@@ -172,7 +172,7 @@ Status ParseBinding(json const& halo, ToolSpec& spec, json const& properties,
     if (!pb.is_object()) return Bad(file, "halo.params." + arg + " must be an object");
     for (auto const& [key, value] : pb.items()) {
       if (key != "in" && key != "name" && key != "resolve" && key != "transform" && key != "also" &&
-          key != "send") {
+          key != "send" && key != "values") {
         return Bad(file, "halo.params." + arg + "." + key + " is not a known key");
       }
     }
@@ -185,6 +185,10 @@ Status ParseBinding(json const& halo, ToolSpec& spec, json const& properties,
     if (!transform.ok()) return transform.status();
     p.transform = *transform;
     p.also = pb.value("also", json());
+    p.values = pb.value("values", json());
+    if (!p.values.is_null() && !p.values.is_object()) {
+      return Bad(file, "halo.params." + arg + ".values must be an object");
+    }
     std::string const send = StringOr(pb, "send", "id");
     if (send != "id" && send != "name") {
       return Bad(file, "halo.params." + arg + ".send must be id or name");

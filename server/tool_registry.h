@@ -35,6 +35,8 @@ struct ParamBinding {
   nlohmann::json also;  // extra query/body values sent whenever this argument is present
   /// Send the resolved record's name instead of its id (a ticket's team is a name).
   bool send_name = false;
+  /// The tool's words for HaloPSA's values ({"priority": "priority_id"}); others pass as given.
+  nlohmann::json values;
 };
 
 /// A body field filled from the tenant when its argument is not given, e.g. the tenant's own
