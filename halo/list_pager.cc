@@ -11,6 +11,7 @@
 #include <cctype>
 #include <map>
 #include <optional>
+#include <semaphore>
 #include <vector>
 
 namespace halo::internal {
@@ -26,6 +27,12 @@ bool IsPagingParam(std::string const& name) {
 }
 
 Status Cancelled() { return CancelledError("the list was cancelled"); }
+
+/// Gives a request slot back however the fetch ends.
+struct SlotGuard {
+  std::counting_semaphore<>& slots;
+  ~SlotGuard() { slots.release(); }
+};
 
 /// One List call: the request, its plan and what has been fetched so far.
 class Pager {
@@ -237,17 +244,26 @@ StatusOr<ListResult> Pager::Concurrent(ListPage first, PagePlan const& plan) {
     done += rows_in_range(k, static_cast<std::int64_t>(rows.size()));
   Report(done, total, "page " + std::to_string(plan.first_page));
 
-  // Fetching threads only do HTTP; pages are parsed here as they arrive, so that
-  // max_concurrent_requests requests stay in flight.
+  // Twice as many workers as requests in flight: a worker parses its page after giving its
+  // request slot back, so that max_concurrent_requests requests stay in flight while pages are
+  // parsed, on as many cores as there are.
+  int const in_flight = std::max(1, config_.max_concurrent_requests);
+  std::counting_semaphore<> slots(in_flight);
   Status failed;
-  std::function<StatusOr<std::string>(std::size_t)> produce =
-      [&](std::size_t i) -> StatusOr<std::string> {
-    if (ctx_.cancelled()) return Cancelled();
-    return get_(request_.path, PageQuery(missing[i], s), ctx_);
+  std::function<StatusOr<ListPage>(std::size_t)> produce =
+      [&](std::size_t i) -> StatusOr<ListPage> {
+    StatusOr<std::string> raw = Cancelled();
+    {
+      slots.acquire();
+      SlotGuard release{slots};
+      if (ctx_.cancelled()) return Cancelled();
+      raw = get_(request_.path, PageQuery(missing[i], s), ctx_);
+    }
+    return Parse(std::move(raw));
   };
-  std::function<bool(std::size_t, StatusOr<std::string> &&)> consume =
-      [&](std::size_t i, StatusOr<std::string>&& raw) {
-        auto page = Parse(std::move(raw));
+  // Merging and progress happen on the calling thread, in arrival order.
+  std::function<bool(std::size_t, StatusOr<ListPage> &&)> consume =
+      [&](std::size_t i, StatusOr<ListPage>&& page) {
         if (!page.ok()) {
           failed = page.status();
           return false;
@@ -258,7 +274,7 @@ StatusOr<ListResult> Pager::Concurrent(ListPage first, PagePlan const& plan) {
         pages[missing[i]] = std::move(page->rows);
         return !ctx_.cancelled();
       };
-  Status run = ProduceConsume(missing.size(), config_.max_concurrent_requests, produce, consume);
+  Status run = ProduceConsume(missing.size(), 2 * in_flight, produce, consume);
   if (ctx_.cancelled()) return Cancelled();
   if (!failed.ok()) return failed;
   if (!run.ok()) return run;
