@@ -1,11 +1,15 @@
 // The client's retry and write-safety rules, checked through the real request path over a
 // scripted HttpClient: no sockets, no sleeps (a fake clock and a recording sleeper).
+#include "halo/pagination.h"
+#include "halo/safe_int.h"
 #include "halo/testing/client_harness.h"
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <ctime>
 #include <stdexcept>
+#include <thread>
 
 using namespace std::chrono_literals;
 using Catch::Matchers::Contains;
@@ -416,5 +420,70 @@ TEST_CASE("An exception in a fan-out thread becomes that request's error", "[hal
     req.limit = 0;
     auto r = client->List(req, ctx);
     CHECK(r.status().code() == StatusCode::kInternal);
+  }
+}
+
+TEST_CASE("List keeps max_concurrent_requests requests in flight, never more", "[halo][rules]") {
+  ScriptedHarness h;
+  auto o = h.Options();
+  o.max_concurrent_requests = 3;
+  auto client = h.Make(o);
+  std::atomic<int> in_flight{0}, most{0};
+  h.http->SetDefault([&](halo::HttpRequest const& r) {
+    int const now = ++in_flight;
+    for (int seen = most.load(); now > seen && !most.compare_exchange_weak(seen, now);) {
+    }
+    std::this_thread::sleep_for(5ms);
+    auto at = r.target.find("page_no=");
+    int const page = at == std::string::npos ? 1 : std::stoi(r.target.substr(at + 8));
+    json body = {{"record_count", 2000},
+                 {"tickets", halo::testing::Records(100, (page - 1) * 100 + 1)}};
+    --in_flight;
+    return Reply(200, body.dump());
+  });
+  halo::ListRequest req;
+  req.path = "/Tickets";
+  req.list_key = "tickets";
+  req.limit = 0;
+  halo::CallContext ctx;
+  auto r = client->List(req, ctx);
+  REQUIRE(r.ok());
+  REQUIRE(r->records.size() == 2000);
+  for (std::size_t i = 0; i < r->records.size(); ++i) CHECK(r->records[i]["id"] == i + 1);
+  CHECK(most.load() <= 3);
+  CHECK(most.load() >= 2);
+}
+
+TEST_CASE("Offsets, limits and counts at the edge of int64 do not overflow", "[halo][rules]") {
+  ScriptedHarness h;
+  auto client = h.Make();
+  halo::CallContext ctx;
+  halo::ListRequest req;
+  req.path = "/Tickets";
+  req.list_key = "tickets";
+  req.offset = halo::kInt64Max - 5;
+  req.limit = halo::kInt64Max;
+  h.http->Script("GET", kTickets, Reply(200, R"({"record_count":250,"tickets":[]})"));
+  json first = {{"record_count", 250}, {"tickets", halo::testing::Records(100)}};
+  h.http->Script("GET", kTickets, Reply(200, first.dump()));
+  auto r = client->List(req, ctx);
+  REQUIRE(r.ok());
+  CHECK(r->records.empty());
+  CHECK(r->record_count == 250);
+  auto seen = h.http->requests();
+  REQUIRE(seen.size() == 3);  // token, the far page, page 1
+  CHECK(seen[1].params.at("page_no") == std::to_string((halo::kInt64Max - 5) / 100 + 1));
+  CHECK(seen[2].params.at("page_no") == "1");
+
+  SECTION("a record_count HaloPSA cannot mean is no count") {
+    for (char const* count : {"-3", "2.5", "1e300", R"("12x")", "18446744073709551615"}) {
+      INFO(count);
+      auto page = halo::ParseListPage(
+          json::parse(std::string(R"({"record_count":)") + count + R"(,"tickets":[]})"), "tickets");
+      REQUIRE(page.ok());
+      CHECK_FALSE(page->record_count);
+    }
+    auto page = halo::ParseListPage(json::parse(R"({"record_count":"12","tickets":[]})"), "");
+    CHECK(page->record_count == 12);
   }
 }

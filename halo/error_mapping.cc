@@ -218,6 +218,18 @@ std::string CapLength(std::string text, std::size_t max_chars) {
   return text;
 }
 
+std::optional<Status> FinalTransportStatus(TransportFailure failure, std::string const& origin,
+                                           std::string const& check) {
+  if (failure == TransportFailure::kCancelled) return CancelledError("the call was cancelled");
+  if (failure == TransportFailure::kTls) {
+    return FailedPreconditionError("TLS certificate verification failed for " + origin +
+                                   ": check " + check +
+                                   " (the certificate must be valid for that host and trusted "
+                                   "by the system CA store)");
+  }
+  return std::nullopt;
+}
+
 std::optional<std::chrono::milliseconds> ParseRetryAfter(
     std::string_view header, std::chrono::system_clock::time_point now) {
   std::string v = Trim(header);

@@ -212,15 +212,10 @@ StatusOr<std::string> HaloClientImpl::ExecuteRaw(Call const& call, CallContext c
       spdlog::debug("halo: {} -> transport error {} (attempt {})", what, r.error_name, n + 1);
     }
 
+    if (auto final = FinalTransportStatus(r.failure, api_.origin, "HALOPSA_BASE_URL")) {
+      return Attempt::Failed(FailureKind::kPermanent, std::move(*final));
+    }
     switch (r.failure) {
-      case TransportFailure::kCancelled:
-        return Attempt::Failed(FailureKind::kPermanent, CancelledError("the call was cancelled"));
-      case TransportFailure::kTls:
-        return Attempt::Failed(
-            FailureKind::kPermanent,
-            FailedPreconditionError("TLS certificate verification failed for " + api_.origin +
-                                    ": check HALOPSA_BASE_URL (the certificate must be valid "
-                                    "for that host and trusted by the system CA store)"));
       case TransportFailure::kNotSent:
         return Attempt::Failed(FailureKind::kNotProcessed,
                                UnavailableError("could not connect to HaloPSA at " + api_.origin +
@@ -251,6 +246,8 @@ StatusOr<std::string> HaloClientImpl::ExecuteRaw(Call const& call, CallContext c
                                     std::move(info)));
       }
       case TransportFailure::kNone:
+      case TransportFailure::kCancelled:
+      case TransportFailure::kTls:
         break;
     }
 

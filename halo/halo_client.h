@@ -128,9 +128,10 @@ class HaloClient {
 
   /// Walks pages (pageinate=true, 1-based page_no, page_size <= 100) from request.offset until
   /// request.limit records are gathered or the list ends. Once record_count is known, further
-  /// pages are fetched concurrently within the rate budget (max_concurrent_requests in flight,
-  /// parsed on the calling thread as they arrive); order is preserved. Progress is reported per
-  /// page; a cancelled context stops fetching.
+  /// pages are fetched concurrently within the rate budget (max_concurrent_requests in flight; a
+  /// page is parsed after its request slot is given back, so the fan-out stays full); order is
+  /// preserved. Progress is reported per page, from the calling thread; a cancelled context
+  /// stops fetching.
   ///
   /// Details: the real page size is learnt from page 1 (an endpoint that serves fewer rows than
   /// asked, like Asset's 50, is re-planned in its own units; a continuation that lands on a

@@ -262,18 +262,18 @@ StatusOr<ListResult> Pager::Concurrent(ListPage first, PagePlan const& plan) {
     return Parse(std::move(raw));
   };
   // Merging and progress happen on the calling thread, in arrival order.
-  std::function<bool(std::size_t, StatusOr<ListPage> &&)> consume =
-      [&](std::size_t i, StatusOr<ListPage>&& page) {
-        if (!page.ok()) {
-          failed = page.status();
-          return false;
-        }
-        ++pages_fetched_;
-        done += rows_in_range(missing[i], static_cast<std::int64_t>(page->rows.size()));
-        Report(done, total, "page " + std::to_string(missing[i]));
-        pages[missing[i]] = std::move(page->rows);
-        return !ctx_.cancelled();
-      };
+  std::function<bool(std::size_t, StatusOr<ListPage> &&)> consume = [&](std::size_t i,
+                                                                        StatusOr<ListPage>&& page) {
+    if (!page.ok()) {
+      failed = page.status();
+      return false;
+    }
+    ++pages_fetched_;
+    done += rows_in_range(missing[i], static_cast<std::int64_t>(page->rows.size()));
+    Report(done, total, "page " + std::to_string(missing[i]));
+    pages[missing[i]] = std::move(page->rows);
+    return !ctx_.cancelled();
+  };
   Status run = ProduceConsume(missing.size(), 2 * in_flight, produce, consume);
   if (ctx_.cancelled()) return Cancelled();
   if (!failed.ok()) return failed;

@@ -18,7 +18,7 @@ struct PagerConfig {
 };
 
 /// One GET of `path` with `query`, retried as a read, returning the raw body. The pager parses
-/// it itself, so that a fetching thread is free for the next request at once.
+/// it itself, after giving the request slot back, so that parsing never holds up the fan-out.
 using RawGet = std::function<StatusOr<std::string>(std::string const& path, Query const& query,
                                                    CallContext const& ctx)>;
 

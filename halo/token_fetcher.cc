@@ -120,15 +120,11 @@ StatusOr<AccessToken> TokenFetcher::Fetch(CallContext const& ctx, std::uint64_t 
     // Never log the form or the answer: they carry the secret and the token.
     spdlog::debug("halo: {} -> {}", what,
                   r.failure == TransportFailure::kNone ? std::to_string(r.status) : r.error_name);
+    if (auto final = FinalTransportStatus(r.failure, "the HaloPSA token endpoint " + auth_.origin,
+                                          "HALOPSA_AUTH_URL / HALOPSA_BASE_URL")) {
+      return Attempt::Failed(FailureKind::kPermanent, std::move(*final));
+    }
     switch (r.failure) {
-      case TransportFailure::kCancelled:
-        return Attempt::Failed(FailureKind::kPermanent, CancelledError("the call was cancelled"));
-      case TransportFailure::kTls:
-        return Attempt::Failed(
-            FailureKind::kPermanent,
-            FailedPreconditionError("TLS certificate verification failed for the HaloPSA token "
-                                    "endpoint " +
-                                    auth_.origin + ": check HALOPSA_AUTH_URL / HALOPSA_BASE_URL"));
       case TransportFailure::kTooLarge:
         return Attempt::Failed(
             FailureKind::kPermanent,
@@ -144,14 +140,21 @@ StatusOr<AccessToken> TokenFetcher::Fetch(CallContext const& ctx, std::uint64_t 
             UnavailableError("could not reach the HaloPSA token endpoint " + auth_.origin + " (" +
                              r.error_name + "): check HALOPSA_AUTH_URL / HALOPSA_BASE_URL"));
       case TransportFailure::kNone:
+      case TransportFailure::kCancelled:
+      case TransportFailure::kTls:
         break;
     }
     if (r.status >= 200 && r.status < 300) {
       auto parsed = ParseBoundedJson(r.body, options_.response_json_limits);
       json const& body = parsed.value;
-      auto token = parsed.ok() && body.is_object() ? body.find("access_token") : body.end();
-      if (!parsed.ok() || !body.is_object() || token == body.end() || !token->is_string() ||
-          token->get_ref<std::string const&>().empty()) {
+      json const* token = nullptr;
+      if (parsed.ok() && body.is_object()) {
+        auto it = body.find("access_token");
+        if (it != body.end() && it->is_string() && !it->get_ref<std::string const&>().empty()) {
+          token = &*it;
+        }
+      }
+      if (token == nullptr) {
         return Attempt::Failed(
             FailureKind::kPermanent,
             InternalError("the HaloPSA token endpoint answered without an access_token: check "

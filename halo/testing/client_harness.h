@@ -9,6 +9,17 @@
 
 namespace halo::testing {
 
+/// A client whose time is `clock` and whose sleeps are recorded (and advance the clock).
+inline std::shared_ptr<HaloClient> MakeWithFakeTime(HaloOptions o, ClientDependencies deps,
+                                                    std::shared_ptr<FakeClock> const& clock,
+                                                    RecordingSleeper& sleeper) {
+  deps.clock = clock;
+  deps.sleeper = sleeper.AsSleeper();
+  deps.jitter_seed = 12345;
+  auto c = MakeHaloClient(std::move(o), std::move(deps));
+  return c.ok() ? *c : nullptr;
+}
+
 /// A FakeHalo plus a fake clock and recording sleeper, and a way to build clients against them.
 struct ClientHarness {
   FakeHalo halo;
@@ -29,12 +40,7 @@ struct ClientHarness {
   }
 
   std::shared_ptr<HaloClient> Make(HaloOptions o) {
-    ClientDependencies deps;
-    deps.clock = clock;
-    deps.sleeper = sleeper.AsSleeper();
-    deps.jitter_seed = 12345;
-    auto c = MakeHaloClient(std::move(o), deps);
-    return c.ok() ? *c : nullptr;
+    return MakeWithFakeTime(std::move(o), {}, clock, sleeper);
   }
   std::shared_ptr<HaloClient> Make() { return Make(Options()); }
 };
@@ -58,12 +64,8 @@ struct ScriptedHarness {
 
   std::shared_ptr<HaloClient> Make(HaloOptions o) {
     ClientDependencies deps;
-    deps.clock = clock;
-    deps.sleeper = sleeper.AsSleeper();
-    deps.jitter_seed = 12345;
     deps.http = http;
-    auto c = MakeHaloClient(std::move(o), deps);
-    return c.ok() ? *c : nullptr;
+    return MakeWithFakeTime(std::move(o), std::move(deps), clock, sleeper);
   }
   std::shared_ptr<HaloClient> Make() { return Make(Options()); }
 };
