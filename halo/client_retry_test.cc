@@ -254,3 +254,42 @@ TEST_CASE("Retry-After on a 503 stretches the backoff", "[halo][retry]") {
   REQUIRE(client->Get("/Status", {}, ctx).ok());
   CHECK(h.sleeper.total() >= 3s);
 }
+
+TEST_CASE("An answer over max_response_bytes is abandoned while reading", "[halo][retry]") {
+  ClientHarness h;
+  h.halo.AddList("/api/Tickets", Records(500), "tickets");
+  auto o = h.Options();
+  o.max_response_bytes = 1024;
+  auto client = h.Make(o);
+  halo::CallContext ctx;
+  SECTION("declared by Content-Length") {
+    auto r = client->Get("/Tickets",
+                         {{"pageinate", "true"}, {"page_no", "1"}, {"page_size", "100"}}, ctx);
+    CHECK(r.status().code() == StatusCode::kFailedPrecondition);
+    CHECK_THAT(r.status().message(), Contains("GET /api/Tickets") && Contains("ask for less"));
+    CHECK(h.halo.count("GET", "/api/Tickets") == 1);
+  }
+  Scripted chunked = Respond(200, Records(500).dump());
+  chunked.action = Scripted::Action::kChunked;
+  SECTION("streamed without a length") {
+    h.halo.Script("GET", "/api/Tickets", chunked);
+    auto r = client->Get("/Tickets", {}, ctx);
+    CHECK(r.status().code() == StatusCode::kFailedPrecondition);
+  }
+  SECTION("a write's oversized answer leaves its outcome unknown") {
+    h.halo.Script("POST", "/api/Tickets", chunked);
+    auto r = client->Post("/Tickets", OneTicket(), ctx);
+    CHECK(r.status().code() == StatusCode::kUnknownOutcome);
+    CHECK(h.halo.count("POST", "/api/Tickets") == 1);
+  }
+  SECTION("under the cap, streamed answers arrive whole") {
+    Scripted small = Respond(200, Records(5).dump());
+    small.action = Scripted::Action::kChunked;
+    h.halo.Script("GET", "/api/Tickets", small);
+    auto r = client->Get("/Tickets", {}, ctx);
+    REQUIRE(r.ok());
+    CHECK(r->size() == 5);
+  }
+  // The abandoned connection is not reused: the client still works.
+  CHECK(client->Get("/Tickets/1", {}, ctx).status().code() == StatusCode::kNotFound);
+}
