@@ -25,6 +25,14 @@ namespace {
 using nlohmann::json;
 using std::chrono::milliseconds;
 
+/// "32 MiB" for whole mebibytes, else "1500 bytes".
+std::string ByteCount(std::size_t bytes) {
+  if (bytes >= (std::size_t{1} << 20) && bytes % (std::size_t{1} << 20) == 0) {
+    return std::to_string(bytes >> 20) + " MiB";
+  }
+  return std::to_string(bytes) + " bytes";
+}
+
 /// One API request as the caller described it.
 struct Call {
   std::string method;
@@ -126,8 +134,18 @@ class HaloClientImpl final : public HaloClient {
                              call.idempotency == Idempotency::kNonIdempotent);
   }
 
-  /// The request path: rate budget, token, send, classify; repeated by the RetryLoop.
+  /// What one call remembers between its attempts.
+  struct CallState {
+    bool refreshed = false;           // the token was refreshed after a 401
+    bool maybe_applied = false;       // an earlier attempt may have been processed
+    std::optional<Status> throttled;  // HaloPSA's last 429, to report in its own words
+  };
+
+  /// The request path: rate budget, token, send, Classify; repeated by the RetryLoop.
   StatusOr<std::string> ExecuteRaw(Call const& call, CallContext const& ctx);
+  /// What one answer means for the call, and whether the loop may repeat it.
+  AttemptResult<std::string> Classify(Call const& call, std::string const& what,
+                                      std::string const& token, HttpResult r, CallState& state);
 
   HaloOptions const options_;
   std::shared_ptr<Clock const> clock_;
@@ -146,6 +164,96 @@ class HaloClientImpl final : public HaloClient {
   std::atomic<std::int64_t> http_requests_{0}, retries_{0}, rate_limited_waits_{0};
 };
 
+AttemptResult<std::string> HaloClientImpl::Classify(Call const& call, std::string const& what,
+                                                    std::string const& token, HttpResult r,
+                                                    CallState& state) {
+  using Attempt = AttemptResult<std::string>;
+  if (auto final = FinalTransportStatus(r.failure, api_.origin, "HALOPSA_BASE_URL")) {
+    return Attempt::Failed(FailureKind::kPermanent, std::move(*final));
+  }
+  switch (r.failure) {
+    case TransportFailure::kNotSent:
+      return Attempt::Failed(FailureKind::kNotProcessed,
+                             UnavailableError("could not connect to HaloPSA at " + api_.origin +
+                                              " (" + r.error_name + ")"));
+    case TransportFailure::kAmbiguous:
+      state.maybe_applied = true;
+      return Attempt::Failed(FailureKind::kTransient,
+                             UnavailableError("the connection to HaloPSA failed during " + what +
+                                              " (" + r.error_name + ")"));
+    case TransportFailure::kTooLarge: {
+      ErrorInfo info;
+      info.http_status = r.status;
+      std::string const size = ByteCount(options_.max_response_bytes);
+      if (call.idempotency == Idempotency::kNonIdempotent) {
+        info.hint = "list recent records before retrying";
+        return Attempt::Failed(
+            FailureKind::kPermanent,
+            UnknownOutcomeError("HaloPSA's answer to " + what + " was larger than " + size +
+                                    " and was not read; the write may have been applied: list "
+                                    "recent records (or get the record) before retrying",
+                                std::move(info)));
+      }
+      info.hint = "ask for less: a filter, or fewer records per call";
+      return Attempt::Failed(
+          FailureKind::kPermanent,
+          FailedPreconditionError("HaloPSA's answer to " + what + " was larger than " + size +
+                                      " and was not read; ask for less",
+                                  std::move(info)));
+    }
+    case TransportFailure::kNone:
+    case TransportFailure::kCancelled:
+    case TransportFailure::kTls:
+      break;
+  }
+
+  if (r.status != 429) budget_->OnAccepted();
+  if (r.status >= 200 && r.status < 300) return Attempt::Ok(std::move(r.body));
+  if (r.status == 401 && !state.refreshed) {
+    // The token may have been revoked or expired early: refresh once and retry once. A 401 is
+    // not processed, so this is safe for writes too.
+    state.refreshed = true;
+    tokens_->Invalidate(token);
+    spdlog::debug("halo: {} got 401; refreshing the token and retrying once", what);
+    return Attempt::Failed(FailureKind::kRepeatNow, UnauthenticatedError("token rejected"));
+  }
+  Status mapped = redactor_.Redact(StatusFromHttpResponse(r.status, r.body, r.retry_after));
+  if (r.status == 401) {
+    ErrorInfo info = mapped.info();
+    info.hint = "check HALOPSA_CLIENT_ID / HALOPSA_CLIENT_SECRET and the API application";
+    return Attempt::Failed(
+        FailureKind::kPermanent,
+        UnauthenticatedError(
+            "HaloPSA rejected a freshly issued token (" + mapped.message() +
+                "): check that the API application in HaloPSA is active and that "
+                "HALOPSA_BASE_URL and HALOPSA_AUTH_URL belong to the same instance",
+            std::move(info)));
+  }
+  if (r.status == 403) {
+    ErrorInfo info = mapped.info();
+    info.hint = "check HALOPSA_SCOPE and the API application's permissions";
+    return Attempt::Failed(FailureKind::kPermanent,
+                           PermissionDeniedError(mapped.message(), std::move(info)));
+  }
+  if (r.status == 404 && call.method == "DELETE" && state.maybe_applied) {
+    // An earlier attempt's answer was lost and the record is gone now: that attempt deleted
+    // it (the record existed, or HaloPSA would have said 404 then).
+    spdlog::debug("halo: {} got 404 after an attempt whose answer was lost; deleted", what);
+    return Attempt::Ok(std::string());
+  }
+  if (r.status == 429) {
+    // Not processed, so safe to repeat even for a POST; the budget paces the next attempt.
+    budget_->OnThrottled(Throttle{mapped.info().retry_after, ParseRateLimitMessage(r.body)});
+    state.throttled = mapped;
+    return Attempt::Failed(FailureKind::kThrottled, std::move(mapped));
+  }
+  if (r.status >= 500 || r.status == 408) {
+    state.maybe_applied = true;
+    return Attempt::Failed(FailureKind::kTransient, std::move(mapped));
+  }
+  return Attempt::Failed(FailureKind::kPermanent, std::move(mapped));
+}
+
 StatusOr<std::string> HaloClientImpl::ExecuteRaw(Call const& call, CallContext const& ctx) {
   if (call.path.find("://") != std::string::npos || call.path.find("..") != std::string::npos) {
     return InvalidArgumentError("the path must be relative to /api, e.g. /Tickets/12; got " +
@@ -153,6 +261,7 @@ StatusOr<std::string> HaloClientImpl::ExecuteRaw(Call const& call, CallContext c
   }
   bool const idempotent = call.idempotency == Idempotency::kIdempotent;
   std::string const what = Describe(call);
+  using Attempt = AttemptResult<std::string>;
   HttpRequest request;
   request.method = call.method;
   request.origin = api_.origin;
@@ -171,24 +280,21 @@ StatusOr<std::string> HaloClientImpl::ExecuteRaw(Call const& call, CallContext c
   auto const slot_deadline = std::min(
       retry.deadline(),
       clock_->Now() + (idempotent ? options_.max_read_slot_wait : options_.max_write_slot_wait));
-  bool refreshed = false;
-  bool maybe_applied = false;  // an earlier attempt may have been processed
-  std::optional<Status> throttled;
-
-  using Attempt = AttemptResult<std::string>;
+  CallState state;
   auto attempt = [&](int n) -> Attempt {
     if (n > 0) ++retries_;
     // Slot first, token second: a long wait for a slot must not outlive the token.
     auto acquired = budget_->Acquire(ctx, slot_deadline);
     if (acquired.waited) ++rate_limited_waits_;
     if (!acquired.status.ok()) {
-      if (acquired.status.code() == StatusCode::kResourceExhausted && throttled) {
+      if (acquired.status.code() == StatusCode::kResourceExhausted && state.throttled) {
         // HaloPSA said 429 and the wait exceeds what this call may wait: report its words.
-        ErrorInfo info = throttled->info();
+        ErrorInfo info = state.throttled->info();
         info.retry_after = acquired.status.info().retry_after;
         if (info.hint.empty()) info.hint = acquired.status.info().hint;
-        return Attempt::Failed(FailureKind::kPermanent,
-                               Status(throttled->code(), throttled->message(), std::move(info)));
+        return Attempt::Failed(
+            FailureKind::kPermanent,
+            Status(state.throttled->code(), state.throttled->message(), std::move(info)));
       }
       return Attempt::Failed(FailureKind::kPermanent, acquired.status);
     }
@@ -212,90 +318,7 @@ StatusOr<std::string> HaloClientImpl::ExecuteRaw(Call const& call, CallContext c
       spdlog::debug("halo: {} -> transport error {} (attempt {})", what, r.error_name, n + 1);
     }
 
-    if (auto final = FinalTransportStatus(r.failure, api_.origin, "HALOPSA_BASE_URL")) {
-      return Attempt::Failed(FailureKind::kPermanent, std::move(*final));
-    }
-    switch (r.failure) {
-      case TransportFailure::kNotSent:
-        return Attempt::Failed(FailureKind::kNotProcessed,
-                               UnavailableError("could not connect to HaloPSA at " + api_.origin +
-                                                " (" + r.error_name + ")"));
-      case TransportFailure::kAmbiguous:
-        maybe_applied = true;
-        return Attempt::Failed(FailureKind::kTransient,
-                               UnavailableError("the connection to HaloPSA failed during " + what +
-                                                " (" + r.error_name + ")"));
-      case TransportFailure::kTooLarge: {
-        ErrorInfo info;
-        info.http_status = r.status;
-        std::string const size = std::to_string(options_.max_response_bytes >> 20) + " MiB";
-        if (!idempotent) {
-          info.hint = "list recent records before retrying";
-          return Attempt::Failed(
-              FailureKind::kPermanent,
-              UnknownOutcomeError("HaloPSA's answer to " + what + " was larger than " + size +
-                                      " and was not read; the write may have been applied: list "
-                                      "recent records (or get the record) before retrying",
-                                  std::move(info)));
-        }
-        info.hint = "ask for less: a filter, or fewer records per call";
-        return Attempt::Failed(
-            FailureKind::kPermanent,
-            FailedPreconditionError("HaloPSA's answer to " + what + " was larger than " + size +
-                                        " and was not read; ask for less",
-                                    std::move(info)));
-      }
-      case TransportFailure::kNone:
-      case TransportFailure::kCancelled:
-      case TransportFailure::kTls:
-        break;
-    }
-
-    if (r.status != 429) budget_->OnAccepted();
-    if (r.status >= 200 && r.status < 300) return Attempt::Ok(std::move(r.body));
-    if (r.status == 401 && !refreshed) {
-      // The token may have been revoked or expired early: refresh once and retry once. A 401 is
-      // not processed, so this is safe for writes too.
-      refreshed = true;
-      tokens_->Invalidate(*token);
-      spdlog::debug("halo: {} got 401; refreshing the token and retrying once", what);
-      return Attempt::Failed(FailureKind::kRepeatNow, UnauthenticatedError("token rejected"));
-    }
-    Status mapped = redactor_.Redact(StatusFromHttpResponse(r.status, r.body, r.retry_after));
-    if (r.status == 401) {
-      ErrorInfo info = mapped.info();
-      info.hint = "check HALOPSA_CLIENT_ID / HALOPSA_CLIENT_SECRET and the API application";
-      return Attempt::Failed(
-          FailureKind::kPermanent,
-          UnauthenticatedError(
-              "HaloPSA rejected a freshly issued token (" + mapped.message() +
-                  "): check that the API application in HaloPSA is active and that "
-                  "HALOPSA_BASE_URL and HALOPSA_AUTH_URL belong to the same instance",
-              std::move(info)));
-    }
-    if (r.status == 403) {
-      ErrorInfo info = mapped.info();
-      info.hint = "check HALOPSA_SCOPE and the API application's permissions";
-      return Attempt::Failed(FailureKind::kPermanent,
-                             PermissionDeniedError(mapped.message(), std::move(info)));
-    }
-    if (r.status == 404 && call.method == "DELETE" && maybe_applied) {
-      // An earlier attempt's answer was lost and the record is gone now: that attempt deleted
-      // it (the record existed, or HaloPSA would have said 404 then).
-      spdlog::debug("halo: {} got 404 after an attempt whose answer was lost; deleted", what);
-      return Attempt::Ok(std::string());
-    }
-    if (r.status == 429) {
-      // Not processed, so safe to repeat even for a POST; the budget paces the next attempt.
-      budget_->OnThrottled(Throttle{mapped.info().retry_after, ParseRateLimitMessage(r.body)});
-      throttled = mapped;
-      return Attempt::Failed(FailureKind::kThrottled, std::move(mapped));
-    }
-    if (r.status >= 500 || r.status == 408) {
-      maybe_applied = true;
-      return Attempt::Failed(FailureKind::kTransient, std::move(mapped));
-    }
-    return Attempt::Failed(FailureKind::kPermanent, std::move(mapped));
+    return Classify(call, what, *token, std::move(r), state);
   };
   return RetryLoop<std::string>(retry, backoff, call.idempotency, what,
                                 RetryEnvironment{ctx, sleeper_, slice_}, attempt);
