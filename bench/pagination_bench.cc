@@ -1,17 +1,23 @@
 // Pagination benchmark: fetch every ticket from the simulator with a fixed per-request latency,
-// once with a plain sequential page loop and once with HaloClient::List (concurrent pages), and
-// compare both with the theoretical bound latency x pages / concurrency and with the rate limit.
+// with a plain sequential page loop, with a same-run fan-out baseline (page 1, then c threads
+// that each fetch and parse their pages in turn, as List did before) and with HaloClient::List,
+// and compare them with the theoretical bound latency x pages / concurrency and with the rate
+// limit. The fan-out baseline and List alternate `runs` times; medians are reported, so that a
+// busy machine disturbs both alike.
 //
-//   pagination_bench [tickets=5000] [latency_ms=20] [concurrency=4]
+//   pagination_bench [tickets=5000] [latency_ms=20] [concurrency=4] [runs=5]
 #include "halo/halo_client.h"
 #include "sim/simulator.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace {
 
@@ -19,12 +25,49 @@ using Clock = std::chrono::steady_clock;
 
 double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+halo::Query Page(int page) {
+  return {{"pageinate", "true"}, {"page_no", std::to_string(page)}, {"page_size", "100"}};
+}
+
+/// The fan-out baseline: page 1 for record_count, then `concurrency` threads that each fetch and
+/// parse one page after another. Returns the rows fetched, or -1 on an error.
+long FanOut(halo::HaloClient& client, int concurrency, halo::CallContext const& ctx) {
+  auto first = client.Get("/Tickets", Page(1), ctx);
+  if (!first.ok()) return -1;
+  long const count = (*first)["record_count"].get<long>();
+  int const pages = static_cast<int>((count + 99) / 100);
+  std::atomic<long> rows{static_cast<long>((*first)["tickets"].size())};
+  std::atomic<int> next{2};
+  std::atomic<bool> failed{false};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < concurrency; ++t) {
+    threads.emplace_back([&] {
+      for (int page = next++; page <= pages; page = next++) {
+        auto body = client.Get("/Tickets", Page(page), ctx);
+        if (!body.ok()) {
+          failed = true;
+          return;
+        }
+        rows += static_cast<long>((*body)["tickets"].size());
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  return failed ? -1 : rows.load();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   int const tickets = argc > 1 ? std::atoi(argv[1]) : 5000;
   int const latency_ms = argc > 2 ? std::atoi(argv[2]) : 20;
   int const concurrency = argc > 3 ? std::atoi(argv[3]) : 4;
+  int const runs = std::max(1, argc > 4 ? std::atoi(argv[4]) : 5);
 
   halo_sim::SimOptions so;
   so.tickets = tickets;
@@ -93,14 +136,26 @@ int main(int argc, char** argv) {
   }
   auto sequential = Clock::now() - t0;
 
-  // 2. HaloClient::List: first page, then the rest concurrently.
-  t0 = Clock::now();
-  auto listed = client->List(req, ctx);
-  auto concurrent = Clock::now() - t0;
-  if (!listed.ok()) {
-    std::fprintf(stderr, "List: %s\n", listed.status().ToString().c_str());
-    return 1;
+  // 2 and 3, alternating: the fan-out baseline, and HaloClient::List.
+  std::vector<double> fan_out_ms, list_ms;
+  halo::StatusOr<halo::ListResult> listed = halo::InternalError("not run");
+  for (int run = 0; run < runs; ++run) {
+    t0 = Clock::now();
+    if (FanOut(*client, concurrency, ctx) != static_cast<long>(seq_rows)) {
+      std::fprintf(stderr, "fan-out baseline failed\n");
+      return 1;
+    }
+    fan_out_ms.push_back(Ms(Clock::now() - t0));
+    t0 = Clock::now();
+    listed = client->List(req, ctx);
+    list_ms.push_back(Ms(Clock::now() - t0));
+    if (!listed.ok()) {
+      std::fprintf(stderr, "List: %s\n", listed.status().ToString().c_str());
+      return 1;
+    }
   }
+  double const fan_out = Median(fan_out_ms);
+  double const concurrent = Median(list_ms);
 
   int const pages = listed->pages_fetched;
   // The first page must come back before record_count is known; the rest overlap.
@@ -119,16 +174,19 @@ int main(int argc, char** argv) {
   std::printf("pages              %d (page_size 100), latency %d ms, concurrency %d\n", pages,
               latency_ms, concurrency);
   std::printf("sequential loop    %8.1f ms\n", Ms(sequential));
-  std::printf("HaloClient::List   %8.1f ms\n", Ms(concurrent));
+  std::printf("fan-out baseline   %8.1f ms (median of %d)\n", fan_out, runs);
+  std::printf("HaloClient::List   %8.1f ms (median of %d)\n", concurrent, runs);
   std::printf("bound (1+ceil((pages-1)/c)) x latency  %8.1f ms\n", bound_ms);
   std::printf("bound latency x pages / c              %8.1f ms\n", naive_bound_ms);
   std::printf("CPU floor (List, no added latency)      %8.1f ms\n", Ms(cpu_floor));
   std::printf("rate limit 300/300s: extra wait        %8.1f s (%d requests %s one window)\n",
               rate_bound_s, pages, pages <= limit_requests ? "fit in" : "exceed");
-  std::printf("speed-up sequential / List             %8.2fx\n", Ms(sequential) / Ms(concurrent));
-  std::printf("List / bound                           %8.2fx\n", Ms(concurrent) / bound_ms);
+  std::printf("speed-up sequential / List             %8.2fx\n", Ms(sequential) / concurrent);
+  std::printf("fan-out baseline / bound               %8.2fx\n", fan_out / bound_ms);
+  std::printf("List / bound                           %8.2fx\n", concurrent / bound_ms);
+  std::printf("List / fan-out baseline                %8.2fx\n", concurrent / fan_out);
   std::printf("List / max(bound, CPU floor)           %8.2fx\n",
-              Ms(concurrent) / std::max(bound_ms, Ms(cpu_floor)));
+              concurrent / std::max(bound_ms, Ms(cpu_floor)));
   std::printf("sequential / (latency x pages)         %8.2fx\n",
               Ms(sequential) / (static_cast<double>(latency_ms) * seq_pages));
   return listed->records.size() == seq_rows ? 0 : 1;

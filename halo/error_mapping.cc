@@ -1,10 +1,14 @@
 #include "halo/error_mapping.h"
 
+#include "halo/bounded_json.h"
+#include "halo/safe_int.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <ctime>
 #include <vector>
 
@@ -214,31 +218,43 @@ std::string CapLength(std::string text, std::size_t max_chars) {
   return text;
 }
 
+std::optional<Status> FinalTransportStatus(TransportFailure failure, std::string const& origin,
+                                           std::string const& check) {
+  if (failure == TransportFailure::kCancelled) return CancelledError("the call was cancelled");
+  if (failure == TransportFailure::kTls) {
+    return FailedPreconditionError("TLS certificate verification failed for " + origin +
+                                   ": check " + check +
+                                   " (the certificate must be valid for that host and trusted "
+                                   "by the system CA store)");
+  }
+  return std::nullopt;
+}
+
 std::optional<std::chrono::milliseconds> ParseRetryAfter(
     std::string_view header, std::chrono::system_clock::time_point now) {
   std::string v = Trim(header);
   if (v.empty()) return std::nullopt;
-  long long secs = 0;
-  auto r = std::from_chars(v.data(), v.data() + v.size(), secs);
-  if (r.ec == std::errc() && r.ptr == v.data() + v.size()) {
-    if (secs < 0) return std::nullopt;
-    secs = std::min<long long>(secs, 24 * 3600);
-    return std::chrono::milliseconds(secs * 1000);
+  constexpr std::int64_t kDay = 24 * 3600;
+  if (auto secs = ParseInt64(v, 0)) {
+    // Anything longer than a day is taken as a day: the caller decides whether to wait that long.
+    return std::chrono::milliseconds(std::min(*secs, kDay) * 1000);
   }
   // Fractional seconds are not in the RFC but some proxies send them.
   double fsecs = 0;
   auto rf = std::from_chars(v.data(), v.data() + v.size(), fsecs);
-  if (rf.ec == std::errc() && rf.ptr == v.data() + v.size() && fsecs >= 0 && fsecs < 86400) {
-    return std::chrono::milliseconds(static_cast<long long>(fsecs * 1000));
+  if (rf.ec == std::errc() && rf.ptr == v.data() + v.size() && std::isfinite(fsecs) && fsecs >= 0) {
+    return std::chrono::milliseconds(
+        static_cast<std::int64_t>(std::min(fsecs, static_cast<double>(kDay)) * 1000));
   }
   std::tm tm{};
   char const* end = strptime(v.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
   if (end == nullptr || *end != '\0') return std::nullopt;
-  std::time_t t = timegm(&tm);
-  auto when = std::chrono::system_clock::from_time_t(t);
-  if (when <= now) return std::chrono::milliseconds(0);
-  return std::min(std::chrono::duration_cast<std::chrono::milliseconds>(when - now),
-                  std::chrono::milliseconds(24LL * 3600 * 1000));
+  // Compared in seconds: a date in year 9999 would overflow a nanosecond time_point.
+  std::time_t const t = timegm(&tm);
+  std::time_t const now_t = std::chrono::system_clock::to_time_t(now);
+  if (t == static_cast<std::time_t>(-1) || t <= now_t) return std::chrono::milliseconds(0);
+  std::int64_t const ahead = SaturatingSub(static_cast<std::int64_t>(t), now_t);
+  return std::chrono::milliseconds(std::min(ahead, kDay) * 1000);
 }
 
 Status StatusFromHttpResponse(int http_status, std::string_view body,
@@ -252,8 +268,9 @@ Status StatusFromHttpResponse(int http_status, std::string_view body,
 
   std::string trimmed = Trim(body);
   if (!trimmed.empty()) {
-    json parsed = json::parse(trimmed, nullptr, /*allow_exceptions=*/false);
-    if (parsed.is_discarded()) {
+    auto bounded = ParseBoundedJson(trimmed);
+    json const& parsed = bounded.value;
+    if (!bounded.ok()) {
       message = LooksLikeHtml(trimmed) ? StripHtml(trimmed) : CollapseSpace(trimmed);
       if (LooksLikeHtml(trimmed)) {
         // Prefer the <title> of an error page; bodies are mostly boilerplate.

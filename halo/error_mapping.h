@@ -1,5 +1,6 @@
 #pragma once
 
+#include "halo/http_client.h"
 #include "halo/status.h"
 
 #include <chrono>
@@ -30,6 +31,12 @@ namespace halo {
  */
 Status StatusFromHttpResponse(int http_status, std::string_view body,
                               std::string_view retry_after_header);
+
+/// The failures below HTTP that no retry mends: kCancelled (the caller gave up) and kTls (the
+/// host's certificate does not verify; `check` names the setting to look at). nullopt for the
+/// others, whose handling depends on whether the request may have been processed.
+std::optional<Status> FinalTransportStatus(TransportFailure failure, std::string const& origin,
+                                           std::string const& check);
 
 /// Parses a Retry-After value: delta-seconds ("120") or an IMF-fixdate
 /// ("Wed, 21 Oct 2015 07:28:00 GMT", relative to `now`). nullopt when absent or unreadable.

@@ -114,3 +114,30 @@ TEST_CASE("CapLength does not split UTF-8", "[halo][errors]") {
   CHECK(halo::CapLength(s, 3) == "ab...");
   CHECK(halo::CapLength(s, 10) == s);
 }
+
+TEST_CASE("Retry-After is range-checked", "[halo][errors]") {
+  using std::chrono::seconds;
+  auto now = std::chrono::system_clock::from_time_t(1445412480);  // Wed, 21 Oct 2015 07:28:00 GMT
+  CHECK(halo::ParseRetryAfter("0", now) == seconds(0));
+  CHECK(halo::ParseRetryAfter(" 7 ", now) == seconds(7));
+  CHECK(halo::ParseRetryAfter("1.5", now) == std::chrono::milliseconds(1500));
+  // Longer than a day is a day; unreadable, negative or overflowing values are absent.
+  CHECK(halo::ParseRetryAfter("999999999", now) == seconds(86400));
+  CHECK(halo::ParseRetryAfter("1e300", now) == seconds(86400));
+  CHECK_FALSE(halo::ParseRetryAfter("-5", now));
+  CHECK(halo::ParseRetryAfter("99999999999999999999999", now) == seconds(86400));
+  CHECK_FALSE(halo::ParseRetryAfter("nan", now));
+  CHECK_FALSE(halo::ParseRetryAfter("inf", now));
+  CHECK_FALSE(halo::ParseRetryAfter("12abc", now));
+  // Dates: past is now, far future is a day, and year 9999 does not overflow.
+  CHECK(halo::ParseRetryAfter("Wed, 21 Oct 2015 07:00:00 GMT", now) == seconds(0));
+  CHECK(halo::ParseRetryAfter("Fri, 31 Dec 9999 23:59:59 GMT", now) == seconds(86400));
+  CHECK_FALSE(halo::ParseRetryAfter("Wed, 21 Oct 2015 07:29:00", now));
+}
+
+TEST_CASE("A deeply nested error body is refused, not walked", "[halo][errors]") {
+  std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  auto s = StatusFromHttpResponse(400, deep, "");
+  CHECK(s.code() == StatusCode::kInvalidArgument);
+  CHECK(s.message().size() <= 410);
+}

@@ -1,8 +1,12 @@
 #pragma once
 
 #include "halo/clock.h"
+#include "halo/http_client.h"
 #include "halo/options.h"
+#include "halo/rate_budget.h"
+#include "halo/retry_policy.h"
 #include "halo/status.h"
+#include "halo/token_store.h"
 
 #include <nlohmann/json.hpp>
 
@@ -62,14 +66,21 @@ struct ClientStats {
   std::int64_t rate_limited_waits = 0;  ///< attempts that had to wait for a limiter slot
 };
 
-/// Test seams. Defaults are the real clock, the real sleeper and a random seed.
+/// Seams. Every member is optional; the defaults are the production ones.
 struct ClientDependencies {
-  std::shared_ptr<Clock const> clock;
-  Sleeper sleeper;
-  std::uint64_t jitter_seed = 0;  // 0 = random
+  std::shared_ptr<Clock const> clock;  ///< default: the steady clock
+  Sleeper sleeper;                     ///< default: really sleeps
+  std::uint64_t jitter_seed = 0;       ///< 0 = random
   /// Long waits (backoff, rate limit) are slept in slices of at most this length, checking for
   /// cancellation between slices.
   std::chrono::milliseconds sleep_slice{250};
+  /// The transport. Default: pooled cpp-httplib connections (MakeHttplibClient); tests pass a
+  /// scripted fake (testing/scripted_http.h).
+  std::shared_ptr<HttpClient> http;
+  /// The request budget. Default: an in-process RateLimiter built from the options.
+  std::shared_ptr<RateBudget> rate_budget;
+  /// Where the access token lives. Default: an in-process TokenCache.
+  std::shared_ptr<TokenStore> token_store;
 };
 
 /**
@@ -77,17 +88,23 @@ struct ClientDependencies {
  * a single instance, which owns the token cache, the rate limiter and the connection pool.
  *
  * Tokens: fetched single-flight and cached until expires_in minus token_refresh_margin; a 401
- * from /api triggers one refresh and one retry. Token requests do not take rate-limiter slots
+ * from /api triggers one refresh and one retry. Token requests do not take rate-budget slots
  * (one per hour); secrets and tokens are never logged and are scrubbed from error messages.
  *
- * Rate limit: one rolling window per instance (rate_limit_requests per rate_limit_window);
- * callers wait for a slot unless it would come after the call deadline (then
- * kResourceExhausted with retry_after). A 429 is fed back into the limiter (Retry-After, or
- * "the window is full") and the request is repeated when the limiter allows, for any method.
+ * Rate limit: one rolling window per instance (rate_limit_requests per rate_limit_window, or
+ * the window a 429 names). A caller waits for a slot at most max_read_slot_wait (a
+ * non-idempotent one max_write_slot_wait, both within call_deadline); a slot further away fails
+ * with kResourceExhausted and retry_after. A 429 is not processed, so any call is repeated once
+ * the budget allows: after Retry-After, or a back-off of 1 s, 2 s, 4 s ... without it.
  *
- * Reads (GET, DELETE by id) are retried with backoff on 5xx, timeouts and connection failures.
- * A POST is retried only when it certainly did not reach HaloPSA (connection refused, 429);
- * an ambiguous failure returns kUnknownOutcome and is never repeated.
+ * Retries: one RetryLoop (retry_loop.h) for token fetches and API calls. An idempotent call is
+ * retried with backoff on 5xx, 408, timeouts and dropped connections. A non-idempotent one is
+ * repeated only when it certainly did not reach HaloPSA (connection refused, 429, 401); an
+ * ambiguous failure returns kUnknownOutcome and is never repeated. A DELETE whose first answer
+ * was lost and whose retry finds the record gone (404) has succeeded.
+ *
+ * Bodies: read up to max_response_bytes and parsed under response_json_limits. Debug logs name
+ * the method and path, never the query string or a body.
  *
  * No MCP knowledge lives here. Paths are relative to {base}/api.
  */
@@ -97,16 +114,24 @@ class HaloClient {
 
   virtual StatusOr<nlohmann::json> Get(std::string const& path, Query const& query,
                                        CallContext const& ctx) = 0;
-  /// POST with a JSON body (HaloPSA wants an array for creates and updates).
+  /// POST with a JSON body (HaloPSA wants an array for creates and updates). Pass
+  /// kIdempotent when repeating it is harmless (an update of records by id, a read offered as
+  /// POST): it is then retried like a GET.
   virtual StatusOr<nlohmann::json> Post(std::string const& path, nlohmann::json const& body,
-                                        CallContext const& ctx) = 0;
+                                        CallContext const& ctx,
+                                        Idempotency idempotency = Idempotency::kNonIdempotent) = 0;
+  /// DELETE; by id it is idempotent (the default). Pass kNonIdempotent for a DELETE whose
+  /// repetition could remove something else.
   virtual StatusOr<nlohmann::json> Delete(std::string const& path, Query const& query,
-                                          CallContext const& ctx) = 0;
+                                          CallContext const& ctx,
+                                          Idempotency idempotency = Idempotency::kIdempotent) = 0;
 
   /// Walks pages (pageinate=true, 1-based page_no, page_size <= 100) from request.offset until
   /// request.limit records are gathered or the list ends. Once record_count is known, further
-  /// pages are fetched concurrently within the rate budget; order is preserved. Progress is
-  /// reported per page; a cancelled context stops fetching.
+  /// pages are fetched concurrently within the rate budget (max_concurrent_requests in flight; a
+  /// page is parsed after its request slot is given back, so the fan-out stays full); order is
+  /// preserved. Progress is reported per page, from the calling thread; a cancelled context
+  /// stops fetching.
   ///
   /// Details: the real page size is learnt from page 1 (an endpoint that serves fewer rows than
   /// asked, like Asset's 50, is re-planned in its own units; a continuation that lands on a
@@ -128,11 +153,11 @@ class HaloClient {
   /// are still sent. Any other failure stops the batch: the chunk gets the error (an ambiguous
   /// one kUnknownOutcome) and later chunks are NOT sent (kFailedPrecondition "not sent ..."),
   /// so nothing piles onto an outcome the caller first has to check. Cancellation stops before
-  /// the next chunk (kCancelled for the unsent items).
-  virtual std::vector<BatchItemResult> PostBatch(std::string const& path,
-                                                 std::vector<nlohmann::json> const& items,
-                                                 std::size_t chunk_size,
-                                                 CallContext const& ctx) = 0;
+  /// the next chunk (kCancelled for the unsent items). `idempotency` applies to every chunk, as
+  /// in Post (an update batch whose items all carry ids is idempotent).
+  virtual std::vector<BatchItemResult> PostBatch(
+      std::string const& path, std::vector<nlohmann::json> const& items, std::size_t chunk_size,
+      CallContext const& ctx, Idempotency idempotency = Idempotency::kNonIdempotent) = 0;
 
   /// GETs several paths with bounded concurrency under the shared limiter; results in order.
   virtual std::vector<StatusOr<nlohmann::json>> GetMany(std::vector<std::string> const& paths,
@@ -143,7 +168,8 @@ class HaloClient {
   virtual HaloOptions const& options() const = 0;
 };
 
-/// Builds the production client (cpp-httplib, OpenSSL, system CA store).
+/// Builds the client. With default dependencies this is the production client (cpp-httplib,
+/// OpenSSL, system CA store); tests pass their own HttpClient, clock and sleeper in `deps`.
 StatusOr<std::shared_ptr<HaloClient>> MakeHaloClient(HaloOptions options,
                                                      ClientDependencies deps = {});
 

@@ -1,8 +1,10 @@
 #pragma once
 
+#include "halo/bounded_json.h"
 #include "halo/status.h"
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -19,9 +21,18 @@ struct HaloOptions {
   std::string client_secret;  // never logged, never echoed
   std::string scope = "all";
 
-  /// Rolling window; 0 requests = limiter off. Default: 300 per 300 s (hosted HaloPSA).
+  /// Rolling window; 0 requests = limiter off. Default: 300 per 300 s (hosted HaloPSA). A
+  /// window stated in a 429 from HaloPSA replaces it at run time.
   int rate_limit_requests = 300;
   std::chrono::seconds rate_limit_window{300};
+  /// Longest an idempotent call (a read) may wait for a rate-limit slot, 429 back-off included;
+  /// a slot further away fails the call with kResourceExhausted and retry_after.
+  std::chrono::milliseconds max_read_slot_wait{60'000};
+  /// The same for a non-idempotent write.
+  std::chrono::milliseconds max_write_slot_wait{30'000};
+  /// Back-off after a 429 without Retry-After: first wait, doubled per consecutive 429, capped.
+  std::chrono::milliseconds throttle_initial_backoff{1'000};
+  std::chrono::milliseconds throttle_max_backoff{60'000};
 
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds read_timeout{30'000};
@@ -31,6 +42,11 @@ struct HaloOptions {
   std::chrono::milliseconds initial_backoff{250};
   std::chrono::milliseconds max_backoff{20'000};
   std::chrono::seconds token_refresh_margin{60};
+  /// A longer HaloPSA answer is abandoned while reading: the call fails (a write's outcome is
+  /// then unknown).
+  std::size_t max_response_bytes = std::size_t{32} << 20;
+  /// Nesting and size limits for every HaloPSA body parsed.
+  JsonLimits response_json_limits{64, 4'000'000};
 
   int page_size = 100;              // HaloPSA caps at 100
   int max_concurrent_requests = 4;  // page fan-out and GetMany

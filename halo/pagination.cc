@@ -1,8 +1,9 @@
 #include "halo/pagination.h"
 
+#include "halo/safe_int.h"
+
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 #include <vector>
 
 namespace halo {
@@ -29,17 +30,9 @@ StatusOr<ListPage> ParseListPage(nlohmann::json body, std::string const& list_ke
   }
   for (auto const& [k, v] : body.items()) {
     if (!EqualsIgnoreCase(k, "record_count")) continue;
-    if (v.is_number_integer() || v.is_number_unsigned()) {
-      page.record_count = v.get<std::int64_t>();
-    } else if (v.is_number_float()) {
-      page.record_count = static_cast<std::int64_t>(v.get<double>());
-    } else if (v.is_string()) {
-      auto const& s = v.get_ref<std::string const&>();
-      std::int64_t n = 0;
-      auto r = std::from_chars(s.data(), s.data() + s.size(), n);
-      if (r.ec == std::errc() && r.ptr == s.data() + s.size()) page.record_count = n;
-    }
-    if (page.record_count && *page.record_count < 0) page.record_count.reset();
+    // A count that is negative, fractional or out of range is no count at all: the pages are
+    // then walked until a short one.
+    page.record_count = JsonToInt64OrString(v, 0, kInt64Max);
   }
   if (!list_key.empty()) {
     for (auto& [k, v] : body.items()) {
@@ -72,7 +65,7 @@ PagePlan PlanPages(std::int64_t offset, std::int64_t limit, int max_page_size) {
   std::int64_t cap = std::clamp(max_page_size, 1, 100);
   plan.page_size = limit > 0 ? std::min(cap, limit) : cap;
   offset = std::max<std::int64_t>(0, offset);
-  plan.first_page = offset / plan.page_size + 1;
+  plan.first_page = SaturatingAdd(offset / plan.page_size, 1);
   plan.skip = offset % plan.page_size;
   return plan;
 }

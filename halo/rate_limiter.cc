@@ -1,33 +1,93 @@
 #include "halo/rate_limiter.h"
 
+#include "halo/safe_int.h"
+#include "halo/sleep.h"
+
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
+#include <cctype>
 #include <string>
 
 namespace halo {
 
 using std::chrono::milliseconds;
 
-Status CancellableSleep(Sleeper const& sleeper, milliseconds duration, CallContext const& ctx,
-                        milliseconds slice) {
-  if (slice <= milliseconds(0)) slice = milliseconds(250);
-  while (duration > milliseconds(0)) {
-    if (ctx.cancelled()) return CancelledError("the call was cancelled while waiting");
-    auto step = std::min(duration, slice);
-    sleeper(step);
-    duration -= step;
+namespace {
+
+bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '-'; }
+
+}  // namespace
+
+std::optional<RateWindow> ParseRateLimitMessage(std::string_view text) {
+  // HaloPSA's wording is short; a long body is searched only at its start.
+  text = text.substr(0, 64 * 1024);
+  std::string lower(text);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  static constexpr std::string_view kPhrase = "requests per ";
+  for (auto at = lower.find(kPhrase); at != std::string::npos; at = lower.find(kPhrase, at + 1)) {
+    // The count, just before the phrase: "300 Requests per ...".
+    std::size_t end = at;
+    while (end > 0 && IsSpace(lower[end - 1])) --end;
+    std::size_t begin = end;
+    while (begin > 0 && std::isdigit(static_cast<unsigned char>(lower[begin - 1]))) --begin;
+    auto requests = ParseInt64(std::string_view(lower).substr(begin, end - begin), 1, 1'000'000);
+    if (!requests) continue;
+    // The window, after it: "rolling 5 minute window", "60 seconds".
+    std::size_t p = at + kPhrase.size();
+    if (lower.compare(p, 8, "rolling ") == 0) p += 8;
+    while (p < lower.size() && IsSpace(lower[p])) ++p;
+    std::size_t digits = p;
+    while (digits < lower.size() && std::isdigit(static_cast<unsigned char>(lower[digits]))) {
+      ++digits;
+    }
+    // "per rolling minute" has no number: one unit.
+    auto amount = digits == p
+                      ? std::optional<std::int64_t>(1)
+                      : ParseInt64(std::string_view(lower).substr(p, digits - p), 1, 86'400);
+    if (!amount) continue;
+    p = digits;
+    while (p < lower.size() && IsSpace(lower[p])) ++p;
+    std::int64_t unit = 0;
+    for (auto [word, seconds] : {std::pair<std::string_view, std::int64_t>{"sec", 1},
+                                 {"min", 60},
+                                 {"hour", 3600},
+                                 {"hr", 3600}}) {
+      if (lower.compare(p, word.size(), word) == 0) {
+        unit = seconds;
+        break;
+      }
+    }
+    if (unit == 0) continue;
+    std::int64_t length = SaturatingMul(*amount, unit);
+    if (length < 1 || length > 86'400) continue;
+    return RateWindow{static_cast<int>(*requests), std::chrono::seconds(length)};
   }
-  if (ctx.cancelled()) return CancelledError("the call was cancelled while waiting");
-  return OkStatus();
+  return std::nullopt;
 }
 
 RateLimiter::RateLimiter(int max_requests, milliseconds window, std::shared_ptr<Clock const> clock,
-                         Sleeper sleeper, milliseconds sleep_slice, std::uint64_t seed)
-    : max_requests_(std::max(0, max_requests)),
-      window_(window),
-      clock_(std::move(clock)),
+                         Sleeper sleeper, milliseconds sleep_slice, std::uint64_t seed,
+                         ThrottleBackoff backoff)
+    : clock_(std::move(clock)),
       sleeper_(std::move(sleeper)),
       sleep_slice_(sleep_slice),
+      backoff_{std::max(backoff.initial, milliseconds(1)),
+               std::max(backoff.maximum, std::max(backoff.initial, milliseconds(1)))},
+      max_requests_(std::max(0, max_requests)),
+      window_(window),
       rng_(seed) {}
+
+int RateLimiter::max_requests() const {
+  std::lock_guard<std::mutex> lk(mu_);
+  return max_requests_;
+}
+
+milliseconds RateLimiter::window() const {
+  std::lock_guard<std::mutex> lk(mu_);
+  return window_;
+}
 
 void RateLimiter::PruneLocked(Clock::time_point now) {
   while (!sent_.empty() && sent_.front() + window_ <= now) sent_.pop_front();
@@ -49,8 +109,7 @@ milliseconds RateLimiter::WaitLocked(Clock::time_point now) {
   return wait;
 }
 
-RateLimiter::AcquireResult RateLimiter::Acquire(CallContext const& ctx,
-                                                Clock::time_point deadline) {
+RateBudget::AcquireResult RateLimiter::Acquire(CallContext const& ctx, Clock::time_point deadline) {
   AcquireResult result;
   for (;;) {
     if (ctx.cancelled()) {
@@ -72,7 +131,7 @@ RateLimiter::AcquireResult RateLimiter::Acquire(CallContext const& ctx,
         info.hint = "wait and retry, or lower the request volume (HALOPSA_RATE_LIMIT)";
         result.status = ResourceExhaustedError("rate limit: the next request slot is " +
                                                    std::to_string((wait.count() + 999) / 1000) +
-                                                   " s away, beyond this call's deadline",
+                                                   " s away, longer than this call may wait",
                                                std::move(info));
         return result;
       }
@@ -88,46 +147,40 @@ RateLimiter::AcquireResult RateLimiter::Acquire(CallContext const& ctx,
   }
 }
 
-void RateLimiter::OnThrottled(std::optional<milliseconds> retry_after) {
+void RateLimiter::OnThrottled(Throttle const& throttle) {
   std::lock_guard<std::mutex> lk(mu_);
   auto now = clock_->Now();
-  Clock::time_point until;
-  if (retry_after) {
-    // A little jitter (up to 10%, at most 1 s) so waiting threads do not stampede.
-    auto cap = std::min<long long>(1000, retry_after->count() / 10);
-    std::uniform_int_distribution<long long> dist(0, std::max<long long>(0, cap));
-    until = now + *retry_after + milliseconds(dist(rng_));
-  } else {
-    // No hint: HaloPSA's window is full. Room appears when the oldest request we sent in the
-    // window leaves it; with none on record, assume a whole window.
-    PruneLocked(now);
-    until = sent_.empty() ? now + window_ : sent_.front() + window_;
-    if (until <= now) until = now + milliseconds(1000);
-    auto cap = std::min<long long>(5000, std::max<long long>(250, window_.count() / 20));
-    std::uniform_int_distribution<long long> dist(0, cap);
-    until += milliseconds(dist(rng_));
+  if (throttle.stated && max_requests_ > 0 &&
+      (throttle.stated->requests != max_requests_ || throttle.stated->length != window_)) {
+    spdlog::info("halo: HaloPSA states a limit of {} requests per {} s; pacing to it",
+                 throttle.stated->requests, throttle.stated->length.count());
+    max_requests_ = throttle.stated->requests;
+    window_ = throttle.stated->length;
   }
-  blocked_until_ = std::max(blocked_until_, until);
+  milliseconds wait;
+  if (throttle.retry_after) {
+    wait = std::max(*throttle.retry_after, backoff_.initial);
+  } else {
+    // 429s from one burst arrive while its back-off is in force: they count once.
+    if (blocked_until_ <= now) ++streak_;
+    std::int64_t ms = backoff_.initial.count();
+    for (int i = 1; i < streak_ && ms < backoff_.maximum.count(); ++i) ms = SaturatingMul(ms, 2);
+    wait = milliseconds(std::min<std::int64_t>(ms, backoff_.maximum.count()));
+  }
+  // Up to 10% (at most 1 s) of jitter, so that waiting threads do not return as one burst.
+  std::uniform_int_distribution<std::int64_t> jitter(
+      0, std::min<std::int64_t>(1000, wait.count() / 10));
+  blocked_until_ = std::max(blocked_until_, now + wait + milliseconds(jitter(rng_)));
+}
+
+void RateLimiter::OnAccepted() {
+  std::lock_guard<std::mutex> lk(mu_);
+  streak_ = 0;
 }
 
 milliseconds RateLimiter::NextSlotIn() {
   std::lock_guard<std::mutex> lk(mu_);
   return WaitLocked(clock_->Now());
-}
-
-ExponentialBackoff::ExponentialBackoff(milliseconds initial, milliseconds maximum,
-                                       std::uint64_t seed)
-    : initial_(std::max(initial, milliseconds(1))),
-      maximum_(std::max(maximum, initial_)),
-      rng_(seed) {}
-
-milliseconds ExponentialBackoff::Next() {
-  auto ceiling = initial_.count();
-  for (int i = 0; i < attempts_ && ceiling < maximum_.count(); ++i) ceiling *= 2;
-  ceiling = std::min(ceiling, maximum_.count());
-  ++attempts_;
-  std::uniform_int_distribution<long long> dist(0, ceiling);
-  return milliseconds(dist(rng_));
 }
 
 }  // namespace halo

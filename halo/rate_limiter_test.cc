@@ -68,29 +68,72 @@ TEST_CASE("RateLimiter learns from a 429", "[halo][ratelimit]") {
   halo::RateLimiter limiter(300, 300s, clock, sleeper.AsSleeper(), 250ms, 7);
   halo::CallContext ctx;
   SECTION("with Retry-After it blocks for that long (plus a little jitter)") {
-    limiter.OnThrottled(20s);
+    limiter.OnThrottled({20s, std::nullopt});
     auto wait = limiter.NextSlotIn();
     CHECK(wait >= 20s);
     CHECK(wait <= 21s);
   }
-  SECTION("without Retry-After it treats the window as full") {
-    REQUIRE(limiter.Acquire(ctx, clock->Now() + 1h).status.ok());  // sent at t0
+  SECTION("without Retry-After it backs off from a second, doubling per consecutive 429") {
+    REQUIRE(limiter.Acquire(ctx, clock->Now() + 1h).status.ok());
     clock->Advance(100s);
-    limiter.OnThrottled(std::nullopt);
-    auto wait = limiter.NextSlotIn();
-    CHECK(wait >= 200s);  // until t0 + 300 s
-    CHECK(wait <= 206s);  // plus jitter
+    std::vector<std::chrono::milliseconds> waits;
+    for (int i = 0; i < 8; ++i) {
+      limiter.OnThrottled({});
+      auto wait = limiter.NextSlotIn();
+      waits.push_back(wait);
+      clock->Advance(wait);  // the back-off passes, the next probe is throttled again
+    }
+    std::vector<std::chrono::milliseconds> floors = {1s, 2s, 4s, 8s, 16s, 32s, 60s, 60s};
+    for (std::size_t i = 0; i < waits.size(); ++i) {
+      INFO(i);
+      CHECK(waits[i] >= floors[i]);
+      CHECK(waits[i] <= floors[i] + floors[i] / 10 + 1ms);
+    }
+    SECTION("a request that gets through resets the back-off") {
+      limiter.OnAccepted();
+      limiter.OnThrottled({});
+      CHECK(limiter.NextSlotIn() <= 1100ms);
+    }
   }
-  SECTION("with nothing on record it waits a whole window") {
-    limiter.OnThrottled(std::nullopt);
-    CHECK(limiter.NextSlotIn() >= 300s);
+  SECTION("429s of one burst count once") {
+    for (int i = 0; i < 4; ++i) limiter.OnThrottled({});
+    CHECK(limiter.NextSlotIn() <= 1100ms);
   }
-  SECTION("a disabled window still honours 429 feedback") {
+  SECTION("a window stated by HaloPSA re-sizes the limiter") {
+    limiter.OnThrottled({std::nullopt, halo::RateWindow{10, 60s}});
+    CHECK(limiter.max_requests() == 10);
+    CHECK(limiter.window() == 60s);
+    clock->Advance(2s);
+    for (int i = 0; i < 10; ++i) REQUIRE(limiter.Acquire(ctx, clock->Now() + 1h).status.ok());
+    CHECK(limiter.NextSlotIn() == 60s);
+  }
+  SECTION("a disabled window still honours 429 feedback, and stays disabled") {
     halo::RateLimiter off(0, 300s, clock, sleeper.AsSleeper(), 250ms, 7);
     CHECK(off.NextSlotIn() == 0ms);
-    off.OnThrottled(5s);
+    off.OnThrottled({5s, halo::RateWindow{10, 60s}});
     CHECK(off.NextSlotIn() >= 5s);
+    CHECK(off.max_requests() == 0);
   }
+}
+
+TEST_CASE("The window is read from HaloPSA's 429 message", "[halo][ratelimit]") {
+  using halo::ParseRateLimitMessage;
+  using halo::RateWindow;
+  CHECK(ParseRateLimitMessage("Rate Limit Reached - 300 Requests per rolling 5 minute window") ==
+        RateWindow{300, 300s});
+  CHECK(ParseRateLimitMessage(
+            R"({"error":"Rate Limit Reached - 120 Requests per rolling 60 second window"})") ==
+        RateWindow{120, 60s});
+  CHECK(ParseRateLimitMessage("1000 requests per rolling 1 hour window") ==
+        RateWindow{1000, 3600s});
+  CHECK(ParseRateLimitMessage("50 Requests per rolling minute window") == RateWindow{50, 60s});
+  CHECK(ParseRateLimitMessage("Rate limit: 500 requests per 3-minute window") ==
+        RateWindow{500, 180s});
+  CHECK_FALSE(ParseRateLimitMessage("Rate Limit Reached"));
+  CHECK_FALSE(ParseRateLimitMessage("0 Requests per rolling 5 minute window"));
+  CHECK_FALSE(ParseRateLimitMessage("99999999999999999999 Requests per rolling 5 minute window"));
+  CHECK_FALSE(ParseRateLimitMessage("300 Requests per rolling 99999 hour window"));
+  CHECK_FALSE(ParseRateLimitMessage("300 Requests per rolling 5 fortnight window"));
 }
 
 TEST_CASE("RateLimiter is shared safely by many threads", "[halo][ratelimit]") {
@@ -113,32 +156,22 @@ TEST_CASE("RateLimiter is shared safely by many threads", "[halo][ratelimit]") {
   CHECK(clock->Now().time_since_epoch() >= std::chrono::hours(24) + 180s);
 }
 
-TEST_CASE("ExponentialBackoff uses full jitter under a growing cap", "[halo][retry]") {
-  halo::ExponentialBackoff b(100ms, 1000ms, 42);
-  std::vector<std::chrono::milliseconds> caps = {100ms, 200ms, 400ms, 800ms, 1000ms, 1000ms};
-  for (auto cap : caps) {
-    auto d = b.Next();
-    CHECK(d >= 0ms);
-    CHECK(d <= cap);
-  }
-}
-
 TEST_CASE("TokenCache refreshes before expiry and shares one fetch", "[halo][auth]") {
   auto clock = std::make_shared<FakeClock>();
   std::atomic<int> fetches{0};
-  halo::TokenCache cache(
+  halo::TokenCache cache(clock, 60s);
+  halo::TokenStore::Fetch fetch =
       [&](halo::CallContext const&) -> halo::StatusOr<halo::AccessToken> {
-        int n = ++fetches;
-        std::this_thread::sleep_for(30ms);
-        return halo::AccessToken{"t" + std::to_string(n), 3600s};
-      },
-      clock, 60s);
+    int n = ++fetches;
+    std::this_thread::sleep_for(30ms);
+    return halo::AccessToken{"t" + std::to_string(n), 3600s};
+  };
   halo::CallContext ctx;
   std::vector<std::thread> threads;
   std::atomic<int> ok{0};
   for (int i = 0; i < 16; ++i) {
     threads.emplace_back([&] {
-      auto t = cache.Get(ctx);
+      auto t = cache.Get(ctx, fetch);
       if (t.ok() && *t == "t1") ++ok;
     });
   }
@@ -146,31 +179,31 @@ TEST_CASE("TokenCache refreshes before expiry and shares one fetch", "[halo][aut
   CHECK(fetches == 1);
   CHECK(ok == 16);
   clock->Advance(3539s);
-  CHECK(*cache.Get(ctx) == "t1");
+  CHECK(*cache.Get(ctx, fetch) == "t1");
   clock->Advance(2s);  // inside the 60 s margin
-  CHECK(*cache.Get(ctx) == "t2");
+  CHECK(*cache.Get(ctx, fetch) == "t2");
   cache.Invalidate("t1");  // stale: ignored
-  CHECK(*cache.Get(ctx) == "t2");
+  CHECK(*cache.Get(ctx, fetch) == "t2");
   cache.Invalidate("t2");
-  CHECK(*cache.Get(ctx) == "t3");
+  CHECK(*cache.Get(ctx, fetch) == "t3");
 }
 
 TEST_CASE("TokenCache waiters share a failed fetch instead of repeating it", "[halo][auth]") {
   auto clock = std::make_shared<FakeClock>();
   std::atomic<int> fetches{0};
-  halo::TokenCache cache(
+  halo::TokenCache cache(clock, 60s);
+  halo::TokenStore::Fetch fetch =
       [&](halo::CallContext const&) -> halo::StatusOr<halo::AccessToken> {
-        ++fetches;
-        std::this_thread::sleep_for(50ms);
-        return halo::UnauthenticatedError("invalid_client");
-      },
-      clock, 60s);
+    ++fetches;
+    std::this_thread::sleep_for(50ms);
+    return halo::UnauthenticatedError("invalid_client");
+  };
   halo::CallContext ctx;
   std::vector<std::thread> threads;
   std::atomic<int> failed{0};
   for (int i = 0; i < 8; ++i) {
     threads.emplace_back([&] {
-      if (cache.Get(ctx).status().code() == halo::StatusCode::kUnauthenticated) ++failed;
+      if (cache.Get(ctx, fetch).status().code() == halo::StatusCode::kUnauthenticated) ++failed;
     });
   }
   for (auto& t : threads) t.join();

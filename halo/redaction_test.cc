@@ -1,3 +1,5 @@
+#include "halo/query.h"
+#include "halo/redactor.h"
 #include "halo/testing/client_harness.h"
 
 #include <catch2/catch.hpp>
@@ -9,6 +11,7 @@
 using halo::testing::ClientHarness;
 using halo::testing::Records;
 using halo::testing::Scripted;
+using halo::testing::ScriptedHttp;
 
 namespace {
 
@@ -95,4 +98,90 @@ TEST_CASE("Secrets and tokens never reach logs or errors", "[halo][redaction]") 
   CHECK(logged.find("Bearer") == std::string::npos);
   CHECK(logged.find("client_secret") == std::string::npos);
   CHECK(messages[0].find("[redacted]") != std::string::npos);
+}
+
+TEST_CASE("Redactor catches every spelling of a secret", "[halo][redaction]") {
+  std::string const secret = "S3cr3t Value/With+Chars&=\"x\"";
+  halo::Redactor r(secret);
+  r.AddToken("eyJ0eXAi.OiJKV1Qi+LCJh/bGci=");
+  for (std::string const& spelled :
+       {secret, std::string("S3cr3t%20Value%2FWith%2BChars%26%3D%22x%22"),
+        std::string("S3cr3t%20Value%2fWith%2bChars%26%3d%22x%22"),
+        std::string("S3cr3t+Value%2FWith%2BChars%26%3D%22x%22"),
+        std::string(R"(S3cr3t Value/With+Chars&=\"x\")"),
+        std::string("eyJ0eXAi.OiJKV1Qi+LCJh/bGci="),
+        std::string("eyJ0eXAi.OiJKV1Qi%2BLCJh%2FbGci%3D")}) {
+    INFO(spelled);
+    CHECK(r.Redact("before " + spelled + " after") == "before [redacted] after");
+  }
+  CHECK(r.Redact("nothing to hide") == "nothing to hide");
+  halo::ErrorInfo info;
+  info.fields = {{"client_secret", secret}};
+  info.hint = "was " + secret;
+  auto s = r.Redact(halo::InvalidArgumentError("got " + secret, info));
+  CHECK(s.message() == "got [redacted]");
+  CHECK(s.info().hint == "was [redacted]");
+  CHECK(s.info().fields["client_secret"] == "[redacted]");
+}
+
+TEST_CASE("At trace level, logs carry paths but no secret, token or query string",
+          "[halo][redaction]") {
+  CapturedLog log;
+  halo::testing::ScriptedHarness h;
+  h.http->token_prefix = "Tok/en+Value=";
+  auto o = h.Options();
+  std::string const secret = o.client_secret;  // has a space, '/', '+', '&' and '='
+  auto client = h.Make(o);
+  halo::CallContext ctx;
+
+  std::string const percent = halo::PercentEncode(secret);
+  std::string form = percent;
+  for (auto p = form.find("%20"); p != std::string::npos; p = form.find("%20", p)) {
+    form.replace(p, 3, "+");
+  }
+  std::vector<std::string> messages;
+  REQUIRE(client->Get("/Users", {{"search", "jane.doe@example.com"}}, ctx).ok());
+  std::string const token = h.http->last_token();
+  REQUIRE(token == "Tok/en+Value=1");
+  std::string const token_percent = halo::PercentEncode(token);
+
+  // Error bodies that echo the credentials in their encoded forms.
+  h.http->Script(
+      "GET", "/api/Users/9",
+      ScriptedHttp::Reply(
+          400, nlohmann::json{{"message", "bad client_secret=" + form + " or " + percent}}.dump()));
+  h.http->Script(
+      "GET", "/api/Users/10",
+      ScriptedHttp::Reply(
+          400, nlohmann::json{{"message", "Bearer " + token_percent + " / " + token}}.dump()));
+  h.http->Script("POST", "/auth/token",
+                 ScriptedHttp::Reply(400, nlohmann::json{{"error", "invalid_request"},
+                                                         {"error_description", "secret " + secret}}
+                                              .dump()));
+  for (auto const* path : {"/Users/9", "/Users/10"}) {
+    auto r = client->Get(path, {{"emailaddress", "jane.doe@example.com"}}, ctx);
+    REQUIRE_FALSE(r.ok());
+    messages.push_back(r.status().ToString());
+  }
+  auto fresh = h.Make(o);
+  auto bad = fresh->Get("/Users", {}, ctx);
+  REQUIRE_FALSE(bad.ok());
+  messages.push_back(bad.status().ToString());
+
+  std::string const logged = log.text();
+  INFO(logged);
+  CHECK_THAT(logged, Catch::Matchers::Contains("GET /api/Users"));
+  for (std::string const& needle :
+       {secret, percent, form, token, token_percent, std::string("jane.doe"),
+        std::string("search="), std::string("emailaddress")}) {
+    INFO(needle);
+    CHECK(logged.find(needle) == std::string::npos);
+    for (auto const& m : messages) {
+      if (needle == "jane.doe" || needle == "search=" || needle == "emailaddress") continue;
+      INFO(m);
+      CHECK(m.find(needle) == std::string::npos);
+    }
+  }
+  CHECK_THAT(messages[0], Catch::Matchers::Contains("[redacted]"));
+  CHECK_THAT(messages[1], Catch::Matchers::Contains("[redacted]"));
 }

@@ -4,10 +4,10 @@
 
 namespace halo {
 
-TokenCache::TokenCache(Fetch fetch, std::shared_ptr<Clock const> clock, std::chrono::seconds margin)
-    : fetch_(std::move(fetch)), clock_(std::move(clock)), margin_(margin) {}
+TokenCache::TokenCache(std::shared_ptr<Clock const> clock, std::chrono::seconds margin)
+    : clock_(std::move(clock)), margin_(margin) {}
 
-StatusOr<std::string> TokenCache::Get(CallContext const& ctx) {
+StatusOr<std::string> TokenCache::Get(CallContext const& ctx, Fetch const& fetch) {
   std::unique_lock<std::mutex> lk(mu_);
   for (;;) {
     if (have_token_ && clock_->Now() < refresh_at_) return token_;
@@ -21,14 +21,19 @@ StatusOr<std::string> TokenCache::Get(CallContext const& ctx) {
       // policy, only a bounded poll for cancellation.
       cv_.wait_for(lk, std::chrono::milliseconds(20));
     }
-    if (generation_ != gen && !have_token_ && !last_error_.ok()) return last_error_;
+    // Share the fetcher's failure, unless it only means that the fetcher's own call was
+    // cancelled: then this caller fetches for itself.
+    if (generation_ != gen && !have_token_ && !last_error_.ok() &&
+        last_error_.code() != StatusCode::kCancelled) {
+      return last_error_;
+    }
   }
   fetching_ = true;
   ++fetches_;
   lk.unlock();
   StatusOr<AccessToken> fetched = InternalError("token fetch did not run");
   try {
-    fetched = fetch_(ctx);
+    fetched = fetch(ctx);
   } catch (std::exception const& e) {
     fetched = InternalError(std::string("token fetch failed: ") + e.what());
   } catch (...) {

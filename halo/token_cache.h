@@ -2,51 +2,38 @@
 
 #include "halo/clock.h"
 #include "halo/status.h"
+#include "halo/token_store.h"
 
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 
 namespace halo {
 
-/// A bearer token as the token endpoint returned it. `value` is never logged.
-struct AccessToken {
-  std::string value;
-  std::chrono::seconds expires_in{3600};
-};
-
 /**
- * Caches one OAuth2 access token and refreshes it single-flight: however many threads find the
- * token missing or expired at once, exactly one calls `fetch`; the others wait for that result
- * (success or failure) instead of issuing their own request.
+ * The in-process TokenStore: caches one OAuth2 access token and refreshes it single-flight.
+ * However many threads find the token missing or expired at once, exactly one calls `fetch`;
+ * the others wait for that result (success or failure) instead of issuing their own request.
  *
  * A token counts as expired `margin` before HaloPSA's `expires_in` runs out (halved for very
  * short-lived tokens, so a 60 s token with a 60 s margin is still usable for 30 s).
  *
  * Thread-safe. Time comes from the injected Clock.
  */
-class TokenCache {
+class TokenCache final : public TokenStore {
  public:
-  using Fetch = std::function<StatusOr<AccessToken>(CallContext const&)>;
+  TokenCache(std::shared_ptr<Clock const> clock, std::chrono::seconds margin);
 
-  TokenCache(Fetch fetch, std::shared_ptr<Clock const> clock, std::chrono::seconds margin);
-
-  /// A currently valid token, fetching one when needed. Waiting for another thread's fetch is
-  /// cancellable through `ctx`.
-  StatusOr<std::string> Get(CallContext const& ctx);
-
-  /// HaloPSA answered 401 to `stale`: forget it, unless another thread already replaced it.
-  void Invalidate(std::string const& stale);
+  StatusOr<std::string> Get(CallContext const& ctx, Fetch const& fetch) override;
+  void Invalidate(std::string const& stale) override;
 
   /// Number of fetches started (for tests).
   std::int64_t fetches() const;
 
  private:
-  Fetch fetch_;
   std::shared_ptr<Clock const> clock_;
   std::chrono::seconds margin_;
 

@@ -128,22 +128,88 @@ halo::Status Unknown(std::string const& kind, json const& spec, std::string cons
 }  // namespace
 
 LookupResolver::LookupResolver(std::shared_ptr<halo::HaloClient> client, json lookups,
-                               std::shared_ptr<halo::Clock const> clock, std::chrono::seconds ttl)
+                               std::shared_ptr<halo::Clock const> clock, std::chrono::seconds ttl,
+                               std::size_t max_search_entries)
     : client_(std::move(client)),
       lookups_(std::move(lookups)),
       clock_(std::move(clock)),
-      ttl_(ttl) {}
+      ttl_(ttl),
+      max_search_entries_(std::max<std::size_t>(1, max_search_entries)) {}
+
+std::size_t LookupResolver::cached_entries() const {
+  std::lock_guard lock(mu_);
+  return cache_.size();
+}
 
 StatusOr<LookupResolver::Entry> LookupResolver::Fetch(std::string const& kind,
                                                       std::string const& search,
                                                       halo::CallContext const& ctx) {
-  json const& spec = lookups_[kind];
-  std::string key = search.empty() ? kind : kind + "?" + Lower(search);
+  std::string const key = search.empty() ? kind : kind + "?" + Lower(search);
+  std::shared_ptr<Flight> flight;
+  {
+    std::unique_lock lock(mu_);
+    for (;;) {
+      if (auto it = cache_.find(key);
+          it != cache_.end() && clock_->Now() - it->second.entry.fetched < ttl_) {
+        if (it->second.lru) lru_.splice(lru_.begin(), lru_, *it->second.lru);
+        return it->second.entry;
+      }
+      auto f = flights_.find(key);
+      if (f == flights_.end()) break;
+      // Someone is already asking HaloPSA for this: wait for that answer.
+      std::shared_ptr<Flight> const other = f->second;
+      while (!other->done) {
+        if (ctx.cancelled()) return halo::CancelledError("the call was cancelled");
+        // A bounded wait, only so that cancellation is noticed.
+        cv_.wait_for(lock, std::chrono::milliseconds(20));
+      }
+      // The asker's own cancellation says nothing about this caller: go round and ask again.
+      if (other->result.ok() || other->result.status().code() != halo::StatusCode::kCancelled) {
+        return other->result;
+      }
+    }
+    flight = std::make_shared<Flight>();
+    flights_[key] = flight;
+  }
+  StatusOr<Entry> result = halo::InternalError("lookup failed");
+  try {
+    result = Load(kind, search, ctx);
+  } catch (std::exception const& e) {
+    result = halo::InternalError(std::string("lookup failed: ") + e.what());
+  } catch (...) {
+    result = halo::InternalError("lookup failed");
+  }
   {
     std::lock_guard lock(mu_);
-    auto it = cache_.find(key);
-    if (it != cache_.end() && clock_->Now() - it->second.fetched < ttl_) return it->second;
+    flight->result = result;
+    flight->done = true;
+    flights_.erase(key);
+    if (result.ok()) StoreLocked(key, !search.empty(), *result);
   }
+  cv_.notify_all();
+  return result;
+}
+
+void LookupResolver::StoreLocked(std::string const& key, bool searched, Entry const& entry) {
+  auto& slot = cache_[key];
+  slot.entry = entry;
+  if (!searched) return;
+  if (slot.lru) {
+    lru_.splice(lru_.begin(), lru_, *slot.lru);
+  } else {
+    lru_.push_front(key);
+    slot.lru = lru_.begin();
+  }
+  while (lru_.size() > max_search_entries_) {
+    cache_.erase(lru_.back());
+    lru_.pop_back();
+  }
+}
+
+StatusOr<LookupResolver::Entry> LookupResolver::Load(std::string const& kind,
+                                                     std::string const& search,
+                                                     halo::CallContext const& ctx) {
+  json const& spec = lookups_.at(kind);
   halo::ListRequest req;
   req.path = spec.value("path", "");
   req.list_key = spec.value("list_key", "");
@@ -171,10 +237,7 @@ StatusOr<LookupResolver::Entry> LookupResolver::Fetch(std::string const& kind,
       }
     }
   }
-  Entry entry{clock_->Now(), std::move(records), std::move(names)};
-  std::lock_guard lock(mu_);
-  cache_[key] = entry;
-  return entry;
+  return Entry{clock_->Now(), std::move(records), std::move(names)};
 }
 
 StatusOr<std::shared_ptr<json const>> LookupResolver::Records(std::string const& kind,
@@ -188,7 +251,7 @@ StatusOr<std::shared_ptr<json const>> LookupResolver::Records(std::string const&
 StatusOr<json> LookupResolver::Resolve(std::string const& kind, json const& value,
                                        halo::CallContext const& ctx, std::string* matched) {
   if (!lookups_.contains(kind)) return halo::InternalError("no lookup named " + kind);
-  json const& spec = lookups_[kind];
+  json const& spec = lookups_.at(kind);
   std::string const noun = spec.value("noun", kind);
   std::string const id_field = spec.value("id", "id");
   if (value.is_number_integer()) return value;
@@ -287,7 +350,7 @@ StatusOr<json> LookupResolver::ResolveFirst(std::string const& kind,
 std::string LookupResolver::NameOf(std::string const& kind, json const& id,
                                    halo::CallContext const& ctx) {
   if (!lookups_.contains(kind) || id.is_null()) return "";
-  if (lookups_[kind].contains("search")) return "";  // large lists are never loaded whole
+  if (lookups_.at(kind).contains("search")) return "";  // large lists are never loaded whole
   auto entry = Fetch(kind, "", ctx);
   if (!entry.ok()) return "";
   auto it = entry->names->find(id.is_string() ? id.get<std::string>() : id.dump());

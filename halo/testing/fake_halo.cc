@@ -227,6 +227,20 @@ void FakeHalo::Handle(httplib::Request const& req, httplib::Response& res) {
         if (!script->retry_after.empty()) res.set_header("Retry-After", script->retry_after);
         res.set_content(script->body, "application/json");
         return;
+      case Scripted::Action::kChunked: {
+        res.status = script->status;
+        std::string body = script->body;
+        res.set_chunked_content_provider(
+            "application/json", [body](std::size_t offset, httplib::DataSink& sink) {
+              if (offset >= body.size()) {
+                sink.done();
+                return true;
+              }
+              auto n = std::min<std::size_t>(1024, body.size() - offset);
+              return sink.write(body.data() + offset, n);
+            });
+        return;
+      }
       case Scripted::Action::kTruncate: {
         std::string body = script->body.size() < 4 ? std::string(64, ' ') : script->body;
         res.status = 200;

@@ -37,6 +37,7 @@ struct Scripted {
   enum class Action {
     kRespond,   // status + body (+ Retry-After)
     kTruncate,  // 200 headers, then half a body and the connection closes
+    kChunked,   // 200, body sent chunked (no Content-Length) in 1 KiB pieces
     kDelay,     // sleep delay, then respond (use with a short client read timeout)
   };
   Action action = Action::kRespond;

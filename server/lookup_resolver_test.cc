@@ -1,0 +1,240 @@
+#include "server/lookup_resolver.h"
+
+#include "halo/testing/fake_clock.h"
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <thread>
+
+using namespace std::chrono_literals;
+using halo::StatusCode;
+using nlohmann::json;
+
+namespace {
+
+/// A HaloClient whose List counts requests, answers from a fixed client list (filtered by the
+/// search parameter) and can be held at a gate to make callers overlap.
+class CountingClient final : public halo::HaloClient {
+ public:
+  halo::StatusOr<halo::ListResult> List(halo::ListRequest const& request,
+                                        halo::CallContext const& ctx) override {
+    ++lists_;
+    {
+      std::unique_lock lock(mu_);
+      ++waiting_;
+      cv_.notify_all();
+      cv_.wait(lock, [&] { return open_ || ctx.cancelled(); });
+      --waiting_;
+    }
+    if (ctx.cancelled()) return halo::CancelledError("the call was cancelled");
+    if (!fail_.ok()) return fail_;
+    std::string search;
+    for (auto const& [k, v] : request.query) {
+      if (k == "search") search = v;
+    }
+    halo::ListResult out;
+    for (auto const& name : {"Acme Ltd", "Globex", "Initech", "Umbrella", "Hooli", "Stark"}) {
+      if (std::string(name).find(search) != std::string::npos) {
+        out.records.push_back({{"id", static_cast<int>(out.records.size()) + 1}, {"name", name}});
+      }
+    }
+    return out;
+  }
+
+  void Close() {
+    std::lock_guard lock(mu_);
+    open_ = false;
+  }
+  void Open() {
+    {
+      std::lock_guard lock(mu_);
+      open_ = true;
+    }
+    cv_.notify_all();
+  }
+  /// Wakes callers held at the gate so they notice their cancellation.
+  void Poke() { cv_.notify_all(); }
+  void WaitForCallers(int n) {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return waiting_ >= n; });
+  }
+  void Fail(halo::Status s) { fail_ = std::move(s); }
+  int lists() const { return lists_.load(); }
+
+  // Not used by the resolver.
+  halo::StatusOr<json> Get(std::string const&, halo::Query const&,
+                           halo::CallContext const&) override {
+    return halo::InternalError("unused");
+  }
+  halo::StatusOr<json> Post(std::string const&, json const&, halo::CallContext const&,
+                            halo::Idempotency) override {
+    return halo::InternalError("unused");
+  }
+  halo::StatusOr<json> Delete(std::string const&, halo::Query const&, halo::CallContext const&,
+                              halo::Idempotency) override {
+    return halo::InternalError("unused");
+  }
+  std::vector<halo::BatchItemResult> PostBatch(std::string const&, std::vector<json> const&,
+                                               std::size_t, halo::CallContext const&,
+                                               halo::Idempotency) override {
+    return {};
+  }
+  std::vector<halo::StatusOr<json>> GetMany(std::vector<std::string> const&, halo::Query const&,
+                                            halo::CallContext const&) override {
+    return {};
+  }
+  halo::ClientStats stats() const override { return {}; }
+  halo::HaloOptions const& options() const override { return options_; }
+
+ private:
+  std::atomic<int> lists_{0};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool open_ = true;
+  int waiting_ = 0;
+  halo::Status fail_;
+  halo::HaloOptions options_;
+};
+
+json Lookups() {
+  return json::parse(R"({
+    "client": {"noun": "client", "path": "/Client", "list_key": "clients", "paginate": true,
+               "limit": 100, "search": "search", "name": ["name"]},
+    "status": {"noun": "status", "path": "/Status", "name": ["name"]}
+  })");
+}
+
+struct Rig {
+  std::shared_ptr<CountingClient> client = std::make_shared<CountingClient>();
+  std::shared_ptr<halo::testing::FakeClock> clock = std::make_shared<halo::testing::FakeClock>();
+  mcp::LookupResolver resolver{client, Lookups(), clock, 300s, 3};
+};
+
+}  // namespace
+
+TEST_CASE("Concurrent misses for one name make one HaloPSA request", "[server][lookup]") {
+  Rig rig;
+  rig.client->Close();
+  halo::CallContext ctx;
+  std::vector<std::thread> threads;
+  std::atomic<int> resolved{0};
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&] {
+      auto id = rig.resolver.Resolve("client", json("Acme"), ctx);
+      if (id.ok() && *id == 1) ++resolved;
+    });
+  }
+  rig.client->WaitForCallers(1);
+  // Give the other seven time to arrive behind the first; without single-flight each of them
+  // would be at the gate too.
+  std::this_thread::sleep_for(100ms);
+  rig.client->Open();
+  for (auto& t : threads) t.join();
+  CHECK(resolved == 8);
+  CHECK(rig.client->lists() == 1);
+}
+
+TEST_CASE("Waiting for another caller's lookup is cancellable", "[server][lookup]") {
+  Rig rig;
+  rig.client->Close();
+  halo::CallContext leader_ctx;
+  std::thread leader([&] { CHECK(rig.resolver.Resolve("client", json("Acme"), leader_ctx).ok()); });
+  rig.client->WaitForCallers(1);
+  halo::CallContext ctx;
+  ctx.cancel = std::make_shared<halo::CancelToken>();
+  std::thread waiter([&] {
+    auto r = rig.resolver.Resolve("client", json("Acme"), ctx);
+    CHECK(r.status().code() == StatusCode::kCancelled);
+  });
+  std::this_thread::sleep_for(50ms);
+  ctx.cancel->Cancel();
+  waiter.join();  // returns while the leader is still held at the gate
+  CHECK(rig.client->lists() == 1);
+  rig.client->Open();
+  leader.join();
+}
+
+TEST_CASE("A cancelled leader does not cancel the callers waiting on it", "[server][lookup]") {
+  Rig rig;
+  rig.client->Close();
+  halo::CallContext leader_ctx;
+  leader_ctx.cancel = std::make_shared<halo::CancelToken>();
+  std::thread leader([&] {
+    auto r = rig.resolver.Resolve("client", json("Acme"), leader_ctx);
+    CHECK(r.status().code() == StatusCode::kCancelled);
+  });
+  rig.client->WaitForCallers(1);
+  halo::CallContext ctx;
+  halo::StatusOr<json> waited = halo::InternalError("not run");
+  std::thread waiter([&] { waited = rig.resolver.Resolve("client", json("Acme"), ctx); });
+  std::this_thread::sleep_for(50ms);
+  leader_ctx.cancel->Cancel();
+  rig.client->Poke();
+  leader.join();
+  rig.client->Open();  // the waiter's own request goes through
+  waiter.join();
+  REQUIRE(waited.ok());
+  CHECK(*waited == 1);
+  CHECK(rig.client->lists() == 2);
+}
+
+TEST_CASE("A failed lookup is shared, not repeated by every waiter", "[server][lookup]") {
+  Rig rig;
+  rig.client->Fail(halo::UnavailableError("HaloPSA is down"));
+  rig.client->Close();
+  halo::CallContext ctx;
+  std::vector<std::thread> threads;
+  std::atomic<int> failed{0};
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&] {
+      auto r = rig.resolver.Resolve("status", json("Open"), ctx);
+      if (r.status().code() == StatusCode::kUnavailable) ++failed;
+    });
+  }
+  rig.client->WaitForCallers(1);
+  std::this_thread::sleep_for(100ms);
+  rig.client->Open();
+  for (auto& t : threads) t.join();
+  CHECK(failed == 4);
+  CHECK(rig.client->lists() == 1);
+  CHECK(rig.resolver.cached_entries() == 0);  // failures are not cached
+}
+
+TEST_CASE("Searched names are bounded and evicted least recently used", "[server][lookup]") {
+  Rig rig;  // at most 3 searched names
+  halo::CallContext ctx;
+  for (auto const* name : {"Acme", "Globex", "Initech"}) {
+    REQUIRE(rig.resolver.Resolve("client", json(name), ctx).ok());
+  }
+  REQUIRE(rig.resolver.Resolve("status", json("Acme Ltd"), ctx).ok());  // a whole list
+  CHECK(rig.client->lists() == 4);
+  REQUIRE(rig.resolver.Resolve("client", json("Acme"), ctx).ok());  // hit: now most recent
+  CHECK(rig.client->lists() == 4);
+  REQUIRE(rig.resolver.Resolve("client", json("Umbrella"), ctx).ok());  // evicts Globex
+  CHECK(rig.resolver.cached_entries() == 4);  // 3 searched names + 1 whole list
+  REQUIRE(rig.resolver.Resolve("client", json("Acme"), ctx).ok());
+  REQUIRE(rig.resolver.Resolve("status", json("Acme Ltd"), ctx).ok());  // whole lists stay
+  CHECK(rig.client->lists() == 5);
+  REQUIRE(rig.resolver.Resolve("client", json("Globex"), ctx).ok());
+  CHECK(rig.client->lists() == 6);
+  for (int i = 0; i < 50; ++i) {
+    (void)rig.resolver.Resolve("client", json("name " + std::to_string(i)), ctx);
+  }
+  // Unknown names also load the whole client list (for "closest" candidates): 3 searched names
+  // and 2 whole lists.
+  CHECK(rig.resolver.cached_entries() == 5);
+}
+
+TEST_CASE("Cached lookups expire after the ttl", "[server][lookup]") {
+  Rig rig;
+  halo::CallContext ctx;
+  REQUIRE(rig.resolver.Resolve("status", json("Globex"), ctx).ok());
+  rig.clock->Advance(299s);
+  REQUIRE(rig.resolver.Resolve("status", json("Globex"), ctx).ok());
+  CHECK(rig.client->lists() == 1);
+  rig.clock->Advance(2s);
+  REQUIRE(rig.resolver.Resolve("status", json("Globex"), ctx).ok());
+  CHECK(rig.client->lists() == 2);
+}
