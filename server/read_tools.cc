@@ -1,4 +1,5 @@
 // The read kinds of tools: list, get, whoami.
+#include "halo/safe_int.h"
 #include "server/json_util.h"
 #include "server/output_format.h"
 #include "server/tool_executor.h"
@@ -28,13 +29,13 @@ json ToolExecutor::List(ToolSpec const& tool, json const& args, CallScope& scope
   req.limit = args.value("limit", default_limit);
   if (auto c = args.find("cursor"); c != args.end()) {
     std::string const cursor = c->get<std::string>();
-    char* end = nullptr;
-    long long offset = std::strtoll(cursor.c_str(), &end, 10);
-    if (cursor.empty() || *end != '\0' || offset < 0) {
+    // A cursor is an offset this server handed out: never beyond what a list may hold.
+    auto offset = halo::ParseInt64(cursor, 0, 1'000'000'000);
+    if (!offset) {
       return ToolErrorResult("Invalid cursor \"" + cursor +
                              "\": pass the next_cursor value from the previous result as it is.");
     }
-    req.offset = offset;
+    req.offset = *offset;
   }
   auto result = client_->List(req, ctx);
   if (!result.ok())

@@ -148,9 +148,11 @@ Status ParseBinding(json const& halo, ToolSpec& spec, json const& properties,
   if (b.method == "DELETE" && !spec.annotations["destructiveHint"].get<bool>()) {
     return Bad(file, "a DELETE tool must set destructiveHint: true");
   }
-  b.idempotency = spec.annotations["idempotentHint"].get<bool>() ? Idempotency::kIdempotent
-                                                                 : Idempotency::kNonIdempotent;
-  if ((b.kind == "create" || b.kind == "action") && b.idempotency == Idempotency::kIdempotent) {
+  b.idempotency = spec.annotations["idempotentHint"].get<bool>()
+                      ? halo::Idempotency::kIdempotent
+                      : halo::Idempotency::kNonIdempotent;
+  if ((b.kind == "create" || b.kind == "action") &&
+      b.idempotency == halo::Idempotency::kIdempotent) {
     return Bad(file,
                "a create or action tool makes a new record each time: idempotentHint must "
                "be false");

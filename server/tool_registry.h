@@ -1,5 +1,6 @@
 #pragma once
 
+#include "halo/retry_policy.h"
 #include "halo/status.h"
 
 #include <nlohmann/json.hpp>
@@ -48,11 +49,6 @@ struct DefaultBinding {
   std::vector<std::string> names;  // the first of these that exists is used
 };
 
-/// Whether HaloPSA may be asked again after a failure that left the outcome unknown. Taken from
-/// the tool's idempotentHint, which the registry requires to be explicit: an update sets the
-/// same fields again, a create or a note would be made twice.
-enum class Idempotency { kIdempotent, kNonIdempotent };
-
 /// The HaloPSA side of a tool: never sent to MCP clients. Parsed and checked once at load.
 struct HaloBinding {
   std::string method;    // GET | POST | DELETE
@@ -64,7 +60,10 @@ struct HaloBinding {
   std::vector<ParamBinding> params;
   nlohmann::json fixed_query = nlohmann::json::object();
   nlohmann::json fixed_body = nlohmann::json::object();
-  Idempotency idempotency = Idempotency::kIdempotent;
+  /// Whether HaloPSA may be asked again after a failure that left the outcome unknown. Taken
+  /// from the tool's idempotentHint, which the registry requires to be explicit: an update sets
+  /// the same fields again, a create or a note would be made twice.
+  halo::Idempotency idempotency = halo::Idempotency::kIdempotent;
   /// Groups of arguments of which at most one may be given.
   std::vector<std::vector<std::string>> exclusive;
   std::vector<DefaultBinding> defaults;

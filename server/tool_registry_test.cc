@@ -160,7 +160,7 @@ TEST_CASE("Bindings are parsed into typed structures and checked at load", "[ser
   auto reg = mcp::ToolRegistry::FromJson(Toolsets(), {t}, {});
   REQUIRE(reg.ok());
   auto const& b = reg->tools()[0].halo;
-  CHECK(b.idempotency == mcp::Idempotency::kIdempotent);
+  CHECK(b.idempotency == halo::Idempotency::kIdempotent);
   REQUIRE(b.exclusive.size() == 1);
   CHECK(b.exclusive[0] == std::vector<std::string>{"minutes", "hours"});
   CHECK(reg->tools()[0].FindParam("minutes")->transform == mcp::Transform::kMinutesToHours);

@@ -53,7 +53,7 @@ json ToolExecutor::Create(ToolSpec const& tool, json const& args, CallScope& sco
     }
     before = Member(FirstRecord(*related), effect.field);
   }
-  auto saved = client_->Post(built->path, json::array({built->body}), ctx);
+  auto saved = client_->Post(built->path, json::array({built->body}), ctx, tool.halo.idempotency);
   if (!saved.ok())
     return ToolErrorResult(DescribeFailure(RenameFields(saved.status(), tool), doing));
   json record = FirstRecord(*saved);
@@ -108,7 +108,7 @@ json ToolExecutor::Update(ToolSpec const& tool, json const& args, CallScope& sco
   if (!existing.ok()) {
     return ToolErrorResult(DescribeFailure(existing.status(), doing) + "\nNothing was changed.");
   }
-  auto saved = client_->Post(built->path, json::array({built->body}), ctx);
+  auto saved = client_->Post(built->path, json::array({built->body}), ctx, tool.halo.idempotency);
   if (!saved.ok())
     return ToolErrorResult(DescribeFailure(RenameFields(saved.status(), tool), doing));
   // Say what changed, in the projection's words, rather than repeating the whole record.
@@ -231,7 +231,8 @@ json ToolExecutor::BulkUpdate(ToolSpec const& tool, json const& args, CallScope&
     items.push_back(std::move(item));
     posted.push_back(i);
   }
-  auto outcomes = client_->PostBatch(built->path, items, options_.bulk_chunk, ctx);
+  auto outcomes =
+      client_->PostBatch(built->path, items, options_.bulk_chunk, ctx, tool.halo.idempotency);
   for (auto const& o : outcomes) {
     std::size_t const i = posted[o.index];
     results[i] = {{"id", ids[i]}, {"ok", o.status.ok()}};
@@ -276,7 +277,7 @@ json ToolExecutor::Delete(ToolSpec const& tool, json const& args, CallScope& sco
                               RenderRecord(preview),
                           structured);
   }
-  auto deleted = client_->Delete(built->path, built->query, ctx);
+  auto deleted = client_->Delete(built->path, built->query, ctx, tool.halo.idempotency);
   if (!deleted.ok())
     return ToolErrorResult(DescribeFailure(deleted.status(), "deleting the " + noun));
   json structured{{"deleted", true}, {"record", preview}};
