@@ -1,5 +1,6 @@
 #pragma once
 
+#include "sim/record_templates.h"
 #include "sim/store.h"
 
 #include <cstdint>
@@ -37,9 +38,6 @@ struct TenantSize {
  */
 void GenerateTenant(Store& store, std::uint64_t seed, TenantSize const& size,
                     std::int64_t anchor_epoch);
-
-/// A new record for `entity` with every field at its default, as the API creates it.
-Json NewRecord(std::string_view entity);
 
 /// Text to HTML as HaloPSA stores it in *_html fields: <, >, & and " escaped, newlines as <br>.
 std::string HtmlEscape(std::string const& s);
