@@ -142,6 +142,16 @@ ApiResponse FieldError(std::string const& field, std::string const& message) {
   return ApiResponse{400, Json{{field, message}}};
 }
 
+Staged& Stage(std::vector<Staged>& staged, std::string resource, std::int64_t id, Json row) {
+  Staged s;
+  s.resource = std::move(resource);
+  s.create = id == 0;
+  s.id = id;
+  s.row = std::move(row);
+  staged.push_back(std::move(s));
+  return staged.back();
+}
+
 void MergeKnown(Json& row, Json const& in, std::set<std::string> const& skip) {
   for (auto const& [key, value] : in.items()) {
     if (skip.count(key) || !row.contains(key)) continue;
@@ -160,23 +170,27 @@ std::optional<std::int64_t> InputId(Json const& in, char const* field, Validator
   return value;
 }
 
-bool LoadForWrite(Store const& store, std::string const& resource, Json const& in, Validator& v,
-                  Json& row, std::int64_t& id) {
+Json const* FindReferenced(Store const& store, Validator& v, char const* field, std::int64_t id,
+                           char const* table, char const* noun) {
+  if (id <= 0) return nullptr;
+  auto const* row = store.Find(table, id);
+  if (row == nullptr)
+    v.Fail(field, std::string(noun) + " " + std::to_string(id) + " does not exist");
+  return row;
+}
+
+std::optional<WriteTarget> LoadForWrite(Store const& store, std::string const& resource,
+                                        Json const& in, Validator& v) {
   auto given = InputId(in, "id", v);
-  if (!v.ok()) return false;
-  id = given.value_or(0);
-  if (id <= 0) {
-    id = 0;
-    row = NewRecord(resource);
-    return true;
-  }
+  if (!v.ok()) return std::nullopt;
+  auto const id = given.value_or(0);
+  if (id <= 0) return WriteTarget{NewRecord(resource), 0};
   auto const* existing = store.Find(resource, id);
   if (existing == nullptr) {
     v.FailNotFound("id", "No " + resource + " record with id " + std::to_string(id));
-    return false;
+    return std::nullopt;
   }
-  row = *existing;
-  return true;
+  return WriteTarget{*existing, id};
 }
 
 std::string StripTags(std::string const& html) {
@@ -262,16 +276,20 @@ void AddSearch(std::vector<Predicate>& preds, Params const& p, std::vector<char 
   });
 }
 
+void ReadActiveInactive(Params const& p, bool& active, bool& inactive) {
+  auto both = p.Get("activeinactive");
+  if (!both) return;
+  // "Takes two comma separated values, the first sets includeactive and the second sets
+  // includeinactive."
+  auto comma = both->find(',');
+  active = Lower(both->substr(0, comma)) == "true";
+  inactive = comma != std::string::npos && Lower(both->substr(comma + 1)) == "true";
+}
+
 void AddActiveFilter(std::vector<Predicate>& preds, Params const& p, char const* field) {
-  bool inactive = p.Flag("includeinactive");
   bool active = p.FlagOr("includeactive", true);
-  if (auto both = p.Get("activeinactive")) {
-    // "Takes two comma separated values, the first sets includeactive and the second sets
-    // includeinactive."
-    auto comma = both->find(',');
-    active = Lower(both->substr(0, comma)) == "true";
-    inactive = comma != std::string::npos && Lower(both->substr(comma + 1)) == "true";
-  }
+  bool inactive = p.Flag("includeinactive");
+  ReadActiveInactive(p, active, inactive);
   preds.push_back([=](Json const& r) {
     auto it = r.find(field);
     bool const is_inactive = it != r.end() && JsonBool(*it);

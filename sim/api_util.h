@@ -92,6 +92,9 @@ struct Staged {
   std::function<void(Store&, Json const&)> after;  ///< side effects that need the stored row
 };
 
+/// Appends a validated change (`id` 0 creates) and returns it, for the caller to add hooks.
+Staged& Stage(std::vector<Staged>& staged, std::string resource, std::int64_t id, Json row);
+
 /// What a POST element's stage function may read: the store, the switches, the resource the
 /// request named and the clock.
 struct WriteContext {
@@ -109,10 +112,20 @@ using StageFn = void (*)(WriteContext const& ctx, Json const& in, Validator& v,
 void MergeKnown(Json& row, Json const& in, std::set<std::string> const& skip);
 /// Integer id field from input; records a validation error for non-numbers.
 std::optional<std::int64_t> InputId(Json const& in, char const* field, Validator& v);
-/// Loads the record a POST element updates (it has an id) or a fresh template (no id). False when
-/// the id is malformed or unknown (the error is recorded).
-bool LoadForWrite(Store const& store, std::string const& resource, Json const& in, Validator& v,
-                  Json& row, std::int64_t& id);
+/// The record `id` names in `table`, or nullptr with "<noun> <id> does not exist" recorded
+/// against `field`; an id of 0 or less names nothing and is no error.
+Json const* FindReferenced(Store const& store, Validator& v, char const* field, std::int64_t id,
+                           char const* table, char const* noun);
+/// The record a POST element writes: the stored one it updates (`id` > 0) or a fresh template.
+struct WriteTarget {
+  Json row;
+  std::int64_t id = 0;
+  bool create() const { return id == 0; }
+};
+/// Loads the write target of a POST element; nullopt when its id is malformed or unknown (the
+/// error is recorded).
+std::optional<WriteTarget> LoadForWrite(Store const& store, std::string const& resource,
+                                        Json const& in, Validator& v);
 /// HTML to text for *_html fields sent without their plain twin.
 std::string StripTags(std::string const& html);
 /// Parses a required date field of a POST element into `out`; records an error otherwise.
@@ -132,6 +145,8 @@ void AddIntEq(std::vector<Predicate>& preds, Params const& p, std::string const&
 void AddIntIn(std::vector<Predicate>& preds, Params const& p, std::string const& param,
               char const* field);
 void AddSearch(std::vector<Predicate>& preds, Params const& p, std::vector<char const*> fields);
+/// `activeinactive=a,b` overrides the include-active and include-inactive flags read so far.
+void ReadActiveInactive(Params const& p, bool& active, bool& inactive);
 /// Halo hides inactive records unless `includeinactive=true`; `includeactive=false` hides
 /// active ones; `activeinactive=a,b` sets both at once. `field` is the inactive flag.
 void AddActiveFilter(std::vector<Predicate>& preds, Params const& p, char const* field);

@@ -73,11 +73,9 @@ void StageResponse(WriteContext const& ctx, Json const& in, Json row, Validator&
     row["admin_overridden"] = true;
     row["admin_override_id"] = api;
   }
-  Staged s;
-  s.resource = "TicketApproval";
+  auto const uniqueid = FieldInt(row, "uniqueid");
+  auto& s = Stage(staged, "TicketApproval", uniqueid, std::move(row));
   s.id_field = "uniqueid";
-  s.id = FieldInt(row, "uniqueid");
-  s.row = std::move(row);
   s.after = [now = ctx.now](Store& st, Json const& answered) {
     if (auto* ticket = st.Find("Tickets", FieldInt(answered, "ticket_id"))) {
       bool const approved = FieldInt(answered, "result") == kApprovalApproved;
@@ -90,7 +88,6 @@ void StageResponse(WriteContext const& ctx, Json const& in, Json row, Validator&
     }
     DecideStep(st, answered, now);
   };
-  staged.push_back(std::move(s));
 }
 
 void StageRequest(WriteContext const& ctx, Json const& in, Json const& ticket, Validator& v,
@@ -102,22 +99,16 @@ void StageRequest(WriteContext const& ctx, Json const& in, Json const& ticket, V
   if (!v.ok()) return;
   Json row = NewRecord("TicketApproval");
   auto const ticket_id = FieldInt(ticket, "id");
-  if (agent_in && *agent_in > 0) {
-    auto const* agent = store.Find("Agent", *agent_in);
-    if (agent == nullptr) {
-      v.Fail("agent_id", "Agent " + std::to_string(*agent_in) + " does not exist");
-      return;
-    }
+  auto const* agent = FindReferenced(store, v, "agent_id", agent_in.value_or(0), "Agent", "Agent");
+  auto const* user =
+      agent ? nullptr : FindReferenced(store, v, "user_id", user_in.value_or(0), "Users", "User");
+  if (!v.ok()) return;
+  if (agent != nullptr) {
     row["agent_id"] = *agent_in;
     row["name"] = FieldStr(*agent, "name");
     row["emailaddress"] = FieldStr(*agent, "email");
     row["type"] = 0;
-  } else if (user_in && *user_in > 0) {
-    auto const* user = store.Find("Users", *user_in);
-    if (user == nullptr) {
-      v.Fail("user_id", "User " + std::to_string(*user_in) + " does not exist");
-      return;
-    }
+  } else if (user != nullptr) {
     row["user_id"] = *user_in;
     row["name"] = FieldStr(*user, "name");
     row["emailaddress"] = FieldStr(*user, "emailaddress");
@@ -127,13 +118,8 @@ void StageRequest(WriteContext const& ctx, Json const& in, Json const& ticket, V
     return;
   }
   Json const* step = nullptr;
-  if (process_in && *process_in > 0) {
-    auto const* process = store.Find("ApprovalProcess", *process_in);
-    if (process == nullptr) {
-      v.Fail("approval_process_id",
-             "Approval process " + std::to_string(*process_in) + " does not exist");
-      return;
-    }
+  if (auto const* process = FindReferenced(store, v, "approval_process_id", process_in.value_or(0),
+                                           "ApprovalProcess", "Approval process")) {
     row["approval_process_id"] = *process_in;
     row["approval_process_name"] = FieldStr(*process, "name");
     auto const steps = process->value("steps", Json::array());
@@ -143,6 +129,7 @@ void StageRequest(WriteContext const& ctx, Json const& in, Json const& ticket, V
       row["step_name"] = FieldStr(*step, "name");
     }
   }
+  if (!v.ok()) return;
   std::int64_t seq = 0;
   for (auto const& [key, r] : store.table("TicketApproval").rows) {
     if (FieldInt(r, "ticket_id") == ticket_id) seq = std::max(seq, FieldInt(r, "seq"));
@@ -157,18 +144,14 @@ void StageRequest(WriteContext const& ctx, Json const& in, Json const& ticket, V
   row["summary"] = FieldStr(ticket, "summary");
   row["note"] = FieldStr(in, "note");
   auto const awaiting = step ? FieldInt(*step, "statusawaitingapproval") : 0;
-  Staged s;
-  s.resource = "TicketApproval";
-  s.create = true;
+  auto& s = Stage(staged, "TicketApproval", 0, std::move(row));
   s.id_field = "uniqueid";
-  s.row = std::move(row);
   s.after = [awaiting, now = ctx.now](Store& st, Json const& approval) {
     auto* t = st.Find("Tickets", FieldInt(approval, "ticket_id"));
     if (t != nullptr && awaiting > 0 && st.Find("Status", awaiting) != nullptr) {
       ApplyStatus(st, *t, awaiting, now);
     }
   };
-  staged.push_back(std::move(s));
 }
 
 }  // namespace

@@ -71,10 +71,10 @@ ApiResponse GetAttachment(Store const& store, ApiRequest const& req, Params cons
 void StageAttachment(WriteContext const& ctx, Json const& in, Validator& v,
                      std::vector<Staged>& staged) {
   Store& store = ctx.store;
-  Json row;
-  std::int64_t id = 0;
-  if (!LoadForWrite(store, "Attachment", in, v, row, id)) return;
-  bool const create = id == 0;
+  auto target = LoadForWrite(store, "Attachment", in, v);
+  if (!target) return;
+  auto& [row, id] = *target;
+  bool const create = target->create();
   MergeKnown(row, in,
              {"id", "ticket_id", "action_id", "filesize", "isimage", "unique_id", "datecreated",
               "data_base64", "content_type"});
@@ -117,14 +117,9 @@ void StageAttachment(WriteContext const& ctx, Json const& in, Validator& v,
     row["datecreated"] = FormatTime(ctx.now);
     row["agent_id"] = ApiAgentId(store);
   }
-  Staged s;
-  s.resource = "Attachment";
-  s.create = create;
-  s.id = id;
-  s.row = std::move(row);
+  auto& s = Stage(staged, "Attachment", id, std::move(row));
   s.commit = [](Store&, Json& r) { r["unique_id"] = r["id"]; };
   s.after = [ticket_id](Store& st, Json const&) { RecountAttachments(st, ticket_id); };
-  staged.push_back(std::move(s));
 }
 
 void RecountAttachments(Store& store, std::int64_t ticket_id) {

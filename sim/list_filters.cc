@@ -1,6 +1,7 @@
 #include "sim/list_filters.h"
 
 #include <algorithm>
+#include <map>
 
 namespace halo_sim {
 namespace {
@@ -12,6 +13,20 @@ void AddCategoryFilter(std::vector<Predicate>& preds, Params const& p, std::stri
   if (auto wanted = p.IntSet(param)) {
     preds.push_back([wanted = *wanted, category = std::move(category)](Json const& r) {
       return wanted.count(category(r)) > 0;
+    });
+  }
+}
+
+/// Keeps rows whose array `list` holds an entry whose `key` is the parameter's value (a ticket's
+/// assets, an agent's teams, an asset's users).
+void AddListedId(std::vector<Predicate>& preds, Params const& p, std::string const& param,
+                 char const* list, char const* key) {
+  if (auto wanted = p.Int(param)) {
+    preds.push_back([w = *wanted, list, key](Json const& r) {
+      auto it = r.find(list);
+      if (it == r.end() || !it->is_array()) return false;
+      return std::any_of(it->begin(), it->end(),
+                         [&](Json const& entry) { return FieldInt(entry, key) == w; });
     });
   }
 }
@@ -48,14 +63,7 @@ std::vector<Predicate> TicketFilters(Store const& store, Params const& p, std::i
   if (auto excluded = p.IntSet("excludethese")) {
     preds.push_back([e = *excluded](Json const& r) { return e.count(FieldInt(r, "id")) == 0; });
   }
-  if (auto asset = p.Int("asset_id")) {
-    preds.push_back([a = *asset](Json const& r) {
-      for (auto const& linked : r.value("assets", Json::array())) {
-        if (FieldInt(linked, "id") == a) return true;
-      }
-      return false;
-    });
-  }
+  AddListedId(preds, p, "asset_id", "assets", "id");
   if (auto teams = p.IntSet("team")) {
     std::set<std::string> names;
     for (auto id : *teams) {
@@ -136,26 +144,15 @@ void ActionFilters(Store const& store, Params const& p, std::vector<Predicate>& 
 }
 
 void AgentFilters(Params const& p, std::vector<Predicate>& preds) {
-  bool disabled = p.Flag("includedisabled");
   bool enabled = p.FlagOr("includeenabled", true);
-  if (auto both = p.Get("activeinactive")) {
-    auto comma = both->find(',');
-    enabled = Lower(both->substr(0, comma)) == "true";
-    disabled = comma != std::string::npos && Lower(both->substr(comma + 1)) == "true";
-  }
+  bool disabled = p.Flag("includedisabled");
+  ReadActiveInactive(p, enabled, disabled);
   bool const api = p.Flag("includeapiagents");
   preds.push_back([=](Json const& r) {
     if (r.value("isapiagent", false) && !api) return false;
     return r.value("isdisabled", false) ? disabled : enabled;
   });
-  if (auto team_id = p.Int("team_id")) {
-    preds.push_back([t = *team_id](Json const& r) {
-      for (auto const& team : r.value("teams", Json::array())) {
-        if (FieldInt(team, "team_id") == t) return true;
-      }
-      return false;
-    });
-  }
+  AddListedId(preds, p, "team_id", "teams", "team_id");
   if (auto team = p.Get("team")) {
     preds.push_back([n = Lower(*team)](Json const& r) { return Lower(FieldStr(r, "team")) == n; });
   }
@@ -189,19 +186,100 @@ void AppointmentFilters(Params const& p, std::vector<Predicate>& preds) {
   AddSearch(preds, p, {"subject", "note"});
 }
 
-void InvoiceFilters(Params const& p, std::vector<Predicate>& preds) {
-  AddIntEq(preds, p, "client_id", "client_id");
-  AddIntIn(preds, p, "client_ids", "client_id");
-  AddIntEq(preds, p, "site_id", "sitenumber");  // InvoiceHeader names the site `sitenumber`
-  AddIntEq(preds, p, "ticket_id", "ticket_id");
-  AddIntEq(preds, p, "contract_id", "contract_id");
-  AddIntEq(preds, p, "recurringinvoice_id", "recurring_invoice_id");
-  AddIntIn(preds, p, "paymentstatuses", "paymentstatus");
-  AddFlagFilter(preds, p, "postedonly", "posted");
-  if (p.Flag("notpostedonly")) {
-    preds.push_back([](Json const& r) { return !r.value("posted", false); });
-  }
-  AddSearch(preds, p, {"invoicenumber", "client_name", "reference"});
+/// Lists whose filters are plain "parameter = field" or "field in the comma list": the
+/// parameter names of Halo's document, the fields they match, the fields `search` looks in, and
+/// the flag that hides inactive rows by default.
+struct SimpleFilters {
+  std::vector<std::pair<char const*, char const*>> equal;   // parameter, field
+  std::vector<std::pair<char const*, char const*>> any_of;  // parameter (comma list), field
+  std::vector<char const*> search;
+  char const* inactive_field = nullptr;
+};
+
+std::map<std::string, SimpleFilters, std::less<>> const& Simple() {
+  static SimpleFilters const kInvoices = {
+      {{"client_id", "client_id"},
+       {"site_id", "sitenumber"},  // InvoiceHeader names the site `sitenumber`
+       {"ticket_id", "ticket_id"},
+       {"contract_id", "contract_id"},
+       {"recurringinvoice_id", "recurring_invoice_id"}},
+      {{"client_ids", "client_id"}, {"paymentstatuses", "paymentstatus"}},
+      {"invoicenumber", "client_name", "reference"},
+      nullptr};
+  static std::map<std::string, SimpleFilters, std::less<>> const kSimple = {
+      {"Client", {{{"toplevel_id", "toplevel_id"}}, {}, {"name", "ref"}, "inactive"}},
+      {"Site", {{{"client_id", "client_id"}}, {}, {"name", "client_name"}, "inactive"}},
+      {"Users",
+       {{{"site_id", "site_id"}}, {}, {"name", "emailaddress", "phonenumber"}, "inactive"}},
+      // `siteid` (HaloAPI's spelling) is not the document's name: ignored.
+      {"Asset",
+       {{{"client_id", "client_id"}, {"site_id", "site_id"}, {"assettype_id", "assettype_id"}},
+        {},
+        {"inventory_number", "key_field", "key_field2", "key_field3", "username"},
+        "inactive"}},
+      {"KBArticle",
+       {{{"type", "type"}}, {}, {"name", "description", "resolution", "tag_string"}, "inactive"}},
+      {"ClientContract",
+       {{{"client_id", "client_id"}, {"site_id", "site_id"}}, {}, {"ref", "client_name"}, nullptr}},
+      {"Invoice", kInvoices},
+      {"RecurringInvoice", kInvoices},
+      {"Quotation",
+       {{{"client_id", "client_id"},
+         {"site_id", "site_id"},
+         {"ticket_id", "ticket_id"},
+         {"user_id", "user_id"}},
+        {{"quote_status", "status"}},
+        {"title", "client_name"},
+        nullptr}},
+      {"ClientPrepay",
+       {{{"client_id", "client_id"}},
+        {{"client_ids", "client_id"}},
+        {"description", "client_name"},
+        nullptr}},
+      {"PurchaseOrder",
+       {{{"client_id", "client_id"},
+         {"site_id", "site_id"},
+         {"supplier_id", "supplier_id"},
+         {"ticket_id", "ticket_id"},
+         {"user_id", "user_id"}},
+        {{"po_status", "status"}},
+        {"po_ref", "title", "supplier_name", "client_name"},
+        nullptr}},
+      {"Supplier", {{{"toplevel_id", "toplevel_id"}}, {}, {"name", "email_address"}, "inactive"}},
+      {"Item",
+       {{{"supplier_id", "supplier_id"}, {"assetgroup_id", "assetgroup_id"}},
+        {},
+        {"name", "description", "supplier_part_code", "internalreference"},
+        nullptr}},
+      {"Report",
+       {{{"reportgroup_id", "group_id"}, {"type", "type"}}, {}, {"name", "description"}, nullptr}},
+      {"CannedText",
+       {{{"agent_id", "agent_id"}, {"team_id", "team_id"}, {"group_id", "group_id"}},
+        {},
+        {},
+        nullptr}},
+      {"TicketApproval",
+       {{{"ticket_id", "ticket_id"}, {"action_number", "actionnumber"}}, {}, {}, nullptr}},
+      {"TimesheetEvent", {{{"agent_id", "agent_id"}}, {{"agents", "agent_id"}}, {}, nullptr}},
+      {"Attachment",
+       {{{"ticket_id", "ticket_id"},
+         {"action_id", "action_id"},
+         {"type", "type"},
+         {"unique_id", "unique_id"}},
+        {},
+        {},
+        nullptr}},
+      {"Category", {{{"type_id", "type_id"}}, {}, {}, nullptr}},
+      {"Priority", {{{"slaid", "slaid"}}, {}, {}, nullptr}},
+  };
+  return kSimple;
+}
+
+void AddSimpleFilters(SimpleFilters const& f, Params const& p, std::vector<Predicate>& preds) {
+  if (f.inactive_field != nullptr) AddActiveFilter(preds, p, f.inactive_field);
+  for (auto const& [param, field] : f.equal) AddIntEq(preds, p, param, field);
+  for (auto const& [param, field] : f.any_of) AddIntIn(preds, p, param, field);
+  if (!f.search.empty()) AddSearch(preds, p, f.search);
 }
 
 }  // namespace
@@ -224,22 +302,15 @@ std::vector<Predicate> FiltersFor(Store const& store, std::string const& resourc
                                   std::int64_t now) {
   std::vector<Predicate> preds;
   if (resource == "Tickets" || resource == "Opportunities") return TicketFilters(store, p, now);
+  if (auto simple = Simple().find(resource); simple != Simple().end()) {
+    AddSimpleFilters(simple->second, p, preds);
+  }
   if (resource == "Projects") {
     preds = TicketFilters(store, p, now);
     preds.push_back([&store](Json const& r) { return IsProject(store, r); });
   } else if (resource == "Actions") {
     ActionFilters(store, p, preds);
-  } else if (resource == "Client") {
-    AddActiveFilter(preds, p, "inactive");
-    AddIntEq(preds, p, "toplevel_id", "toplevel_id");
-    AddSearch(preds, p, {"name", "ref"});
-  } else if (resource == "Site") {
-    AddActiveFilter(preds, p, "inactive");
-    AddIntEq(preds, p, "client_id", "client_id");
-    AddSearch(preds, p, {"name", "client_name"});
   } else if (resource == "Users") {
-    AddActiveFilter(preds, p, "inactive");
-    AddIntEq(preds, p, "site_id", "site_id");
     if (auto client = p.Int("client_id")) {
       // Users carry no client_id field; the filter goes through the site.
       preds.push_back([&store, c = *client](Json const& r) {
@@ -247,91 +318,28 @@ std::vector<Predicate> FiltersFor(Store const& store, std::string const& resourc
         return site != nullptr && FieldInt(*site, "client_id") == c;
       });
     }
-    AddSearch(preds, p, {"name", "emailaddress", "phonenumber"});
   } else if (resource == "Asset") {
-    AddActiveFilter(preds, p, "inactive");
-    AddIntEq(preds, p, "client_id", "client_id");
-    AddIntEq(preds, p, "site_id", "site_id");  // `siteid` (HaloAPI's spelling) is ignored
-    AddIntEq(preds, p, "assettype_id", "assettype_id");
-    if (auto user = p.Int("user_id")) {
-      // Device has no user_id field: an asset's users are listed in `users`.
-      preds.push_back([u = *user](Json const& r) {
-        for (auto const& linked : r.value("users", Json::array())) {
-          if (FieldInt(linked, "id") == u) return true;
-        }
-        return false;
-      });
-    }
+    // Device has no user_id field: an asset's users are listed in `users`.
+    AddListedId(preds, p, "user_id", "users", "id");
     if (auto name = p.Get("username")) {
       preds.push_back(
           [n = Lower(*name)](Json const& r) { return Lower(FieldStr(r, "username")) == n; });
     }
-    AddSearch(preds, p, {"inventory_number", "key_field", "key_field2", "key_field3", "username"});
   } else if (resource == "Agent") {
     AgentFilters(p, preds);
-  } else if (resource == "KBArticle") {
-    AddActiveFilter(preds, p, "inactive");
-    AddIntEq(preds, p, "type", "type");
-    AddSearch(preds, p, {"name", "description", "resolution", "tag_string"});
-  } else if (resource == "ClientContract") {
-    AddIntEq(preds, p, "client_id", "client_id");
-    AddIntEq(preds, p, "site_id", "site_id");
-    AddSearch(preds, p, {"ref", "client_name"});
   } else if (resource == "Invoice" || resource == "RecurringInvoice") {
-    InvoiceFilters(p, preds);
-  } else if (resource == "Quotation") {
-    AddIntEq(preds, p, "client_id", "client_id");
-    AddIntEq(preds, p, "site_id", "site_id");
-    AddIntEq(preds, p, "ticket_id", "ticket_id");
-    AddIntEq(preds, p, "user_id", "user_id");
-    AddIntIn(preds, p, "quote_status", "status");
-    AddSearch(preds, p, {"title", "client_name"});
-  } else if (resource == "ClientPrepay") {
-    AddIntEq(preds, p, "client_id", "client_id");
-    AddIntIn(preds, p, "client_ids", "client_id");
-    AddSearch(preds, p, {"description", "client_name"});
-  } else if (resource == "PurchaseOrder") {
-    AddIntEq(preds, p, "client_id", "client_id");
-    AddIntEq(preds, p, "site_id", "site_id");
-    AddIntEq(preds, p, "supplier_id", "supplier_id");
-    AddIntEq(preds, p, "ticket_id", "ticket_id");
-    AddIntEq(preds, p, "user_id", "user_id");
-    AddIntIn(preds, p, "po_status", "status");
-    AddSearch(preds, p, {"po_ref", "title", "supplier_name", "client_name"});
-  } else if (resource == "Supplier") {
-    AddActiveFilter(preds, p, "inactive");
-    AddIntEq(preds, p, "toplevel_id", "toplevel_id");
-    AddSearch(preds, p, {"name", "email_address"});
-  } else if (resource == "Item") {
-    AddIntEq(preds, p, "supplier_id", "supplier_id");
-    AddIntEq(preds, p, "assetgroup_id", "assetgroup_id");
-    AddSearch(preds, p, {"name", "description", "supplier_part_code", "internalreference"});
-  } else if (resource == "Report") {
-    AddIntEq(preds, p, "reportgroup_id", "group_id");
-    AddIntEq(preds, p, "type", "type");
-    AddSearch(preds, p, {"name", "description"});
-  } else if (resource == "CannedText") {
-    AddIntEq(preds, p, "agent_id", "agent_id");
-    AddIntEq(preds, p, "team_id", "team_id");
-    AddIntEq(preds, p, "group_id", "group_id");
-  } else if (resource == "TicketApproval") {
-    AddIntEq(preds, p, "ticket_id", "ticket_id");
-    AddIntEq(preds, p, "action_number", "actionnumber");
-    if (p.Flag("mine")) {
-      preds.push_back(
-          [api = ApiAgentId(store)](Json const& r) { return FieldInt(r, "agent_id") == api; });
+    AddFlagFilter(preds, p, "postedonly", "posted");
+    if (p.Flag("notpostedonly")) {
+      preds.push_back([](Json const& r) { return !r.value("posted", false); });
     }
+  } else if (resource == "TicketApproval" && p.Flag("mine")) {
+    preds.push_back(
+        [api = ApiAgentId(store)](Json const& r) { return FieldInt(r, "agent_id") == api; });
   } else if (resource == "TimesheetEvent") {
-    AddIntEq(preds, p, "agent_id", "agent_id");
-    AddIntIn(preds, p, "agents", "agent_id");
     AddDateRange(preds, p.Get("start_date"), p.Get("end_date"), "start_date");
   } else if (resource == "Appointment") {
     AppointmentFilters(p, preds);
   } else if (resource == "Attachment") {
-    AddIntEq(preds, p, "ticket_id", "ticket_id");
-    AddIntEq(preds, p, "action_id", "action_id");
-    AddIntEq(preds, p, "type", "type");
-    AddIntEq(preds, p, "unique_id", "unique_id");
     if (auto type = p.Get("filetype"); type && !type->empty()) {
       preds.push_back([ext = "." + Lower(*type)](Json const& r) {
         auto name = Lower(FieldStr(r, "filename"));
@@ -339,14 +347,8 @@ std::vector<Predicate> FiltersFor(Store const& store, std::string const& resourc
                name.compare(name.size() - ext.size(), ext.size(), ext) == 0;
       });
     }
-  } else if (resource == "Category") {
-    AddIntEq(preds, p, "type_id", "type_id");
-  } else if (resource == "Priority") {
-    AddIntEq(preds, p, "slaid", "slaid");
-  } else if (resource == "Status") {
-    if (p.Flag("excludeclosed")) {
-      preds.push_back([](Json const& r) { return FieldInt(r, "type") != 1; });
-    }
+  } else if (resource == "Status" && p.Flag("excludeclosed")) {
+    preds.push_back([](Json const& r) { return FieldInt(r, "type") != 1; });
   } else if (resource == "Team") {
     // GET /Team takes includedisabled / includeenabled (not includeinactive).
     bool const disabled = p.Flag("includedisabled");

@@ -8,6 +8,14 @@ namespace halo_sim {
 
 namespace {
 
+/// The client, site and end user a calendar entry, quote or order is for.
+Json WithParties(Json row) {
+  Json const parties{{"client_id", 0},  {"client_name", ""}, {"site_id", 0},
+                     {"site_name", ""}, {"user_id", 0},      {"user_name", ""}};
+  row.update(parties);
+  return row;
+}
+
 Json BuildTemplate(std::string_view entity) {
   if (entity == "Tickets") {
     return Json{{"id", 0},
@@ -250,27 +258,21 @@ Json BuildTemplate(std::string_view entity) {
                 {"traveltime", 0.0}};
   }
   if (entity == "Appointment") {
-    return Json{{"id", 0},
-                {"subject", ""},
-                {"start_date", nullptr},
-                {"end_date", nullptr},
-                {"allday", false},
-                {"agent_id", 0},
-                {"agent_name", ""},
-                {"ticket_id", 0},
-                {"client_id", 0},
-                {"client_name", ""},
-                {"site_id", 0},
-                {"site_name", ""},
-                {"user_id", 0},
-                {"user_name", ""},
-                {"appointment_type_id", 0},
-                {"appointment_type_name", "Appointment"},
-                {"appointment_location_free_text", ""},
-                {"note", ""},
-                {"complete_status", 0},
-                {"is_private", false},
-                {"is_task", false}};
+    return WithParties({{"id", 0},
+                        {"subject", ""},
+                        {"start_date", nullptr},
+                        {"end_date", nullptr},
+                        {"allday", false},
+                        {"agent_id", 0},
+                        {"agent_name", ""},
+                        {"ticket_id", 0},
+                        {"appointment_type_id", 0},
+                        {"appointment_type_name", "Appointment"},
+                        {"appointment_location_free_text", ""},
+                        {"note", ""},
+                        {"complete_status", 0},
+                        {"is_private", false},
+                        {"is_task", false}});
   }
   if (entity == "KBArticle") {
     return Json{{"id", 0},
@@ -360,34 +362,33 @@ Json BuildTemplate(std::string_view entity) {
                 {"lines", Json::array()}};
   }
   if (entity == "Quotation") {
-    return Json{{"id", 0},           {"title", ""},           {"ticket_id", 0},
-                {"status", 1},       {"date", nullptr},       {"expiry_date", nullptr},
-                {"total", 0.0},      {"tax_total", 0.0},      {"client_id", 0},
-                {"client_name", ""}, {"site_id", 0},          {"site_name", ""},
-                {"user_id", 0},      {"user_name", ""},       {"agent_id", 0},
-                {"note", ""},        {"lines", Json::array()}};
+    return WithParties({{"id", 0},
+                        {"title", ""},
+                        {"ticket_id", 0},
+                        {"status", 1},
+                        {"date", nullptr},
+                        {"expiry_date", nullptr},
+                        {"total", 0.0},
+                        {"tax_total", 0.0},
+                        {"agent_id", 0},
+                        {"note", ""},
+                        {"lines", Json::array()}});
   }
   if (entity == "PurchaseOrder") {
-    return Json{{"id", 0},
-                {"title", ""},
-                {"po_ref", ""},
-                {"ticket_id", 0},
-                {"status", 1},
-                {"date", nullptr},
-                {"supplier_id", 0},
-                {"supplier_name", ""},
-                {"client_id", 0},
-                {"client_name", ""},
-                {"site_id", 0},
-                {"site_name", ""},
-                {"user_id", 0},
-                {"user_name", ""},
-                {"price", 0.0},
-                {"tax_total", 0.0},
-                {"total", 0.0},
-                {"note", ""},
-                {"est_delivery_date", nullptr},
-                {"lines", Json::array()}};
+    return WithParties({{"id", 0},
+                        {"title", ""},
+                        {"po_ref", ""},
+                        {"ticket_id", 0},
+                        {"status", 1},
+                        {"date", nullptr},
+                        {"supplier_id", 0},
+                        {"supplier_name", ""},
+                        {"price", 0.0},
+                        {"tax_total", 0.0},
+                        {"total", 0.0},
+                        {"note", ""},
+                        {"est_delivery_date", nullptr},
+                        {"lines", Json::array()}});
   }
   if (entity == "Supplier") {
     return Json{{"id", 0},

@@ -18,27 +18,29 @@ Json const* Reference(Store const& store, Json& row, std::optional<std::int64_t>
                       char const* field, char const* table, char const* name_field,
                       char const* noun, Validator& v) {
   auto const id = given.value_or(FieldInt(row, field));
-  if (id <= 0) return nullptr;
-  auto const* target = store.Find(table, id);
-  if (target == nullptr) {
-    v.Fail(field, std::string(noun) + " " + std::to_string(id) + " does not exist");
-    return nullptr;
-  }
+  auto const* target = FindReferenced(store, v, field, id, table, noun);
+  if (target == nullptr) return nullptr;
   row[field] = id;
   if (name_field != nullptr) row[name_field] = FieldStr(*target, "name");
   return target;
 }
 
+/// A reference the record cannot do without: "A client_id must be entered for a site" when it
+/// is missing, "Client 9 does not exist" when it names nothing.
+Json const* Required(Store const& store, Validator& v, char const* field, std::int64_t id,
+                     char const* table, char const* noun, std::string const& owner) {
+  if (id > 0) return FindReferenced(store, v, field, id, table, noun);
+  bool const vowel = std::string("aeiou").find(field[0]) != std::string::npos;
+  v.Fail(field, std::string(vowel ? "An " : "A ") + field + " must be entered for " + owner);
+  return nullptr;
+}
+
 void CheckSite(Store const& store, Json& row, Json const& in, Validator& v) {
   auto const client_in = InputId(in, "client_id", v);
   if (!v.ok()) return;
-  auto cid = client_in.value_or(FieldInt(row, "client_id"));
-  auto const* client = store.Find("Client", cid);
-  if (client == nullptr) {
-    v.Fail("client_id", cid ? "Client " + std::to_string(cid) + " does not exist"
-                            : "A client_id must be entered for a site");
-    return;
-  }
+  auto const cid = client_in.value_or(FieldInt(row, "client_id"));
+  auto const* client = Required(store, v, "client_id", cid, "Client", "Client", "a site");
+  if (client == nullptr) return;
   row["client_id"] = cid;
   row["client_name"] = FieldStr(*client, "name");
   row["clientsite_name"] = FieldStr(*client, "name") + " / " + FieldStr(row, "name");
@@ -56,12 +58,8 @@ void CheckUser(Store const& store, Json& row, Json const& in, bool create, Valid
   if (sid <= 0 && client_in) {
     if (auto const* c = store.Find("Client", *client_in)) sid = FieldInt(*c, "main_site_id");
   }
-  auto const* site = store.Find("Site", sid);
-  if (site == nullptr) {
-    v.Fail("site_id", sid ? "Site " + std::to_string(sid) + " does not exist"
-                          : "A site_id must be entered for a user");
-    return;
-  }
+  auto const* site = Required(store, v, "site_id", sid, "Site", "Site", "a user");
+  if (site == nullptr) return;
   row["site_id"] = sid;
   row["site_name"] = FieldStr(*site, "name");
   row["client_name"] = FieldStr(*site, "client_name");
@@ -72,20 +70,11 @@ void CheckAsset(Store const& store, Json& row, Json const& in, Validator& v) {
   auto const site_in = InputId(in, "site_id", v);
   auto const type_in = InputId(in, "assettype_id", v);
   if (!v.ok()) return;
-  auto cid = client_in.value_or(FieldInt(row, "client_id"));
-  auto const* client = store.Find("Client", cid);
-  if (client == nullptr) {
-    v.Fail("client_id", cid ? "Client " + std::to_string(cid) + " does not exist"
-                            : "A client_id must be entered for an asset");
-    return;
-  }
-  auto tid = type_in.value_or(FieldInt(row, "assettype_id"));
-  auto const* type = store.Find("AssetType", tid);
-  if (type == nullptr) {
-    v.Fail("assettype_id", tid ? "Asset type " + std::to_string(tid) + " does not exist"
-                               : "An assettype_id must be entered for an asset");
-    return;
-  }
+  auto const cid = client_in.value_or(FieldInt(row, "client_id"));
+  auto const* client = Required(store, v, "client_id", cid, "Client", "Client", "an asset");
+  auto const tid = type_in.value_or(FieldInt(row, "assettype_id"));
+  auto const* type = Required(store, v, "assettype_id", tid, "AssetType", "Asset type", "an asset");
+  if (client == nullptr || type == nullptr) return;
   std::int64_t sid = site_in.value_or(FieldInt(row, "site_id"));
   if (sid <= 0) sid = FieldInt(*client, "main_site_id");
   auto const* site = store.Find("Site", sid);
@@ -133,10 +122,10 @@ void StageRecord(WriteContext const& ctx, Json const& in, Validator& v,
                  std::vector<Staged>& staged) {
   Store& store = ctx.store;
   std::string const& resource = ctx.resource;
-  Json row;
-  std::int64_t id = 0;
-  if (!LoadForWrite(store, resource, in, v, row, id)) return;
-  bool const create = id == 0;
+  auto target = LoadForWrite(store, resource, in, v);
+  if (!target) return;
+  auto& [row, id] = *target;
+  bool const create = target->create();
   bool const generic = row.size() <= 1;  // no template: keep every field sent
   if (generic) {
     for (auto const& [key, value] : in.items()) {
@@ -160,9 +149,12 @@ void StageRecord(WriteContext const& ctx, Json const& in, Validator& v,
   } else if (resource == "Appointment") {
     CheckAppointment(store, row, in, create, v);
   } else if (resource == "ClientPrepay") {
-    auto const* client = Reference(store, row, InputId(in, "client_id", v), "client_id", "Client",
-                                   "client_name", "Client", v);
-    if (client == nullptr && v.ok()) v.Fail("client_id", "A client_id must be entered");
+    auto const client_in = InputId(in, "client_id", v);
+    auto const cid = client_in.value_or(FieldInt(row, "client_id"));
+    if (auto const* client = Required(store, v, "client_id", cid, "Client", "Client", "a top-up")) {
+      row["client_id"] = cid;
+      row["client_name"] = FieldStr(*client, "name");
+    }
     if (create && FieldNum(row, "hours") <= 0 && FieldNum(row, "amount") <= 0) {
       v.Fail("hours", "A top-up needs hours (or an amount) greater than 0");
     }
@@ -183,11 +175,7 @@ void StageRecord(WriteContext const& ctx, Json const& in, Validator& v,
               v);
   }
   if (!v.ok()) return;
-  Staged s;
-  s.resource = resource;
-  s.create = create;
-  s.id = id;
-  s.row = std::move(row);
+  auto& s = Stage(staged, resource, id, std::move(row));
   if (resource == "Client" && create) {
     // HaloPSA gives every new client a "Main" site.
     s.commit = [](Store& st, Json& client) {
@@ -204,7 +192,6 @@ void StageRecord(WriteContext const& ctx, Json const& in, Validator& v,
       client["main_site_name"] = "Main";
     };
   }
-  staged.push_back(std::move(s));
 }
 
 }  // namespace halo_sim

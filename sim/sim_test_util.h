@@ -20,6 +20,23 @@ namespace halo_sim::testing {
 
 inline constexpr std::int64_t kTestAnchor = 1767225600;  // 2026-01-01T00:00:00Z, a Thursday
 
+/// A tenant small enough to start in milliseconds but big enough for the paging rules
+/// (more than 100 tickets, more than 50 assets).
+inline SimOptions SmallOptions() {
+  SimOptions o;
+  o.clients = 6;
+  o.tickets = 260;
+  o.assets = 130;
+  o.users_per_client = 4;
+  o.agents = 8;
+  o.anchor_epoch = kTestAnchor;
+  o.threads = 4;
+  o.rate_limit_requests = 0;
+  o.client_id = "test-client";
+  o.client_secret = "test-secret";
+  return o;
+}
+
 /// A generated tenant and a way to call the API on it without HTTP.
 class ApiTenant {
  public:
@@ -27,13 +44,10 @@ class ApiTenant {
   explicit ApiTenant(std::int64_t anchor = kTestAnchor, std::int64_t now = kTestAnchor + 3600,
                      std::uint64_t seed = 7)
       : now_(now) {
-    TenantSize size;
-    size.clients = 6;
-    size.tickets = 260;
-    size.assets = 130;
-    size.users_per_client = 4;
-    size.agents = 8;
-    GenerateTenant(store_, seed, size, anchor);
+    auto const o = SmallOptions();
+    GenerateTenant(store_, seed,
+                   TenantSize{o.clients, o.tickets, o.assets, o.users_per_client, o.agents},
+                   anchor);
   }
 
   /// `query` is "a=1&b=2" (names as sent; the router lower-cases them). `id` may be
@@ -95,23 +109,6 @@ class ApiTenant {
   ApiOptions options_;
   std::int64_t now_;
 };
-
-/// A tenant small enough to start in milliseconds but big enough for the paging rules
-/// (more than 100 tickets, more than 50 assets).
-inline SimOptions SmallOptions() {
-  SimOptions o;
-  o.clients = 6;
-  o.tickets = 260;
-  o.assets = 130;
-  o.users_per_client = 4;
-  o.agents = 8;
-  o.anchor_epoch = 1767225600;  // 2026-01-01T00:00:00Z
-  o.threads = 4;
-  o.rate_limit_requests = 0;
-  o.client_id = "test-client";
-  o.client_secret = "test-secret";
-  return o;
-}
 
 class SimHarness {
  public:

@@ -865,23 +865,11 @@ void GenerateTenant(Store& store, std::uint64_t seed, TenantSize const& size,
     auto add_action = [&](std::int64_t outcome_id, std::string const& note, double hours,
                           std::int64_t new_status, std::int64_t who_agent) {
       auto const& o = kOutcomes[static_cast<std::size_t>(outcome_id - 1)];
-      Json a = NewRecord("Actions");
-      a["ticket_id"] = id;
-      a["id"] = ++action_id;
-      a["outcome"] = o.outcome;
-      a["outcome_id"] = o.id;
-      a["who"] = who_agent ? agent_names[static_cast<std::size_t>(who_agent)] : user_name;
-      a["who_type"] = who_agent ? 1 : 2;
-      a["who_agentid"] = who_agent;
-      a["actionby_agent_id"] = who_agent;
-      a["datetime"] = FormatTime(when);
-      a["actiondatecreated"] = a["datetime"];
-      a["note"] = note;
-      a["note_html"] = "<p>" + HtmlEscape(note) + "</p>";
+      Json a = seed::SeededAction(
+          id, ++action_id, o.outcome, o.id, who_agent,
+          who_agent ? agent_names[static_cast<std::size_t>(who_agent)] : user_name, when, note,
+          hours);
       a["hiddenfromuser"] = o.hidefromuser;
-      a["timetaken"] = hours;
-      a["timetakendays"] = hours / 8.0;
-      a["chargerate"] = hours > 0 ? 1 : 0;
       a["new_status"] = new_status;
       a["new_status_name"] =
           new_status ? kStatuses[static_cast<std::size_t>(new_status - 1)].name : "";

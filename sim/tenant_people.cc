@@ -61,23 +61,12 @@ void LogTicketWork(Store& store, std::int64_t ticket_id, std::int64_t agent_id, 
                    double hours, std::string const& note) {
   auto* ticket = store.Find("Tickets", ticket_id);
   if (ticket == nullptr) return;
-  Json a = NewRecord("Actions");
   auto const number = store.AllocateActionId(ticket_id);
   auto const* outcome = FindOutcome(store, Json{{"outcome", "Remote Session"}});
-  a["ticket_id"] = ticket_id;
-  a["id"] = number;
-  a["outcome"] = outcome ? FieldStr(*outcome, "outcome") : "Remote Session";
-  a["outcome_id"] = outcome ? FieldInt(*outcome, "id") : 0;
-  a["who"] = AgentName(store, agent_id);
-  a["who_agentid"] = agent_id;
-  a["actionby_agent_id"] = agent_id;
-  a["datetime"] = FormatTime(when);
-  a["actiondatecreated"] = a["datetime"];
-  a["note"] = note;
-  a["note_html"] = "<p>" + HtmlEscape(note) + "</p>";
-  a["timetaken"] = hours;
-  a["timetakendays"] = hours / 8.0;
-  a["chargerate"] = 1;
+  Json const a =
+      SeededAction(ticket_id, number, outcome ? FieldStr(*outcome, "outcome") : "Remote Session",
+                   outcome ? FieldInt(*outcome, "id") : 0, agent_id, AgentName(store, agent_id),
+                   when, note, hours);
   store.PutAction(ticket_id, number, a);
   (*ticket)["timetaken"] = FieldNum(*ticket, "timetaken") + hours;
   (*ticket)["chargehours"] = FieldNum(*ticket, "chargehours") + hours;
@@ -109,6 +98,28 @@ Json Step(std::int64_t id, std::int64_t process, std::string const& name, int ty
 }
 
 }  // namespace
+
+Json SeededAction(std::int64_t ticket_id, std::int64_t number, std::string const& outcome,
+                  std::int64_t outcome_id, std::int64_t who_agent, std::string const& who,
+                  std::int64_t when, std::string const& note, double hours) {
+  Json a = NewRecord("Actions");
+  a["ticket_id"] = ticket_id;
+  a["id"] = number;
+  a["outcome"] = outcome;
+  a["outcome_id"] = outcome_id;
+  a["who"] = who;
+  a["who_type"] = who_agent ? 1 : 2;
+  a["who_agentid"] = who_agent;
+  a["actionby_agent_id"] = who_agent;
+  a["datetime"] = FormatTime(when);
+  a["actiondatecreated"] = a["datetime"];
+  a["note"] = note;
+  a["note_html"] = "<p>" + HtmlEscape(note) + "</p>";
+  a["timetaken"] = hours;
+  a["timetakendays"] = hours / 8.0;
+  a["chargerate"] = hours > 0 ? 1 : 0;
+  return a;
+}
 
 std::vector<std::int64_t> ActiveAgents(Store const& store) {
   std::vector<std::int64_t> out;

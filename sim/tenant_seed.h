@@ -53,6 +53,12 @@ void SeedSales(Tenant& t, Prng& rng);
 /// Saved reports and canned text.
 void SeedDeskTools(Tenant& t);
 
+/// An action as the generator writes it: by agent `who_agent`, or by the end user `who` when
+/// `who_agent` is 0; timed actions are billable.
+Json SeededAction(std::int64_t ticket_id, std::int64_t number, std::string const& outcome,
+                  std::int64_t outcome_id, std::int64_t who_agent, std::string const& who,
+                  std::int64_t when, std::string const& note, double hours);
+
 /// Agents who can be given work: enabled, not the API agent.
 std::vector<std::int64_t> ActiveAgents(Store const& store);
 

@@ -190,10 +190,10 @@ void StageTicket(WriteContext const& ctx, Json const& in, Validator& v,
   Store& store = ctx.store;
   std::int64_t const now = ctx.now;
   bool const projects = ctx.resource == "Projects";
-  Json row;
-  std::int64_t id = 0;
-  if (!LoadForWrite(store, "Tickets", in, v, row, id)) return;
-  bool const create = id == 0;
+  auto target = LoadForWrite(store, "Tickets", in, v);
+  if (!target) return;
+  auto& [row, id] = *target;
+  bool const create = target->create();
   if (!create && projects && !IsProject(store, row)) {
     v.FailNotFound("id", "Ticket " + std::to_string(id) + " is not a project");
     return;
@@ -435,11 +435,7 @@ void StageTicket(WriteContext const& ctx, Json const& in, Validator& v,
   row["last_update"] = FormatTime(now);
   if (create) row["lastactiondate"] = FormatTime(now);
 
-  Staged s;
-  s.resource = "Tickets";
-  s.create = create;
-  s.id = id;
-  s.row = std::move(row);
+  auto& s = Stage(staged, "Tickets", id, std::move(row));
   bool const send_ack = create && JsonBool(in.value("sendack", Json(false)));
   std::int64_t const old_parent = FieldInt(old_row, "parent_id");
   std::int64_t const merge_target = merge ? merge_into.value_or(0) : 0;
@@ -453,16 +449,15 @@ void StageTicket(WriteContext const& ctx, Json const& in, Validator& v,
     if (old_parent != parent_id) RecountChildren(st, old_parent);
     RecountChildren(st, parent_id);
   };
-  staged.push_back(std::move(s));
 }
 
 void StageOpportunity(WriteContext const& ctx, Json const& in, Validator& v,
                       std::vector<Staged>& staged) {
   Store& store = ctx.store;
-  Json row;
-  std::int64_t id = 0;
-  if (!LoadForWrite(store, "Opportunities", in, v, row, id)) return;
-  bool const create = id == 0;
+  auto target = LoadForWrite(store, "Opportunities", in, v);
+  if (!target) return;
+  auto& [row, id] = *target;
+  bool const create = target->create();
   MergeKnown(row, in, {"id", "client_name", "agent_name", "status_name", "tickettype_name"});
   if (create && FieldStr(row, "summary").empty()) {
     v.Fail("summary", "A summary must be entered for this opportunity");
@@ -471,23 +466,18 @@ void StageOpportunity(WriteContext const& ctx, Json const& in, Validator& v,
   auto const agent_in = InputId(in, "agent_id", v);
   auto const status_in = InputId(in, "status_id", v);
   if (!v.ok()) return;
-  if (client_in && *client_in > 0) {
-    auto const* client = store.Find("Client", *client_in);
-    if (client == nullptr) {
-      v.Fail("client_id", "Client " + std::to_string(*client_in) + " does not exist");
-      return;
-    }
+  auto const* client =
+      FindReferenced(store, v, "client_id", client_in.value_or(0), "Client", "Client");
+  auto const* agent = FindReferenced(store, v, "agent_id", agent_in.value_or(0), "Agent", "Agent");
+  if (!v.ok()) return;
+  if (client != nullptr) {
     row["client_id"] = *client_in;
     row["client_name"] = FieldStr(*client, "name");
     if (FieldStr(row, "oppcompanyname").empty()) row["oppcompanyname"] = row["client_name"];
   }
   if (agent_in) {
-    if (*agent_in > 0 && store.Find("Agent", *agent_in) == nullptr) {
-      v.Fail("agent_id", "Agent " + std::to_string(*agent_in) + " does not exist");
-      return;
-    }
     row["agent_id"] = *agent_in;
-    row["agent_name"] = AgentName(store, *agent_in);
+    row["agent_name"] = agent ? FieldStr(*agent, "name") : "";
   }
   std::int64_t const status = status_in.value_or(create ? 1 : FieldInt(row, "status_id"));
   if (store.Find("Status", status) == nullptr) {
@@ -505,12 +495,7 @@ void StageOpportunity(WriteContext const& ctx, Json const& in, Validator& v,
   if (create || status != FieldInt(row, "status_id")) ApplyStatus(store, row, status, ctx.now);
   row["is_opportunity"] = true;
   row["last_update"] = FormatTime(ctx.now);
-  Staged s;
-  s.resource = "Opportunities";
-  s.create = create;
-  s.id = id;
-  s.row = std::move(row);
-  staged.push_back(std::move(s));
+  Stage(staged, "Opportunities", id, std::move(row));
 }
 
 void StageAction(WriteContext const& ctx, Json const& in, Validator& v,
@@ -559,21 +544,18 @@ void StageAction(WriteContext const& ctx, Json const& in, Validator& v,
   // Who did it (README "Who did an action"): the application's own agent unless the post
   // names the agent the work is credited to; who / who_agentid / who_type are derived.
   std::int64_t by = ApiAgentId(store);
-  if (create && actionby_in && *actionby_in > 0 && ctx.options.honour_actionby_agent) {
-    auto const* agent = store.Find("Agent", *actionby_in);
-    if (agent == nullptr) {
-      v.Fail("actionby_agent_id", "Agent " + std::to_string(*actionby_in) + " does not exist");
-    } else if (agent->value("isdisabled", false)) {
+  if (create && actionby_in && ctx.options.honour_actionby_agent) {
+    auto const* agent =
+        FindReferenced(store, v, "actionby_agent_id", *actionby_in, "Agent", "Agent");
+    if (agent != nullptr && agent->value("isdisabled", false)) {
       v.Fail("actionby_agent_id", "Agent " + std::to_string(*actionby_in) + " (" +
                                       FieldStr(*agent, "name") +
                                       ") is inactive; actions cannot be logged as them");
-    } else {
+    } else if (agent != nullptr) {
       by = *actionby_in;
     }
   }
-  if (on_behalf_in && *on_behalf_in > 0 && store.Find("Agent", *on_behalf_in) == nullptr) {
-    v.Fail("on_behalf_of", "Agent " + std::to_string(*on_behalf_in) + " does not exist");
-  }
+  FindReferenced(store, v, "on_behalf_of", on_behalf_in.value_or(0), "Agent", "Agent");
   if (!v.ok()) return;
   double const old_time = FieldNum(row, "timetaken");
   MergeKnown(row, in,
@@ -634,12 +616,8 @@ void StageAction(WriteContext const& ctx, Json const& in, Validator& v,
     row["new_status"] = new_status;
     row["new_status_name"] = FieldStr(*store.Find("Status", new_status), "name");
   }
-  Staged s;
-  s.resource = "Actions";
-  s.create = create;
-  s.id = create ? 0 : *id;
+  auto& s = Stage(staged, "Actions", create ? 0 : *id, std::move(row));
   s.ticket_id = *ticket_id;
-  s.row = std::move(row);
   double const delta = time - old_time;
   s.commit = [delta, new_status, now, by, create](Store& st, Json& action) {
     auto* t = st.Find("Tickets", FieldInt(action, "ticket_id"));
@@ -660,7 +638,6 @@ void StageAction(WriteContext const& ctx, Json const& in, Validator& v,
       st.Put("TimesheetEvent", event_id, ActionTimeEvent(event_id, *t, action, by, start, delta));
     }
   };
-  staged.push_back(std::move(s));
 }
 
 }  // namespace halo_sim

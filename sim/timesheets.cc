@@ -167,10 +167,10 @@ ApiResponse GetTimesheet(Store const& store, ApiRequest const& req, Params const
 void StageTimesheetEvent(WriteContext const& ctx, Json const& in, Validator& v,
                          std::vector<Staged>& staged) {
   Store& store = ctx.store;
-  Json row;
-  std::int64_t id = 0;
-  if (!LoadForWrite(store, "TimesheetEvent", in, v, row, id)) return;
-  bool const create = id == 0;
+  auto target = LoadForWrite(store, "TimesheetEvent", in, v);
+  if (!target) return;
+  auto& [row, id] = *target;
+  bool const create = target->create();
   MergeKnown(row, in, {"id", "agent_id", "ticket_id", "timetaken", "customer"});
   auto const agent_in = InputId(in, "agent_id", v);
   auto const ticket_in = InputId(in, "ticket_id", v);
@@ -227,12 +227,7 @@ void StageTimesheetEvent(WriteContext const& ctx, Json const& in, Validator& v,
     if (!in.contains("event_type")) row["event_type"] = ticket != nullptr ? 0 : 1;
     if (!in.contains("charge_rate")) row["charge_rate"] = ticket != nullptr ? 1 : 0;
   }
-  Staged s;
-  s.resource = "TimesheetEvent";
-  s.create = create;
-  s.id = id;
-  s.row = std::move(row);
-  staged.push_back(std::move(s));
+  Stage(staged, "TimesheetEvent", id, std::move(row));
 }
 
 }  // namespace halo_sim
