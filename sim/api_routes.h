@@ -5,7 +5,9 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace halo_sim {
@@ -21,21 +23,33 @@ struct ApiOptions {
   /// Reject a ticket that names a user but no site ("Halo requires a site_id whenever a specific
   /// user is set").
   bool require_site_for_user = true;
+  /// Credit an action to the agent named by `actionby_agent_id` when a Services application
+  /// posts it (else every API action is the API agent's). See README "Who did an action".
+  bool honour_actionby_agent = true;
 };
 
 /// One /api call after routing: resource already resolved, parameter names lower-cased.
 struct ApiRequest {
   std::string method;    ///< "GET", "POST" or "DELETE"
   std::string resource;  ///< canonical resource name ("Tickets"); see Entities()
-  std::string id;        ///< path segment after the resource ("" for the list, "me", "123")
+  std::string sub;       ///< a sub-resource between the two: "document" in /Attachment/document/5
+  std::string id;        ///< last path segment ("" for the list, "me", "mine", "123", "1001&2")
   std::multimap<std::string, std::string> params;
   std::string body;
+  std::set<std::string> scopes = {"all"};  ///< the token's scopes (global search honours them)
 };
 
 struct ApiResponse {
+  ApiResponse() = default;
+  ApiResponse(int status_code, Json json, bool changed = false)
+      : status(status_code), body(std::move(json)), wrote(changed) {}
+
   int status = 200;
   Json body;
-  bool wrote = false;  ///< the store changed
+  bool wrote = false;        ///< the store changed
+  std::string content_type;  ///< set for a file download: `raw` is sent instead of `body`
+  std::string raw;
+  std::string filename;  ///< Content-Disposition of a download
 };
 
 /**

@@ -1,5 +1,6 @@
 #include "sim/api_routes.h"
 
+#include "sim/sim_test_util.h"
 #include "sim/tenant_generator.h"
 
 #include <catch2/catch.hpp>
@@ -14,58 +15,7 @@ using halo_sim::ApiRequest;
 using halo_sim::ApiResponse;
 using halo_sim::Json;
 
-constexpr std::int64_t kNow = 1767225600;  // 2026-01-01T00:00:00Z
-
-/// A small generated tenant and a way to call the API on it without HTTP.
-class Tenant {
- public:
-  Tenant() {
-    halo_sim::TenantSize size;
-    size.clients = 6;
-    size.tickets = 260;
-    size.assets = 130;
-    size.users_per_client = 4;
-    size.agents = 8;
-    halo_sim::GenerateTenant(store_, 7, size, kNow);
-  }
-
-  /// `query` is "a=1&b=2" (names as sent; the router lower-cases them).
-  ApiResponse Call(std::string method, std::string resource, std::string id = "",
-                   std::string const& query = "", std::string body = "") {
-    ApiRequest req;
-    req.method = std::move(method);
-    req.resource = std::move(resource);
-    req.id = std::move(id);
-    req.body = std::move(body);
-    std::size_t pos = 0;
-    while (pos < query.size()) {
-      auto amp = query.find('&', pos);
-      auto part = query.substr(pos, amp == std::string::npos ? std::string::npos : amp - pos);
-      auto eq = part.find('=');
-      std::string key = part.substr(0, eq);
-      for (auto& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      req.params.emplace(key, eq == std::string::npos ? "" : part.substr(eq + 1));
-      if (amp == std::string::npos) break;
-      pos = amp + 1;
-    }
-    return halo_sim::HandleApi(store_, options_, req, kNow + 3600);
-  }
-  Json List(std::string const& resource, std::string const& query = "") {
-    auto r = Call("GET", resource, "", query);
-    REQUIRE(r.status == 200);
-    return r.body;
-  }
-  ApiResponse Post(std::string const& resource, Json const& body) {
-    return Call("POST", resource, "", "", body.dump());
-  }
-
-  halo_sim::Store& store() { return store_; }
-  ApiOptions& options() { return options_; }
-
- private:
-  halo_sim::Store store_;
-  ApiOptions options_;
-};
+using Tenant = halo_sim::testing::ApiTenant;
 
 }  // namespace
 

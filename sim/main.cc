@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   std::string rate_limit = "300/300";
   int latency_ms = 0;
   bool no_site_rule = false;
+  bool ignore_actionby = false;
   std::string log_level = "info";
 
   CLI::App app{"HaloPSA simulator: a faithful, self-contained HaloPSA REST API stand-in"};
@@ -67,6 +68,8 @@ int main(int argc, char** argv) {
                "Accept a bare JSON object as a POST body");
   app.add_flag("--echo-paging", options.echo_paging, "Echo page_no/page_size in paged lists");
   app.add_flag("--no-site-rule", no_site_rule, "Allow tickets with a user_id but no site_id");
+  app.add_flag("--ignore-actionby-agent", ignore_actionby,
+               "Credit every API action to the API agent, ignoring actionby_agent_id");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error|off")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
@@ -76,6 +79,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   options.require_site_for_user = !no_site_rule;
+  options.honour_actionby_agent = !ignore_actionby;
   spdlog::set_level(spdlog::level::from_str(log_level));
   if (auto logger = spdlog::get("halo_sim")) logger->set_level(spdlog::level::from_str(log_level));
 

@@ -1,17 +1,24 @@
 #pragma once
 
-// Test helpers shared by the sim/*_test.cc files: a small simulator on 127.0.0.1:0 and an
-// httplib client with a token.
+// Test helpers shared by the sim/*_test.cc files: a generated tenant called without HTTP, and a
+// small simulator on 127.0.0.1:0 with an httplib client and a token.
+#include "sim/api_routes.h"
 #include "sim/simulator.h"
+#include "sim/tenant_generator.h"
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <cctype>
+#include <cstdint>
 #include <memory>
+#include <set>
 #include <stdexcept>
 #include <string>
 
 namespace halo_sim::testing {
+
+inline constexpr std::int64_t kTestAnchor = 1767225600;  // 2026-01-01T00:00:00Z, a Thursday
 
 /// A tenant small enough to start in milliseconds but big enough for the paging rules
 /// (more than 100 tickets, more than 50 assets).
@@ -22,13 +29,86 @@ inline SimOptions SmallOptions() {
   o.assets = 130;
   o.users_per_client = 4;
   o.agents = 8;
-  o.anchor_epoch = 1767225600;  // 2026-01-01T00:00:00Z
+  o.anchor_epoch = kTestAnchor;
   o.threads = 4;
   o.rate_limit_requests = 0;
   o.client_id = "test-client";
   o.client_secret = "test-secret";
   return o;
 }
+
+/// A generated tenant and a way to call the API on it without HTTP.
+class ApiTenant {
+ public:
+  /// `anchor` is the generation time (data is dated up to it); calls happen at `now`.
+  explicit ApiTenant(std::int64_t anchor = kTestAnchor, std::int64_t now = kTestAnchor + 3600,
+                     std::uint64_t seed = 7)
+      : now_(now) {
+    auto const o = SmallOptions();
+    GenerateTenant(store_, seed,
+                   TenantSize{o.clients, o.tickets, o.assets, o.users_per_client, o.agents},
+                   anchor);
+  }
+
+  /// `query` is "a=1&b=2" (names as sent; the router lower-cases them). `id` may be
+  /// "document/5" for a sub-resource.
+  ApiResponse Call(std::string method, std::string resource, std::string id = "",
+                   std::string const& query = "", std::string body = "") {
+    ApiRequest req;
+    req.method = std::move(method);
+    req.resource = std::move(resource);
+    if (auto slash = id.find('/'); slash != std::string::npos) {
+      req.sub = id.substr(0, slash);
+      id = id.substr(slash + 1);
+    }
+    req.id = std::move(id);
+    req.body = std::move(body);
+    req.scopes = scopes;
+    std::size_t pos = 0;
+    while (pos < query.size()) {
+      auto amp = query.find('&', pos);
+      auto part = query.substr(pos, amp == std::string::npos ? std::string::npos : amp - pos);
+      auto eq = part.find('=');
+      std::string key = part.substr(0, eq);
+      for (auto& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      req.params.emplace(key, eq == std::string::npos ? "" : part.substr(eq + 1));
+      if (amp == std::string::npos) break;
+      pos = amp + 1;
+    }
+    return HandleApi(store_, options_, req, now_);
+  }
+  /// A GET that must answer 200; returns the body.
+  nlohmann::json List(std::string const& resource, std::string const& query = "") {
+    auto r = Call("GET", resource, "", query);
+    if (r.status != 200) {
+      throw std::runtime_error(resource + "?" + query + " -> " + std::to_string(r.status) + " " +
+                               r.body.dump());
+    }
+    return r.body;
+  }
+  nlohmann::json Get(std::string const& resource, std::string const& id,
+                     std::string const& query = "") {
+    auto r = Call("GET", resource, id, query);
+    if (r.status != 200) {
+      throw std::runtime_error(resource + "/" + id + " -> " + std::to_string(r.status) + " " +
+                               r.body.dump());
+    }
+    return r.body;
+  }
+  ApiResponse Post(std::string const& resource, nlohmann::json const& body) {
+    return Call("POST", resource, "", "", body.dump());
+  }
+
+  Store& store() { return store_; }
+  ApiOptions& options() { return options_; }
+  std::int64_t now() const { return now_; }
+  std::set<std::string> scopes = {"all"};
+
+ private:
+  Store store_;
+  ApiOptions options_;
+  std::int64_t now_;
+};
 
 class SimHarness {
  public:

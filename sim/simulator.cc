@@ -1,6 +1,7 @@
 #include "sim/simulator.h"
 
 #include "sim/api_routes.h"
+#include "sim/api_util.h"
 #include "sim/tenant_generator.h"
 
 #include <httplib.h>
@@ -40,12 +41,6 @@ std::shared_ptr<spdlog::logger> Logger() {
     return l;
   }();
   return logger;
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 std::string RandomHex(std::size_t bytes) {
@@ -191,6 +186,7 @@ struct Simulator::Impl {
     api.echo_paging = options.echo_paging;
     api.require_site_for_user = options.require_site_for_user;
     api.default_page_size = options.default_page_size;
+    api.honour_actionby_agent = options.honour_actionby_agent;
   }
 
   SimOptions options;
@@ -552,7 +548,7 @@ int Simulator::Impl::HandleApiRequest(httplib::Request const& req, httplib::Resp
     }
   }
 
-  if (segments.empty() || segments.size() > 2) {
+  if (segments.empty() || segments.size() > 3) {
     SendJson(res, 404, Json{{"error", "Not found"}});
     return 404;
   }
@@ -563,17 +559,8 @@ int Simulator::Impl::HandleApiRequest(httplib::Request const& req, httplib::Resp
   }
 
   // Scopes: reads need read:<area>, edit:<area> or all; writes need edit:<area> or all.
-  bool allowed = info.scopes.count("all") > 0;
   std::string const area(entity->area);
-  if (!allowed) {
-    if (area.empty()) {
-      allowed = !is_write || info.scopes.count("admin") > 0;
-    } else {
-      allowed = info.scopes.count("edit:" + area) > 0 ||
-                (!is_write && info.scopes.count("read:" + area) > 0);
-    }
-  }
-  if (!allowed) {
+  if (!ScopeAllows(info.scopes, area, is_write)) {
     std::string const needed = area.empty() ? "all" : (is_write ? "edit:" : "read:") + area;
     SendJson(res, 403,
              Json{{"error", "insufficient_scope"},
@@ -584,9 +571,11 @@ int Simulator::Impl::HandleApiRequest(httplib::Request const& req, httplib::Resp
   ApiRequest api_req;
   api_req.method = req.method;
   api_req.resource = std::string(entity->name);
-  api_req.id = segments.size() > 1 ? segments[1] : "";
+  api_req.sub = segments.size() > 2 ? segments[1] : "";
+  api_req.id = segments.size() > 1 ? segments.back() : "";
   for (auto const& [k, v] : req.params) api_req.params.emplace(Lower(k), v);
   api_req.body = req.body;
+  api_req.scopes = info.scopes;
   ApiResponse out;
   {
     std::lock_guard lock(store_mu);
@@ -600,6 +589,14 @@ int Simulator::Impl::HandleApiRequest(httplib::Request const& req, httplib::Resp
     Record(req, 0);
     Drop(req, res);
     return kAlreadyLogged;
+  }
+  if (!out.content_type.empty()) {
+    res.status = out.status;
+    std::string name;
+    for (char c : out.filename) name.push_back(c == '"' || c == '\\' || c < ' ' ? '_' : c);
+    res.set_header("Content-Disposition", "attachment; filename=\"" + name + "\"");
+    res.set_content(out.raw, out.content_type.c_str());
+    return out.status;
   }
   SendJson(res, out.status, out.body);
   return out.status;

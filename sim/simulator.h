@@ -36,6 +36,7 @@ struct SimOptions {
   bool echo_paging = false;           ///< echo page_no/page_size in paginated wrapped lists
   bool require_site_for_user = true;  ///< ticket create with user_id but no site_id -> 400
   int default_page_size = 50;         ///< rows returned without full pagination
+  bool honour_actionby_agent = true;  ///< credit actions to `actionby_agent_id` (else API agent)
   std::size_t max_logged_requests = 10000;
   int save_debounce_ms = 200;  ///< data_file is written at most this often after writes
 };

@@ -181,6 +181,15 @@ TEST_CASE("Rate limit: rolling window per client with HaloPSA's message", "[sim]
     CHECK(seconds >= 1);
     CHECK(seconds <= 61);
   }
+  SECTION("a window under a minute is named in seconds") {
+    options.rate_limit_window_seconds = 30;
+    SimHarness h(options);
+    for (int i = 0; i < 5; ++i) h.Get("/api/Status");
+    auto res = h.Get("/api/Status");
+    REQUIRE(res->status == 429);
+    CHECK(Json::parse(res->body)["error"] ==
+          "Rate Limit Reached - 5 Requests per rolling 30 second window");
+  }
   SECTION("the default message names 300 requests per 5 minutes") {
     options.rate_limit_requests = 300;
     options.rate_limit_window_seconds = 300;

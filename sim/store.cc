@@ -25,27 +25,42 @@ std::vector<EntityInfo> const& Entities() {
   // HaloPSA answers reference lists (Agent, Team, Status, ...) with a bare array and the big
   // resources with {"record_count": N, "<key>": [...]}. Asset pages hold at most 50 rows.
   static std::vector<EntityInfo> const kEntities = {
-      {"Tickets", "tickets", "tickets", 100, true},
-      {"Actions", "actions", "tickets", 100, true},
-      {"Client", "clients", "customers", 100, true},
-      {"Site", "sites", "customers", 100, true},
-      {"Users", "users", "customers", 100, true},
-      {"Asset", "assets", "assets", 50, true},
-      {"KBArticle", "articles", "kb", 100, true},
-      {"ClientContract", "contracts", "contracts", 100, true},
-      {"Invoice", "invoices", "invoices", 100, true},
-      {"Quotation", "quotes", "sales", 100, true},
-      {"Appointment", "appointments", "calendar", 100, true},
-      {"Outcome", "outcomes", "", 100, false},
-      {"TimesheetEvent", "", "timesheets", 100, false},
-      {"Agent", "", "", 100, false},
-      {"Team", "", "", 100, false},
-      {"Status", "", "", 100, false},
-      {"Priority", "", "", 100, false},
-      {"TicketType", "", "", 100, false},
-      {"Category", "", "", 100, false},
-      {"AssetType", "", "", 100, false},
-      {"SLA", "", "", 100, false},
+      // name, list key, scope area, page size cap, 50-row default, pageinate honoured
+      {"Tickets", "tickets", "tickets", 100, true, true},
+      {"Actions", "actions", "tickets", 100, true, false},  // only `count` (no paging)
+      {"Projects", "tickets", "projects", 100, true, true},
+      {"Opportunities", "tickets", "crm", 100, true, true},
+      {"Attachment", "attachments", "tickets", 100, false, false},
+      {"TicketApproval", "", "tickets", 100, false, false},
+      {"Client", "clients", "customers", 100, true, true},
+      {"Site", "sites", "customers", 100, true, true},
+      {"Users", "users", "customers", 100, true, true},
+      {"Asset", "assets", "assets", 50, true, true},
+      {"KBArticle", "articles", "kb", 100, true, true},
+      {"ClientContract", "contracts", "contracts", 100, true, true},
+      {"ClientPrepay", "prepays", "invoices", 100, true, true},
+      {"Invoice", "invoices", "invoices", 100, true, true},
+      {"RecurringInvoice", "invoices", "invoices", 100, true, true},
+      {"Quotation", "quotes", "sales", 100, true, true},
+      {"PurchaseOrder", "purchaseorders", "suppliers", 100, true, true},
+      {"Supplier", "suppliers", "suppliers", 100, true, true},
+      {"Item", "items", "items", 100, true, true},
+      {"Appointment", "appointments", "calendar", 100, true, true},
+      {"Timesheet", "timesheets", "timesheets", 100, false, false},
+      {"TimesheetEvent", "", "timesheets", 100, false, false},
+      {"Report", "reports", "reporting", 100, true, true},
+      {"Search", "", "", 0, false, false},
+      {"Outcome", "outcomes", "", 100, false, false},
+      {"Agent", "", "", 100, false, false},
+      {"Team", "", "", 100, false, false},
+      {"Status", "", "", 100, false, false},
+      {"Priority", "", "", 100, false, false},
+      {"TicketType", "", "", 100, false, false},
+      {"Category", "", "", 100, false, false},
+      {"AssetType", "", "", 100, false, false},
+      {"SLA", "", "", 100, false, false},
+      {"ApprovalProcess", "", "", 100, false, false},
+      {"CannedText", "", "", 100, false, false},
   };
   return kEntities;
 }
@@ -61,6 +76,12 @@ Table& Store::table(std::string_view entity) {
   auto it = tables_.find(entity);
   if (it == tables_.end()) it = tables_.emplace(std::string(entity), Table{}).first;
   return it->second;
+}
+
+Table const& Store::table(std::string_view entity) const {
+  static Table const kEmpty;
+  auto const* t = find_table(entity);
+  return t == nullptr ? kEmpty : *t;
 }
 
 Table const* Store::find_table(std::string_view entity) const {

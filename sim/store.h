@@ -22,6 +22,7 @@ struct EntityInfo {
                               ///< readable with any token, writable with "all" or "admin"
   int max_page_size;          ///< rows per page when paginating (100; 50 for Asset)
   bool default_limit;         ///< without paging, at most 50 (or `count`) rows come back
+  bool pageable;              ///< the document lists pageinate/page_no for its GET list
 };
 
 /// The resources the simulator serves. Actions are listed but live in Store::actions.
@@ -42,6 +43,8 @@ struct Table {
 class Store {
  public:
   Table& table(std::string_view entity);
+  /// An entity's table, or an empty one when it has no rows yet.
+  Table const& table(std::string_view entity) const;
   Table const* find_table(std::string_view entity) const;
 
   Json* Find(std::string_view entity, std::int64_t id);

@@ -1,6 +1,7 @@
 #include "sim/tenant_generator.h"
 
 #include "sim/prng.h"
+#include "sim/tenant_seed.h"
 
 #include <algorithm>
 #include <cctype>
@@ -303,7 +304,8 @@ std::vector<StatusDef> const kStatuses = {
     {7, "Scheduled", "Sched", 0, "#56ccf2", ""},
     {8, "Cancelled", "Cancel", 1, "#828282", "Release"},
     {9, "Closed", "Closed", 1, "#4f4f4f", "Release"},
-    {10, "Resolved", "Resolved", 1, "#219653", "Release"}};
+    {10, "Resolved", "Resolved", 1, "#219653", "Release"},
+    {11, "Awaiting Approval", "AwaitApp", 0, "#bb6bd9", "Hold"}};
 
 struct TeamDef {
   std::int64_t id;
@@ -336,7 +338,10 @@ std::vector<OutcomeDef> const kOutcomes = {
     {9, "Escalate", "Escalate to 2nd Line", 0, true, 0, 0, false},
     {10, "Re-open", "Re-open Ticket", 2, false, 0, 0, false},
     {11, "Ticket Logged", "Ticket Logged", 0, false, 0, 1, false},
-    {12, "Approve Change", "Approve Change", 0, true, 0, 0, true}};
+    {12, "Approve Change", "Approve Change", 0, true, 0, 0, true},
+    {13, "Note", "Add Note", 0, false, 0, 0, false},
+    {14, "Close", "Close Ticket", 9, false, 1, 0, false},
+    {15, "Waiting on Supplier", "Awaiting Supplier", 5, true, 0, 0, false}};
 
 }  // namespace
 
@@ -364,211 +369,6 @@ std::string HtmlEscape(std::string const& s) {
     }
   }
   return out;
-}
-
-Json NewRecord(std::string_view entity) {
-  if (entity == "Tickets") {
-    return Json{{"id", 0},
-                {"summary", ""},
-                {"details", ""},
-                {"details_html", ""},
-                {"client_id", 0},
-                {"client_name", ""},
-                {"site_id", 0},
-                {"site_name", ""},
-                {"user_id", 0},
-                {"user_name", ""},
-                {"user_email", ""},
-                {"reportedby", ""},
-                {"status_id", 0},
-                {"status_name", ""},
-                {"tickettype_id", 0},
-                {"tickettype_name", ""},
-                {"priority_id", 0},
-                {"priority_name", ""},
-                {"sla_id", 0},
-                {"sla_name", ""},
-                {"agent_id", 0},
-                {"agent_name", ""},
-                {"team", ""},
-                {"category_1", ""},
-                {"category_2", ""},
-                {"category_3", ""},
-                {"category_4", ""},
-                {"categoryid_1", 0},
-                {"categoryid_2", 0},
-                {"categoryid_3", 0},
-                {"categoryid_4", 0},
-                {"dateoccurred", nullptr},
-                {"datecreated", nullptr},
-                {"dateclosed", nullptr},
-                {"dateassigned", nullptr},
-                {"respondbydate", nullptr},
-                {"responsedate", nullptr},
-                {"fixbydate", nullptr},
-                {"deadlinedate", nullptr},
-                {"startdate", nullptr},
-                {"targetdate", nullptr},
-                {"lastactiondate", nullptr},
-                {"last_update", nullptr},
-                {"lastincomingemail", nullptr},
-                {"onhold", false},
-                {"hasbeenclosed", false},
-                {"inactive", false},
-                {"deleted", false},
-                {"excludefromsla", false},
-                {"impact", 3},
-                {"urgency", 3},
-                {"timetaken", 0.0},
-                {"estimate", 0.0},
-                {"chargeabletime", 0.0},
-                {"nonchargeabletime", 0.0},
-                {"parent_id", 0},
-                {"child_count", 0},
-                {"attachment_count", 0},
-                {"flagged", false},
-                {"read", false},
-                {"pending_review", false},
-                {"is_vip", false},
-                {"slastate", ""},
-                {"slaresponsestate", ""},
-                {"slatimeleft", 0.0},
-                {"slaholdtime", 0.0},
-                {"workflow_id", 0},
-                {"workflow_step", 0},
-                {"source", 0},
-                {"contract_id", 0},
-                {"supplier_id", 0},
-                {"project_id", 0},
-                {"release_id", 0},
-                {"emailtolist", ""},
-                {"emailcclist", ""},
-                {"matched_kb_id", 0},
-                {"useful_info", ""},
-                {"assets", Json::array()},
-                {"customfields", Json::array()},
-                {"web_url", ""},
-                {"api_url", ""}};
-  }
-  if (entity == "Actions") {
-    return Json{{"ticket_id", 0},
-                {"id", 0},
-                {"outcome", ""},
-                {"outcome_id", 0},
-                {"who", ""},
-                {"who_type", 1},
-                {"who_agentid", 0},
-                {"who_imgpath", ""},
-                {"datetime", nullptr},
-                {"actiondatecreated", nullptr},
-                {"note", ""},
-                {"note_html", ""},
-                {"hiddenfromuser", false},
-                {"timetaken", 0.0},
-                {"timetakendays", 0.0},
-                {"timetakenadjusted", 0.0},
-                {"chargerate", 0},
-                {"nonbilltime", 0.0},
-                {"new_status", 0},
-                {"new_status_name", ""},
-                {"sendemail", false},
-                {"emailfrom", ""},
-                {"emailto", ""},
-                {"emailcc", ""},
-                {"emailsubject", ""},
-                {"important", false},
-                {"actionby_agent_id", 0},
-                {"on_behalf_of", ""},
-                {"attachment_count", 0},
-                {"actioninvoicenumber", ""},
-                {"actisbillable", true},
-                {"actisreadyforprocessing", false}};
-  }
-  if (entity == "Client") {
-    return Json{{"id", 0},
-                {"name", ""},
-                {"toplevel_id", 1},
-                {"toplevel_name", "Customers"},
-                {"inactive", false},
-                {"colour", ""},
-                {"notes", ""},
-                {"website", ""},
-                {"is_vip", false},
-                {"ref", ""},
-                {"customertype", 1},
-                {"main_site_id", 0},
-                {"main_site_name", ""},
-                {"accountmanagertech", 0},
-                {"accountmanagertech_name", ""},
-                {"pritech", 0},
-                {"sectech", 0},
-                {"open_ticket_count", 0},
-                {"datecreated", nullptr},
-                {"newclient_contactemail", ""},
-                {"newclient_phonenumber", ""},
-                {"customfields", Json::array()}};
-  }
-  if (entity == "Site") {
-    return Json{{"id", 0},
-                {"name", ""},
-                {"client_id", 0},
-                {"client_name", ""},
-                {"clientsite_name", ""},
-                {"inactive", false},
-                {"sla_id", 0},
-                {"phonenumber", ""},
-                {"timezone", "GMT Standard Time"},
-                {"notes", ""},
-                {"maincontact_name", ""},
-                {"delivery_address", Json::object()},
-                {"invoice_address", Json::object()},
-                {"open_ticket_count", 0}};
-  }
-  if (entity == "Users") {
-    return Json{{"id", 0},
-                {"name", ""},
-                {"firstname", ""},
-                {"surname", ""},
-                {"emailaddress", ""},
-                {"phonenumber", ""},
-                {"mobilenumber", ""},
-                {"site_id", 0},
-                {"site_name", ""},
-                {"client_name", ""},
-                {"inactive", false},
-                {"login", ""},
-                {"linked_agent_id", 0},
-                {"jobtitle", ""},
-                {"isimportantcontact", false},
-                {"customfields", Json::array()}};
-  }
-  if (entity == "Asset") {
-    return Json{{"id", 0},
-                {"inventory_number", ""},
-                {"key_field", ""},
-                {"key_field2", ""},
-                {"key_field3", ""},
-                {"client_id", 0},
-                {"client_name", ""},
-                {"site_id", 0},
-                {"site_name", ""},
-                {"username", ""},
-                {"user_id", 0},
-                {"assettype_id", 0},
-                {"assettype_name", ""},
-                {"status_id", 1},
-                {"status_name", "Active"},
-                {"inactive", false},
-                {"fields", Json::array()},
-                {"customfields", Json::array()},
-                {"users", Json::array()},
-                {"contract_id", 0},
-                {"supplier_id", 0},
-                {"warranty_end", nullptr},
-                {"notes", ""},
-                {"parent_id", 0}};
-  }
-  return Json{{"id", 0}};
 }
 
 void GenerateTenant(Store& store, std::uint64_t seed, TenantSize const& size,
@@ -623,8 +423,6 @@ void GenerateTenant(Store& store, std::uint64_t seed, TenantSize const& size,
                    {"name", sla.name},
                    {"workday_id", 1},
                    {"workday_name", "Mon-Fri 08:30-17:30"},
-                   {"responsereminderpc", 75},
-                   {"fixreminderpc", 75},
                    {"trackslafixbytime", true},
                    {"trackslaresponsetime", true}});
     for (std::int64_t p = 1; p <= 4; ++p) {
@@ -650,12 +448,16 @@ void GenerateTenant(Store& store, std::uint64_t seed, TenantSize const& size,
     std::int64_t initial_status;
     std::int64_t default_priority;
     std::int64_t team_id;
+    std::int64_t approval_process_id;  // see kApprovalProcesses
   };
-  std::vector<TypeDef> const types = {
-      {1, "Incident", "ticket", 1, 3, 1},          {2, "Service Request", "ticket", 1, 4, 1},
-      {3, "Problem", "ticket", 1, 3, 2},           {4, "Change Request", "ticket", 1, 3, 5},
-      {5, "Project", "project", 7, 4, 3},          {6, "Alert", "ticket", 3, 2, 5},
-      {7, "Major Change (CAB)", "ticket", 1, 2, 6}};
+  std::vector<TypeDef> const types = {{1, "Incident", "ticket", 1, 3, 1, 0},
+                                      {2, "Service Request", "ticket", 1, 4, 1, 2},
+                                      {3, "Problem", "ticket", 1, 3, 2, 0},
+                                      {4, "Change Request", "ticket", 1, 3, 5, 1},
+                                      {5, "Project", "project", 7, 4, 3, 0},
+                                      {6, "Alert", "ticket", 3, 2, 5, 0},
+                                      {7, "Major Change (CAB)", "ticket", 1, 2, 6, 3},
+                                      {8, "Opportunity", "opportunity", 1, 4, 6, 0}};
   for (auto const& t : types) {
     store.Put("TicketType", t.id,
               Json{{"id", t.id},
@@ -673,7 +475,7 @@ void GenerateTenant(Store& store, std::uint64_t seed, TenantSize const& size,
                    {"enduserscanselect", t.id <= 2},
                    {"cancreate", true},
                    {"workflow_id", 0},
-                   {"requires_cab_approval", t.id == 7},
+                   {"approval_process_id", t.approval_process_id},
                    {"ticket_count", 0}});
   }
   for (auto const& c : kCategories) {
@@ -697,8 +499,9 @@ void GenerateTenant(Store& store, std::uint64_t seed, TenantSize const& size,
                    {"newstatus", o.newstatus},
                    {"sendemail", o.sendemail},
                    {"hidefromuser", o.hidefromuser},
-                   {"defaultmanhrs", 0.0},
-                   {"api_restricted", o.restricted}});
+                   {"defaultmanhrs", 0.0}});
+    // Which outcomes the API agent may not use is a permission, not an outcome field.
+    if (o.restricted) store.meta()["restricted_outcome_ids"].push_back(o.id);
   }
   for (auto const& a : kAssetTypes) {
     store.Put("AssetType", a.id,
@@ -708,8 +511,7 @@ void GenerateTenant(Store& store, std::uint64_t seed, TenantSize const& size,
                    {"assetgroup_name", a.group},
                    {"keyfield_name", "Hostname"},
                    {"keyfield2_name", "Serial Number"},
-                   {"keyfield3_name", "Model"},
-                   {"inactive", false}});
+                   {"keyfield3_name", "Model"}});
   }
 
   // --- Agents ------------------------------------------------------------------------------------
@@ -744,49 +546,50 @@ void GenerateTenant(Store& store, std::uint64_t seed, TenantSize const& size,
                    {"initials", std::string{first[0], last[0]}},
                    {"email", email},
                    {"team", team.name},
-                   {"teams", Json::array({Json{{"team_id", team_id}, {"name", team.name}}})},
+                   {"teams", Json::array({Json{{"team_id", team_id}, {"team_name", team.name}}})},
                    {"isdisabled", i == size.agents && size.agents > 3},
                    {"is_agent", true},
                    {"isapiagent", false},
                    {"role_list", team_id == 6 ? "Administrator" : "Agent"},
                    {"jobtitle", jobtitles[static_cast<std::size_t>(team_id - 1)]},
                    {"colour", priority_colours[static_cast<std::size_t>(i % 4)]},
-                   {"phonenumber", "0113 496 0" + Pad(100 + i, 3)},
-                   {"default_team_id", team_id}});
+                   {"extensionnumber", "0113 496 0" + Pad(100 + i, 3)},
+                   // Working day 08:30-17:00 with half an hour for lunch (8 h); every fifth
+                   // agent part-time 09:00-15:00 (5.5 h).
+                   {"workhour_start", i % 5 == 0 ? 9.0 : 8.5},
+                   {"workhour_end", i % 5 == 0 ? 15.0 : 17.0},
+                   {"lunchbreak", 0.5}});
     agent_team.push_back(team_id);
     agent_names.push_back(first + " " + last);
     store.table("Team").rows[team_id]["agents"].push_back(
-        Json{{"id", i}, {"name", first + " " + last}});
+        Json{{"agent_id", i}, {"agent_name", first + " " + last}});
   }
   std::int64_t const api_agent_id = size.agents + 1;
-  store.Put("Agent", api_agent_id,
-            Json{{"id", api_agent_id},
-                 {"name", "API Integration"},
-                 {"firstname", "API"},
-                 {"surname", "Integration"},
-                 {"initials", "AI"},
-                 {"email", "api@northwind-it.co.uk"},
-                 {"team", "Service Management"},
-                 {"teams", Json::array({Json{{"team_id", 6}, {"name", "Service Management"}}})},
-                 {"isdisabled", false},
-                 {"is_agent", true},
-                 {"isapiagent", true},
-                 {"role_list", "API"},
-                 {"jobtitle", "Integration account"},
-                 {"colour", "#607d8b"},
-                 {"phonenumber", ""},
-                 {"default_team_id", 6}});
+  store.Put(
+      "Agent", api_agent_id,
+      Json{{"id", api_agent_id},
+           {"name", "API Integration"},
+           {"firstname", "API"},
+           {"surname", "Integration"},
+           {"initials", "AI"},
+           {"email", "api@northwind-it.co.uk"},
+           {"team", "Service Management"},
+           {"teams", Json::array({Json{{"team_id", 6}, {"team_name", "Service Management"}}})},
+           {"isdisabled", false},
+           {"is_agent", true},
+           {"isapiagent", true},
+           {"role_list", "API"},
+           {"jobtitle", "Integration account"},
+           {"colour", "#607d8b"},
+           {"extensionnumber", ""},
+           {"workhour_start", 0.0},
+           {"workhour_end", 0.0},
+           {"lunchbreak", 0.0}});
   store.meta()["api_agent_id"] = api_agent_id;
 
   // --- Clients, sites, users
   // -----------------------------------------------------------------------
-  struct ClientInfo {
-    std::int64_t id;
-    std::string name;
-    std::vector<std::int64_t> sites;
-    std::vector<std::int64_t> users;
-    std::int64_t sla_id;
-  };
+  using seed::ClientInfo;
   std::vector<ClientInfo> clients;
   std::vector<std::string> stems = kCompanyStems;
   for (std::size_t k = stems.size(); k > 1; --k) {
@@ -842,7 +645,7 @@ void GenerateTenant(Store& store, std::uint64_t seed, TenantSize const& size,
       user["site_id"] = sid;
       user["site_name"] = store.Find("Site", sid)->at("name");
       user["client_name"] = name;
-      user["jobtitle"] =
+      user["title"] =
           rng.Pick(std::vector<std::string>{"Office Manager", "Accounts Assistant", "Director",
                                             "Receptionist", "Operations Lead", "Consultant"});
       user["isimportantcontact"] = u == 0;
@@ -904,7 +707,6 @@ void GenerateTenant(Store& store, std::uint64_t seed, TenantSize const& size,
     asset["assettype_name"] = type.name;
     if ((type.id == 1 || type.id == 2 || type.id == 8) && !client.users.empty()) {
       auto const uid = client.users[static_cast<std::size_t>(rng.Next() % client.users.size())];
-      asset["user_id"] = uid;
       asset["username"] = store.Find("Users", uid)->at("name");
       asset["users"] = Json::array({Json{{"id", uid}, {"name", asset["username"]}}});
     }
@@ -931,7 +733,6 @@ void GenerateTenant(Store& store, std::uint64_t seed, TenantSize const& size,
   auto const open_statuses = std::vector<std::int64_t>{1, 2, 2, 2, 3, 4, 4, 5, 6, 7};
   auto const api_agent_name = std::string("API Integration");
   std::int64_t const agents = std::max(1, size.agents);
-  std::vector<std::pair<std::int64_t, std::int64_t>> timed_actions;  // (ticket, action)
   for (int i = 0; i < size.tickets; ++i) {
     std::int64_t const id = kFirstTicketId + i;
     auto const ci =
@@ -1064,23 +865,11 @@ void GenerateTenant(Store& store, std::uint64_t seed, TenantSize const& size,
     auto add_action = [&](std::int64_t outcome_id, std::string const& note, double hours,
                           std::int64_t new_status, std::int64_t who_agent) {
       auto const& o = kOutcomes[static_cast<std::size_t>(outcome_id - 1)];
-      Json a = NewRecord("Actions");
-      a["ticket_id"] = id;
-      a["id"] = ++action_id;
-      a["outcome"] = o.outcome;
-      a["outcome_id"] = o.id;
-      a["who"] = who_agent ? agent_names[static_cast<std::size_t>(who_agent)] : user_name;
-      a["who_type"] = who_agent ? 1 : 2;
-      a["who_agentid"] = who_agent;
-      a["actionby_agent_id"] = who_agent;
-      a["datetime"] = FormatTime(when);
-      a["actiondatecreated"] = a["datetime"];
-      a["note"] = note;
-      a["note_html"] = "<p>" + HtmlEscape(note) + "</p>";
+      Json a = seed::SeededAction(
+          id, ++action_id, o.outcome, o.id, who_agent,
+          who_agent ? agent_names[static_cast<std::size_t>(who_agent)] : user_name, when, note,
+          hours);
       a["hiddenfromuser"] = o.hidefromuser;
-      a["timetaken"] = hours;
-      a["timetakendays"] = hours / 8.0;
-      a["chargerate"] = hours > 0 ? 1 : 0;
       a["new_status"] = new_status;
       a["new_status_name"] =
           new_status ? kStatuses[static_cast<std::size_t>(new_status - 1)].name : "";
@@ -1093,7 +882,6 @@ void GenerateTenant(Store& store, std::uint64_t seed, TenantSize const& size,
       }
       store.PutAction(id, action_id, a);
       total_time += hours;
-      if (hours > 0 && who_agent) timed_actions.emplace_back(id, action_id);
     };
     add_action(11,
                "Ticket logged via " +
@@ -1136,168 +924,27 @@ void GenerateTenant(Store& store, std::uint64_t seed, TenantSize const& size,
           FormatTime(opened + std::max<std::int64_t>(300, horizon / (n_actions + 1)));
     }
     t["timetaken"] = total_time;
-    t["chargeabletime"] = total_time;
+    t["chargehours"] = total_time;
     t["lastactiondate"] = FormatTime(when);
     t["last_update"] = FormatTime(when);
     if (t["source"] == 0) t["lastincomingemail"] = FormatTime(opened);
     store.Put("Tickets", id, std::move(t));
   }
 
-  // --- Timesheet events from timed actions in the last 60 days
-  // ------------------------------------
-  std::int64_t event_id = 1;
-  for (auto const& [ticket_id, action_number] : timed_actions) {
-    auto const& a = store.actions().at({ticket_id, action_number});
-    auto start = ParseTime(a.at("datetime").get<std::string>()).value_or(anchor);
-    if (start < anchor - 60 * kDay) continue;
-    auto const hours = a.at("timetaken").get<double>();
-    auto const* ticket = store.Find("Tickets", ticket_id);
-    store.Put("TimesheetEvent", event_id,
-              Json{{"id", event_id},
-                   {"event_type", 0},
-                   {"subject", "#" + std::to_string(ticket_id) + " " +
-                                   ticket->at("summary").get<std::string>()},
-                   {"start_date", FormatTime(start)},
-                   {"end_date", FormatTime(start + static_cast<std::int64_t>(hours * 3600))},
-                   {"timetaken", hours},
-                   {"agent_id", a.at("who_agentid")},
-                   {"ticket_id", ticket_id},
-                   {"action_number", action_number},
-                   {"note", a.at("note")},
-                   {"client_id", ticket->at("client_id")},
-                   {"client_name", ticket->at("client_name")},
-                   {"site_id", ticket->at("site_id")},
-                   {"charge_rate", 1},
-                   {"traveltime", 0.0}});
-    ++event_id;
-  }
-
-  // --- Contracts, invoices, quotes, KB, appointments
-  // -------------------------------------------------
-  std::int64_t contract_id = 1, invoice_id = 1, quote_id = 1;
-  for (auto const& client : clients) {
-    auto const start = anchor - rng.Range(30, 700) * kDay;
-    auto const end = start + 365 * kDay;
-    double const monthly = static_cast<double>(rng.Range(8, 90) * 50);
-    store.Put("ClientContract", contract_id,
-              Json{{"id", contract_id},
-                   {"client_id", client.id},
-                   {"client_name", client.name},
-                   {"ref", "MSA-" + FormatTime(start).substr(0, 4) + "-" + Pad(client.id, 3)},
-                   {"site_id", client.sites.front()},
-                   {"start_date", FormatTime(start)},
-                   {"end_date", FormatTime(end)},
-                   {"status", end < anchor ? "Expired" : "Active"},
-                   {"contract_status", end < anchor ? 2 : 1},
-                   {"expired", end < anchor},
-                   {"billingperiod", "Monthly"},
-                   {"periodchargeamount", monthly},
-                   {"sla_id", client.sla_id},
-                   {"numberofunitsfree", static_cast<double>(rng.Range(0, 20))},
-                   {"contract_type", rng.Chance(70) ? "Managed Services" : "Block Hours"}});
-    ++contract_id;
-    int const n_invoices = static_cast<int>(rng.Range(2, 4));
-    for (int k = 0; k < n_invoices; ++k) {
-      auto const date = anchor - (k * 30 + rng.Range(1, 20)) * kDay;
-      double const net = monthly + static_cast<double>(rng.Range(0, 12) * 45);
-      double const tax = std::round(net * 0.2 * 100) / 100;
-      store.Put("Invoice", invoice_id,
-                Json{{"id", invoice_id},
-                     {"client_id", client.id},
-                     {"client_name", client.name},
-                     {"invoicenumber", "INV-" + Pad(10200 + invoice_id, 6)},
-                     {"invoice_date", FormatTime(date)},
-                     {"due_date", FormatTime(date + 30 * kDay)},
-                     {"posted", k > 0},
-                     {"paid", k > 1},
-                     {"total", net + tax},
-                     {"tax_total", tax},
-                     {"currency", "GBP"},
-                     {"lines", Json::array({Json{{"id", 1},
-                                                 {"description", "Managed services - monthly"},
-                                                 {"qty", 1},
-                                                 {"unit_price", monthly}},
-                                            Json{{"id", 2},
-                                                 {"description", "Additional labour"},
-                                                 {"qty", (net - monthly) / 45},
-                                                 {"unit_price", 45.0}}})}});
-      ++invoice_id;
-    }
-    if (rng.Chance(40)) {
-      auto const date = anchor - rng.Range(1, 90) * kDay;
-      double const total = static_cast<double>(rng.Range(4, 80) * 100);
-      store.Put(
-          "Quotation", quote_id,
-          Json{{"id", quote_id},
-               {"title", rng.Pick(std::vector<std::string>{
-                             "Laptop refresh", "Firewall replacement", "Microsoft 365 E3 upgrade",
-                             "Wi-Fi survey and access points", "Backup appliance"})},
-               {"ticket_id", 0},
-               {"status",
-                rng.Pick(std::vector<std::string>{"Draft", "Sent", "Accepted", "Declined"})},
-               {"date", FormatTime(date)},
-               {"expiry_date", FormatTime(date + 30 * kDay)},
-               {"total", total},
-               {"client_id", client.id},
-               {"client_name", client.name},
-               {"site_id", client.sites.front()},
-               {"user_id", client.users.empty() ? 0 : client.users.front()},
-               {"lines", Json::array()}});
-      ++quote_id;
-    }
-  }
-  std::int64_t kb_id = 1;
-  for (auto const& sc : kScenarios) {
-    if (kb_id > 25) break;
-    std::string title = Replace(
-        Replace(
-            Replace(Replace(Replace(Replace(sc.summary, "{user}", "a user"), "{site}", "a site"),
-                            "{asset}", "a PC"),
-                    "{app}", "software"),
-            "{drive}", "departmental"),
-        "{server}", "a server");
-    std::string body = sc.notes.front();
-    store.Put("KBArticle", kb_id,
-              Json{{"id", kb_id},
-                   {"name", "How to: " + title},
-                   {"description", "Symptoms: " + sc.details},
-                   {"description_html", "<h2>Symptoms</h2><p>" + HtmlEscape(sc.details) + "</p>"},
-                   {"resolution", body},
-                   {"tags", kCategories[static_cast<std::size_t>(sc.category_id - 1)].value},
-                   {"inactive", false},
-                   {"type", 0},
-                   {"view_count", rng.Range(0, 400)},
-                   {"date_created", FormatTime(anchor - rng.Range(60, 900) * kDay)},
-                   {"date_edited", FormatTime(anchor - rng.Range(1, 59) * kDay)},
-                   {"creator_name", agent_names[static_cast<std::size_t>(rng.Range(1, agents))]}});
-    ++kb_id;
-  }
-  std::int64_t appointment_id = 1;
-  int const n_appointments = std::min(60, size.tickets / 10 + 5);
-  for (int k = 0; k < n_appointments; ++k) {
-    auto const start = anchor + rng.Range(-30, 30) * kDay + rng.Range(8, 16) * 3600;
-    auto const ticket_id = size.tickets > 0 ? kFirstTicketId + rng.Range(0, size.tickets - 1) : 0;
-    auto const* ticket = ticket_id ? store.Find("Tickets", ticket_id) : nullptr;
-    auto const agent = rng.Range(1, agents);
-    store.Put("Appointment", appointment_id,
-              Json{{"id", appointment_id},
-                   {"subject", ticket ? "Site visit: " + ticket->at("summary").get<std::string>()
-                                      : "Team meeting"},
-                   {"start_date", FormatTime(start)},
-                   {"end_date", FormatTime(start + rng.Range(1, 3) * 3600)},
-                   {"agent_id", agent},
-                   {"agent_name", agent_names[static_cast<std::size_t>(agent)]},
-                   {"ticket_id", ticket_id},
-                   {"client_id", ticket ? ticket->at("client_id") : Json(0)},
-                   {"client_name", ticket ? ticket->at("client_name") : Json("")},
-                   {"site_id", ticket ? ticket->at("site_id") : Json(0)},
-                   {"appointment_type", 0},
-                   {"appointment_type_name", "Appointment"},
-                   {"complete_status", start < anchor ? 1 : 0},
-                   {"is_private", false},
-                   {"location", ticket ? ticket->at("site_name") : Json("Office")}});
-    ++appointment_id;
-  }
+  // --- The rest of the working day, from a second stream so that the data above stays the
+  // same for a seed whatever is added below.
+  Prng day_rng(seed ^ 0x5eedda7aULL);
+  seed::Tenant tenant{store, size, anchor, anchor_epoch, std::move(clients)};
+  seed::SeedPeople(tenant, day_rng);
+  seed::SeedTicketLinks(tenant, day_rng);
+  seed::SeedTime(tenant, day_rng);
+  seed::SeedCalendar(tenant, day_rng);
+  seed::SeedApprovals(tenant, day_rng);
+  seed::SeedKnowledge(tenant, day_rng);
+  seed::SeedAttachments(tenant, day_rng);
+  seed::SeedBilling(tenant, day_rng);
+  seed::SeedSales(tenant, day_rng);
+  seed::SeedDeskTools(tenant);
 }
 
 }  // namespace halo_sim
