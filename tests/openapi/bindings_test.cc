@@ -167,23 +167,37 @@ void CheckTool(mcp::ToolSpec const& tool, Findings& f) {
     f.Check(body.count(name) > 0, tool.name, "body:" + name,
             "is not a field of " + BodySchema(*op));
   }
-  auto const defaults = b.raw.value("defaults", json::object());
-  for (auto const& [arg, d] : defaults.items()) {
-    auto const name = d.value("name", arg);
-    f.Check(body.count(name) > 0, tool.name, "body:" + name,
+  for (auto const& d : b.defaults) {
+    f.Check(body.count(d.field) > 0, tool.name, "body:" + d.field,
+            "is not a field of " + BodySchema(*op));
+  }
+  if (!b.acting_agent_field.empty()) {
+    f.Check(body.count(b.acting_agent_field) > 0, tool.name, "body:" + b.acting_agent_field,
             "is not a field of " + BodySchema(*op));
   }
   if (b.kind == "update" || b.kind == "bulk_update") {
-    auto const id = b.raw.value("id_field", "id");
-    f.Check(body.count(id) > 0, tool.name, "body:" + id, "is not a field of " + BodySchema(*op));
+    f.Check(body.count(b.id_field) > 0, tool.name, "body:" + b.id_field,
+            "is not a field of " + BodySchema(*op));
   }
-  if (auto get = b.raw.value("get_path", ""); !get.empty()) {
-    auto const* get_op = Operation("GET", get);
-    f.Check(get_op != nullptr, tool.name, "get_path", "GET " + get + " is not in the document");
-    for (auto const& q : b.raw.value("get_query", json::array())) {
-      f.Check(get_op && Params(*get_op, "query").count(q.get<std::string>()) > 0, tool.name,
-              "query:" + q.get<std::string>(), "is not a parameter of GET " + get);
+  if (!b.get_path.empty()) {
+    auto const* get_op = Operation("GET", b.get_path);
+    f.Check(get_op != nullptr, tool.name, "get_path",
+            "GET " + b.get_path + " is not in the document");
+    for (auto const& q : b.get_query) {
+      f.Check(get_op && Params(*get_op, "query").count(q) > 0, tool.name, "query:" + q,
+              "is not a parameter of GET " + b.get_path);
     }
+  }
+  if (!b.exists.path.empty()) {
+    auto const* list_op = Operation("GET", b.exists.path);
+    f.Check(list_op != nullptr, tool.name, "exists",
+            "GET " + b.exists.path + " is not in the document");
+    f.Check(list_op && Params(*list_op, "query").count(b.exists.param) > 0, tool.name,
+            "query:" + b.exists.param, "is not a parameter of GET " + b.exists.path);
+  }
+  if (!b.side_effect.path.empty()) {
+    f.Check(Operation("GET", b.side_effect.path) != nullptr, tool.name, "side_effect",
+            "GET " + b.side_effect.path + " is not in the document");
   }
   // The document has no response schemas; the list key is checked against the simulator,
   // which follows halo-api.md section 7.
