@@ -18,16 +18,22 @@ std::optional<ErrorObject> BatchRefusal(std::string_view protocol_version, json 
 json HandleBatch(McpServer& server, Session& session, json const& batch,
                  CallScope::Sender const& send) {
   json responses = json::array();
+  HandleBatchEach(server, session, batch, send,
+                  [&responses](json r) { responses.push_back(std::move(r)); });
+  return responses;
+}
+
+void HandleBatchEach(McpServer& server, Session& session, json const& batch,
+                     CallScope::Sender const& send, std::function<void(json)> const& respond) {
   for (auto const& item : batch) {
     Decoded d = DecodeMessage(item);
     if (d.error) {
-      responses.push_back(MakeError(d.error_id, *d.error));
+      respond(MakeError(d.error_id, *d.error));
       continue;
     }
     json r = server.Handle(session, *d.message, send);
-    if (!r.is_null()) responses.push_back(std::move(r));
+    if (!r.is_null()) respond(std::move(r));
   }
-  return responses;
 }
 
 }  // namespace mcp

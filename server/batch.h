@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <optional>
 #include <string_view>
 
@@ -26,5 +27,12 @@ std::optional<ErrorObject> BatchRefusal(std::string_view protocol_version,
  */
 nlohmann::json HandleBatch(McpServer& server, Session& session, nlohmann::json const& batch,
                            CallScope::Sender const& send);
+
+/// Like HandleBatch, but hands each response to `respond` as soon as it is produced, so that a
+/// long batch is answered without holding every response at once (the HTTP transport streams
+/// the array).
+void HandleBatchEach(McpServer& server, Session& session, nlohmann::json const& batch,
+                     CallScope::Sender const& send,
+                     std::function<void(nlohmann::json)> const& respond);
 
 }  // namespace mcp
