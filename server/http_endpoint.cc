@@ -84,6 +84,16 @@ void Untrack(Session& session, json const& id, std::shared_ptr<halo::CancelToken
 
 }  // namespace
 
+void LogException(char const* where) {
+  try {
+    throw;
+  } catch (std::exception const& e) {
+    spdlog::error("http: {} failed: {}", where, e.what());
+  } catch (...) {
+    spdlog::error("http: {} failed", where);
+  }
+}
+
 /// What a request served on a worker keeps alive until it is answered: its session (a lease on a
 /// legacy one, or the stateless one of a modern request) and the memory its message holds.
 struct HttpEndpoint::Held {
@@ -358,7 +368,7 @@ HttpOutcome HttpEndpoint::PostBatch(HttpRequestHead const& head, json batch,
             server_, session, *shared_batch, [ex](json const& n) { ex->Notify(n); },
             [ex](json r) { ex->Respond(r); });
         untrack();
-        ex->Finish();
+        return json();  // every response has gone out
       },
       untrack);
   if (!queued) {
@@ -391,9 +401,7 @@ HttpOutcome HttpEndpoint::Run(Session& session, Message message, bool modern,
   json const id = message.id;
   bool queued = Submit(
       ex, held, id,
-      [this, &session, ex, message = std::move(message)] {
-        ex->Respond(Handle(session, message, ex));
-      },
+      [this, &session, ex, message = std::move(message)] { return Handle(session, message, ex); },
       [&session, id, token] { Untrack(session, id, token); });
   if (!queued) return Reply(Busy(id, "Server busy: too many calls in flight; retry shortly"));
   HttpOutcome out;
@@ -412,7 +420,6 @@ std::shared_ptr<Exchange> HttpEndpoint::NewExchange(Exchange::Kind kind, bool mo
   Exchange::Options o;
   o.modern = modern;
   o.max_response_bytes = options_.max_response_bytes;
-  o.max_pending_bytes = std::max<std::size_t>(64 * 1024, options_.max_response_bytes / 2);
   o.sse_after = options_.sse_after;
   o.keepalive = options_.keepalive_interval;
   auto ex = std::make_shared<Exchange>(kind, o);
@@ -425,31 +432,35 @@ std::shared_ptr<Exchange> HttpEndpoint::NewExchange(Exchange::Kind kind, bool mo
 }
 
 bool HttpEndpoint::Submit(std::shared_ptr<Exchange> const& exchange, std::shared_ptr<Held> held,
-                          json id, std::function<void()> work, std::function<void()> refused) {
+                          json id, std::function<json()> work, std::function<void()> refused) {
   auto const enqueued = options_.clock->Now();
   bool queued = pool_.Submit([this, exchange, held = std::move(held), id = std::move(id),
                               work = std::move(work), refused, enqueued]() mutable {
-    auto fail = [&](int status, std::string message) {
-      exchange->Respond(MakeError(id, ErrorObject{kInternalError, std::move(message), nullptr}),
-                        status);
-      exchange->Finish();
-    };
+    int status = 0;
+    json response;
     try {
       if (options_.clock->Now() - enqueued > options_.max_queue_wait) {
         refused();
-        fail(503, "Server busy: no worker was free within " +
-                      std::to_string(options_.max_queue_wait.count()) + " ms; retry shortly");
+        status = 503;
+        response = MakeError(id, ErrorObject{kInternalError,
+                                             "Server busy: no worker was free within " +
+                                                 std::to_string(options_.max_queue_wait.count()) +
+                                                 " ms; retry shortly",
+                                             nullptr});
       } else {
-        work();
+        response = work();
       }
-    } catch (std::exception const& e) {
-      spdlog::error("http: a request failed on a worker: {}", e.what());
-      fail(0, "Internal error; the server keeps running");
     } catch (...) {
-      spdlog::error("http: a request failed on a worker");
-      fail(0, "Internal error; the server keeps running");
+      LogException("a request on a worker");
+      response = MakeError(
+          id, ErrorObject{kInternalError, "Internal error; the server keeps running", nullptr});
     }
-    held.reset();  // the session and the memory are free once the answer is queued
+    // The session's idle time and the memory are free before the client sees the end.
+    held.reset();
+    if (!response.is_null() || exchange->kind() == Exchange::Kind::kRequest) {
+      exchange->Respond(response, status);
+    }
+    exchange->Finish();
   });
   if (!queued) refused();
   return queued;

@@ -22,6 +22,10 @@
 
 namespace mcp {
 
+/// Logs the exception being handled; call it from a catch block (every thread entry point of
+/// the transport has one).
+void LogException(char const* where);
+
 /// The answer to a request: a complete reply, or an exchange that the connection drains (a call
 /// running on a worker, or a standalone stream).
 struct HttpOutcome {
@@ -80,9 +84,12 @@ class HttpEndpoint {
   nlohmann::json Handle(Session& session, Message const& message,
                         std::shared_ptr<Exchange> const& exchange);
   std::shared_ptr<Exchange> NewExchange(Exchange::Kind kind, bool modern);
-  /// Submits work for an exchange; false (after `refused`) when the queue is full.
+  /// Runs `work` on a worker and answers the exchange with what it returns (a batch returns
+  /// null: it answered member by member). False (after `refused`) when the queue is full; a
+  /// call that waited longer than max_queue_wait gets 503 instead of running.
   bool Submit(std::shared_ptr<Exchange> const& exchange, std::shared_ptr<Held> held,
-              nlohmann::json id, std::function<void()> work, std::function<void()> refused);
+              nlohmann::json id, std::function<nlohmann::json()> work,
+              std::function<void()> refused);
 
   McpServer& server_;
   HttpOptions const& options_;

@@ -40,7 +40,8 @@ class Exchange {
   struct Options {
     bool modern = false;
     std::size_t max_response_bytes = 2 * 1024 * 1024;
-    std::size_t max_pending_bytes = 1024 * 1024;
+    /// Output queued ahead of the client; one frame larger than this still goes, alone.
+    std::size_t max_pending_bytes = 64 * 1024;
     std::chrono::milliseconds sse_after{1000};  // no answer by then: switch to SSE
     std::chrono::milliseconds keepalive{2000};  // comment lines on a quiet stream
   };

@@ -8,22 +8,24 @@
 namespace mcp {
 
 std::size_t MessageMemoryEstimate(std::size_t body_bytes) {
-  // Measured with nlohmann::json 3.11 and glibc: "[{},{},...]" takes 21 bytes per byte of text,
-  // {"a":0} objects 91 bytes per value; the text itself stays alive beside the parsed value.
+  // Measured with nlohmann::json 3.11 and glibc: "[{},{},...]" takes 21 bytes per byte of
+  // text, ["",...] 23, {"a":0} objects 91 bytes per value and long keys up to 107; the text
+  // itself stays alive beside the parsed value.
   constexpr std::size_t kPerTextByte = 24;
-  constexpr std::size_t kPerValue = 128;
+  constexpr std::size_t kPerValue = 112;
   return std::min(body_bytes * kPerTextByte,
                   2 * body_bytes + kMessageLimits.max_values * kPerValue);
 }
 
 MemoryBudget::Lease::Lease(Lease&& other) noexcept
-    : budget_(other.budget_), bytes_(std::exchange(other.bytes_, 0)) {}
+    : budget_(other.budget_), bytes_(std::exchange(other.bytes_, 0)), expected_(other.expected_) {}
 
 MemoryBudget::Lease& MemoryBudget::Lease::operator=(Lease&& other) noexcept {
   if (this != &other) {
     if (budget_ && bytes_) budget_->Remove(bytes_);
     budget_ = other.budget_;
     bytes_ = std::exchange(other.bytes_, 0);
+    expected_ = other.expected_;
   }
   return *this;
 }
@@ -34,13 +36,13 @@ MemoryBudget::Lease::~Lease() {
 
 bool MemoryBudget::Lease::GrowTo(std::size_t bytes) {
   if (bytes <= bytes_) return true;
-  if (!budget_ || !budget_->Add(bytes - bytes_, bytes)) return false;
+  if (!budget_ || !budget_->Add(bytes - bytes_, std::max(bytes, expected_))) return false;
   bytes_ = bytes;
   return true;
 }
 
 std::size_t MemoryBudget::Limit(std::size_t lease_total) const {
-  return lease_total > capacity_ / 16 ? capacity_ / 4 * 3 : capacity_;
+  return lease_total > capacity_ / 256 ? capacity_ - capacity_ / 8 : capacity_;
 }
 
 bool MemoryBudget::Add(std::size_t delta, std::size_t lease_total) {

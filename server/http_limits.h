@@ -18,15 +18,15 @@
 namespace mcp {
 
 /// An upper bound of the memory a JSON-RPC message of `body_bytes` takes once parsed, the text
-/// included: about 23 bytes per byte of text at worst ("[{},{},...]"), and never more than
-/// ~110 bytes per value, whose count the parser caps (kMessageLimits).
+/// included: about 23 bytes per byte of text at worst (["",...]), and never more than ~110 bytes
+/// per value, whose count the parser caps (kMessageLimits).
 std::size_t MessageMemoryEstimate(std::size_t body_bytes);
 
 /**
  * Bytes of request data held at once: bodies as they arrive, then each parsed message until its
  * request is answered. A request that does not fit is answered 503 instead of growing the
- * process. Large leases (over 1/16 of the budget) may only fill three quarters of it, so that a
- * few big or hostile bodies never crowd out ordinary requests.
+ * process. Leases over 1/256 of the budget (96 KiB of 24 MiB: a message of about 4 KB) may only
+ * fill seven eighths of it, so that big or hostile bodies never crowd out ordinary requests.
  */
 class MemoryBudget {
  public:
@@ -41,6 +41,9 @@ class MemoryBudget {
     Lease(Lease&& other) noexcept;
     Lease& operator=(Lease&& other) noexcept;
     ~Lease();
+    /// The size this lease is expected to reach (a body's Content-Length): a lease that will be
+    /// large is held to the large leases' share from its first byte.
+    void Expect(std::size_t total) { expected_ = total; }
     /// Grows the lease to `bytes` in all (never shrinks it); false, unchanged, when the budget
     /// cannot spare that much now.
     bool GrowTo(std::size_t bytes);
@@ -51,6 +54,7 @@ class MemoryBudget {
    private:
     MemoryBudget* budget_ = nullptr;
     std::size_t bytes_ = 0;
+    std::size_t expected_ = 0;
   };
 
   Lease Start() { return Lease(this); }

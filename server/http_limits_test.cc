@@ -12,26 +12,40 @@ using mcp::MemoryBudget;
 
 TEST_CASE("the memory budget refuses what does not fit and keeps room for small requests",
           "[http][limits]") {
-  MemoryBudget budget(1600);
+  MemoryBudget budget(25'600);  // large: over 100; large leases fill at most 22,400
   auto small = budget.Start();
   CHECK(small.GrowTo(50));
   CHECK(small.GrowTo(40));  // never shrinks
   CHECK(small.bytes() == 50);
   auto big = budget.Start();
-  CHECK(big.GrowTo(1100));        // large, and under three quarters in all
-  CHECK_FALSE(big.GrowTo(1300));  // would pass three quarters
-  CHECK(big.bytes() == 1100);
+  CHECK(big.GrowTo(22'300));        // large, and under seven eighths in all
+  CHECK_FALSE(big.GrowTo(22'400));  // would pass seven eighths
+  CHECK(big.bytes() == 22'300);
+  CHECK(big.Possible(22'400));
+  CHECK_FALSE(big.Possible(22'401));
   auto another = budget.Start();
   CHECK_FALSE(another.GrowTo(200));  // large: no room left for it
-  CHECK(another.GrowTo(100));        // small: the reserved quarter serves it
-  CHECK(budget.used() == 1250);
+  CHECK(another.GrowTo(100));        // small: the reserved eighth serves it
+  CHECK(budget.used() == 22'450);
   {
     auto moved = std::move(big);
-    CHECK(budget.used() == 1250);
+    CHECK(budget.used() == 22'450);
   }
   CHECK(budget.used() == 150);
   another = MemoryBudget::Lease();
   CHECK(budget.used() == 50);
+
+  // A body announced as large is held to the large share from its first byte, so that many
+  // of them arriving slowly never eat the room kept for ordinary requests.
+  std::vector<MemoryBudget::Lease> arriving;
+  for (int i = 0; i < 300; ++i) {
+    arriving.push_back(budget.Start());
+    arriving.back().Expect(1000);
+    arriving.back().GrowTo(90);
+  }
+  CHECK(budget.used() <= 22'400);
+  auto ordinary = budget.Start();
+  CHECK(ordinary.GrowTo(100));
 }
 
 TEST_CASE("a message's memory estimate covers the worst shapes the parser allows",
@@ -41,7 +55,9 @@ TEST_CASE("a message's memory estimate covers the worst shapes the parser allows
   // Beyond a few hundred kilobytes the value cap bounds it: 100,000 values.
   auto four_mib = mcp::MessageMemoryEstimate(4 << 20);
   CHECK(four_mib > (4u << 20) * 2);
-  CHECK(four_mib < (4u << 20) * 2 + 14'000'000);
+  CHECK(four_mib < (4u << 20) * 2 + 12'000'000);
+  // The largest message the default allowance (24 MiB) must take: 4 MiB.
+  CHECK(four_mib < 24u * 1024 * 1024 / 8 * 7);
 }
 
 TEST_CASE("a full connection table closes the connection that has waited longest",

@@ -34,7 +34,7 @@ struct HttpOptions {
   std::chrono::milliseconds max_queue_wait{5000};  // a call still waiting after this gets 503
   /// Bytes of request bodies and parsed messages held at once; a request that does not fit
   /// gets 503 (MessageMemoryEstimate says what a message may cost).
-  std::size_t max_request_memory = 32 * 1024 * 1024;
+  std::size_t max_request_memory = 24 * 1024 * 1024;
   std::size_t max_sessions = 1000;  // the least recently used idle session is evicted beyond it
   std::chrono::milliseconds session_idle_timeout{30 * 60 * 1000};
   /// No longer used: connections cost no thread now. Kept until main.cc stops setting it

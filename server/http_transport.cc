@@ -11,6 +11,10 @@
 // bounds header memory but times out per activity rather than per request, and brings GnuTLS.
 // Beast is kept to this one file: it is slow to compile.
 
+// clang-format off
+#include <utility>  // before Asio: Boost 1.74's coroutine support needs it with GCC 12
+// clang-format on
+
 #include "server/http_transport.h"
 
 #include "server/http_endpoint.h"
@@ -38,9 +42,9 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <chrono>
+#include <malloc.h>
 #include <thread>
 #include <type_traits>
-#include <utility>  // before Asio: Boost 1.74's coroutine support needs it with GCC 12
 #include <vector>
 
 namespace mcp {
@@ -95,7 +99,15 @@ class RequestParser final : public bhttp::basic_parser<true> {
     if (HttpHeaders::Wanted(lower)) head_.headers.Add(lower, View(value));
   }
   void on_header_impl(error_code&) override {}
-  void on_body_init_impl(boost::optional<std::uint64_t> const&, error_code&) override {}
+  void on_body_init_impl(boost::optional<std::uint64_t> const& length, error_code&) override {
+    // Known length (already checked against the limit): one allocation, no copies as it grows;
+    // pages are only resident once written, so the lease follows the bytes that arrived.
+    if (length) {
+      body_.reserve(static_cast<std::size_t>(*length));
+      sized_ = true;
+    }
+    memory_.Expect(length ? static_cast<std::size_t>(*length) : max_body_);
+  }
   std::size_t on_body_impl(beast::string_view data, error_code& ec) override {
     return Append(data, ec);
   }
@@ -105,18 +117,20 @@ class RequestParser final : public bhttp::basic_parser<true> {
   }
   void on_finish_impl(error_code&) override {}
 
-  /// The string's capacity is what is paid for: it grows by doubling, up to the body limit.
+  /// Pays for the body as it arrives: its bytes when the length was announced, else the
+  /// string's capacity, which grows by doubling up to the body limit (chunked bodies).
   std::size_t Append(beast::string_view data, error_code& ec) {
     std::size_t const needed = body_.size() + data.size();
-    if (needed > body_.capacity()) {
-      std::size_t const grown = std::min(std::max(needed, 2 * body_.capacity()), max_body_);
-      if (!memory_.GrowTo(std::max(grown, needed))) {
-        out_of_memory_ = true;
-        ec = bhttp::error::body_limit;
-        return 0;
-      }
-      body_.reserve(std::max(grown, needed));
+    std::size_t lease = needed;
+    if (!sized_ && needed > body_.capacity()) {
+      lease = std::min(std::max(needed, 2 * body_.capacity()), std::max(needed, max_body_));
     }
+    if (!memory_.GrowTo(lease)) {
+      out_of_memory_ = true;
+      ec = bhttp::error::body_limit;
+      return 0;
+    }
+    if (lease > body_.capacity()) body_.reserve(lease);
     body_.append(data.data(), data.size());
     return data.size();
   }
@@ -126,6 +140,7 @@ class RequestParser final : public bhttp::basic_parser<true> {
   std::size_t fields_ = 0;
   bool too_many_fields_ = false;
   bool out_of_memory_ = false;
+  bool sized_ = false;  // Content-Length known
   HttpRequestHead head_;
   std::string body_;
   MemoryBudget::Lease memory_;
@@ -145,16 +160,6 @@ struct Shared {
   ConnectionTable table;
   std::atomic<bool> stopping{false};
 };
-
-void LogException(char const* where) {
-  try {
-    throw;
-  } catch (std::exception const& e) {
-    spdlog::error("http: {} failed: {}", where, e.what());
-  } catch (...) {
-    spdlog::error("http: {} failed", where);
-  }
-}
 
 /// One client connection: reads requests one after the other and writes their answers, on its
 /// own strand. `Stream` is a plain tcp_stream or a TLS stream over one.
@@ -246,7 +251,8 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
       // The body was not read: the connection can only go on when there was none.
       bool const go_on = parser.is_done() && head.keep_alive && !shared_.stopping;
       bool const sent = co_await Write(head, *refusal, go_on, start, "", o.write_timeout);
-      co_return sent&& go_on;
+      if (sent && !parser.is_done()) co_await Linger();
+      co_return (sent && go_on);
     }
     if (!parser.is_done()) {
       if (AsciiLower(head.headers.Get("expect")) == "100-continue" && head.version >= 11) {
@@ -309,9 +315,25 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
   /// A refusal after a failed read: best effort, briefly, then the connection ends.
   asio::awaitable<void> Refuse(HttpRequestHead const& head, HttpReply const& reply,
                                std::chrono::steady_clock::time_point start) {
-    co_await Write(
+    bool const sent = co_await Write(
         head, reply, false, start, "",
         std::min<std::chrono::seconds>(shared_.options.write_timeout, std::chrono::seconds(2)));
+    if (sent) co_await Linger();
+  }
+
+  /// After an answer to a request whose body was left unread: stop sending, then read and drop
+  /// what the client still sends, briefly and within a byte cap. Closing at once would reset
+  /// the connection and could destroy the answer before the client has read it.
+  asio::awaitable<void> Linger() {
+    error_code ec;
+    tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
+    tcp().expires_after(std::chrono::seconds(1));
+    buffer_.clear();
+    for (std::size_t dropped = 0; !ec && dropped < 4 * 1024 * 1024;) {
+      std::size_t n =
+          co_await tcp().async_read_some(buffer_.prepare(4096), redirect_error(kAwait, ec));
+      dropped += n;
+    }
   }
 
   /// Writes a complete reply and logs it; false when the write failed.
@@ -569,6 +591,11 @@ std::optional<std::string> HttpTransport::Bind() {
   Impl& d = *impl_;
   auto const& o = d.shared.options;
   if (auto problem = d.shared.endpoint.Problem()) return problem;
+  // Request bodies and parsed messages come and go in megabytes. glibc raises its mmap
+  // threshold after the first such buffer is freed and then serves them from its heaps, where
+  // freed memory stays resident: a fixed threshold keeps them mapped and returned on free, so
+  // the process stays near what the memory allowance admits. (Process-wide, and harmless.)
+  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
   if (!o.tls_cert.empty() || !o.tls_key.empty()) {
     if (auto problem = CheckTls(o)) return problem;
     try {

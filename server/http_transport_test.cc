@@ -3,6 +3,7 @@
 #include "server/http_transport.h"
 
 #include "halo/testing/fake_clock.h"
+#include "tests/support/raw_connection.h"
 
 #include <catch2/catch.hpp>
 #include <httplib.h>
@@ -11,20 +12,19 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include <arpa/inet.h>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <netinet/in.h>
 #include <optional>
-#include <poll.h>
-#include <sys/socket.h>
 #include <thread>
 #include <unistd.h>
 
+using halo_test::HttpStatusOf;
+using halo_test::McpPostHead;
 using nlohmann::json;
+using Raw = halo_test::RawConnection;
 using namespace std::chrono_literals;
 
 namespace {
@@ -322,23 +322,16 @@ TEST_CASE("http modern: closing the stream cancels the call", "[http][modern][ca
   Server s(o);
   // A raw connection: send the request, read the start of the stream, then hang up.
   std::string body = Modern("tools/call", {{"name", "slow_tool"}, {"arguments", {{"ms", 4000}}}});
-  std::string request =
-      "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-      "Accept: application/json, text/event-stream\r\n"
-      "Content-Type: application/json\r\nMCP-Protocol-Version: 2026-07-28\r\n"
-      "Mcp-Method: tools/call\r\nMcp-Name: slow_tool\r\nContent-Length: " +
-      std::to_string(body.size()) + "\r\n\r\n" + body;
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<std::uint16_t>(s.http->port()));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  REQUIRE(write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size()));
-  char buf[512];
-  CHECK(read(fd, buf, sizeof buf) > 0);  // the stream has started
-  close(fd);
+  {
+    Raw raw(s.http->port());
+    REQUIRE(raw.connected());
+    REQUIRE(raw.Send(McpPostHead(s.http->port(),
+                                 "MCP-Protocol-Version: 2026-07-28\r\nMcp-Method: "
+                                 "tools/call\r\nMcp-Name: slow_tool\r\n",
+                                 body.size()) +
+                     body));
+    CHECK_FALSE(raw.Read(3s, "text/event-stream").empty());  // the stream has started
+  }
   auto deadline = std::chrono::steady_clock::now() + 3s;
   while (s.caller->cancelled == 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(20ms);
@@ -786,76 +779,6 @@ TEST_CASE("http tls: bad certificate or key files fail start-up, naming the flag
   }
 }
 
-namespace {
-
-/// A raw TCP connection, for what an HTTP client library will not send: floods, trickles,
-/// bodies announced and never sent.
-class Raw {
- public:
-  explicit Raw(int port) {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    REQUIRE(fd_ >= 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<std::uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  }
-  ~Raw() { close(fd_); }
-  Raw(Raw const&) = delete;
-  Raw& operator=(Raw const&) = delete;
-
-  bool connected() const { return connected_; }
-  /// False once the server has closed (or reset) the connection.
-  bool Send(std::string_view data) {
-    while (!data.empty()) {
-      ssize_t n = send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
-      if (n <= 0) return false;
-      data.remove_prefix(static_cast<std::size_t>(n));
-    }
-    return true;
-  }
-  /// What arrives until the server closes, `needle` shows up, or `timeout` passes.
-  std::string Read(std::chrono::milliseconds timeout, std::string_view needle = "") {
-    std::string out;
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (!needle.empty() && out.find(needle) != std::string::npos) break;
-      pollfd p{fd_, POLLIN, 0};
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      if (poll(&p, 1, static_cast<int>(std::max<long>(1, left.count()))) <= 0) continue;
-      char buf[4096];
-      ssize_t n = recv(fd_, buf, sizeof buf, 0);
-      if (n <= 0) {
-        peer_closed_ = true;
-        break;
-      }
-      out.append(buf, static_cast<std::size_t>(n));
-    }
-    return out;
-  }
-  bool peer_closed() const { return peer_closed_; }
-
- private:
-  int fd_ = -1;
-  bool connected_ = false;
-  bool peer_closed_ = false;
-};
-
-std::string PostHead(int port, std::string extra, std::size_t content_length) {
-  return "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
-         "\r\nAccept: application/json, text/event-stream\r\nContent-Type: application/json\r\n" +
-         extra + "Content-Length: " + std::to_string(content_length) + "\r\n\r\n";
-}
-
-int StatusOf(std::string const& response) {
-  if (response.size() < 12 || response.compare(0, 5, "HTTP/") != 0) return 0;
-  return std::stoi(response.substr(9, 3));
-}
-
-}  // namespace
-
 TEST_CASE("http hostile: deep nesting and huge batches get JSON-RPC errors naming the limit",
           "[http][hostile]") {
   Server s;
@@ -909,7 +832,7 @@ TEST_CASE("http hostile: headers are capped and checked before any body is read"
     for (int i = 0; i < 100; ++i) flood += "X-Flood-" + std::to_string(i) + ": v\r\n";
     raw.Send("POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n" + flood);
     std::string response = raw.Read(2s, "\r\n\r\n");
-    CHECK(StatusOf(response) == 431);
+    CHECK(HttpStatusOf(response) == 431);
     CHECK_THAT(response, Catch::Matchers::Contains("at most 64 headers"));
   }
   SECTION("a flood of millions of headers is cut off after the cap") {
@@ -925,31 +848,31 @@ TEST_CASE("http hostile: headers are capped and checked before any body is read"
     Raw raw(port);
     raw.Send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + std::string(20'000, 'a') +
              "\r\n\r\n");
-    CHECK(StatusOf(raw.Read(2s, "\r\n\r\n")) == 431);
+    CHECK(HttpStatusOf(raw.Read(2s, "\r\n\r\n")) == 431);
   }
   SECTION("no token: 401 at once, though the announced body never comes") {
     Raw raw(port);
-    raw.Send(PostHead(port, "", 4'000'000));
+    raw.Send(McpPostHead(port, "", 4'000'000));
     auto start = std::chrono::steady_clock::now();
     std::string response = raw.Read(2s, "\r\n\r\n");
-    CHECK(StatusOf(response) == 401);
+    CHECK(HttpStatusOf(response) == 401);
     CHECK(std::chrono::steady_clock::now() - start < 1s);
     CHECK_THAT(response, Catch::Matchers::Contains("WWW-Authenticate: Bearer"));
   }
   SECTION("a body over the size limit: 413 from Content-Length, before reading it") {
     Raw raw(port);
-    raw.Send(PostHead(port, auth, 5'000'000));
-    CHECK(StatusOf(raw.Read(2s, "\r\n\r\n")) == 413);
+    raw.Send(McpPostHead(port, auth, 5'000'000));
+    CHECK(HttpStatusOf(raw.Read(2s, "\r\n\r\n")) == 413);
   }
   SECTION("a repeated Host header is ambiguous: 400") {
     Raw raw(port);
     raw.Send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: evil.example\r\n\r\n");
-    CHECK(StatusOf(raw.Read(2s, "\r\n\r\n")) == 400);
+    CHECK(HttpStatusOf(raw.Read(2s, "\r\n\r\n")) == 400);
   }
   SECTION("garbage instead of HTTP: 400") {
     Raw raw(port);
     raw.Send("\x16\x03\x01 hello\r\n\r\n");
-    CHECK(StatusOf(raw.Read(2s, "\r\n\r\n")) == 400);
+    CHECK(HttpStatusOf(raw.Read(2s, "\r\n\r\n")) == 400);
   }
   // Whatever came before, the server still answers.
   auto c = s.Client();
@@ -1001,7 +924,7 @@ TEST_CASE("http slow clients: idle and trickling connections cannot lock anyone 
   }
   CHECK(slow.peer_closed());
   CHECK(std::chrono::steady_clock::now() - start < 3s);
-  CHECK((StatusOf(response) == 408 || response.empty()));  // or closed to make room
+  CHECK((HttpStatusOf(response) == 408 || response.empty()));  // or closed to make room
   done = true;
   trickle.join();
 }
@@ -1055,10 +978,10 @@ TEST_CASE("http memory: bodies share one allowance; oversized responses become e
     std::string refused;
     for (int i = 0; i < 4 && refused.empty(); ++i) {
       hogs.push_back(std::make_unique<Raw>(port));
-      hogs.back()->Send(PostHead(port, "", 3'000'000) + part);
+      hogs.back()->Send(McpPostHead(port, "", 3'000'000) + part);
       refused = hogs.back()->Read(500ms, "\r\n\r\n");
     }
-    CHECK(StatusOf(refused) == 503);
+    CHECK(HttpStatusOf(refused) == 503);
     CHECK_THAT(refused, Catch::Matchers::Contains("too much request data"));
     CHECK(hogs.size() >= 2);  // the first ones fit
     auto c = s.Client();
@@ -1110,14 +1033,14 @@ TEST_CASE("http framing: HTTP/1.0, Expect: 100-continue, keep-alive, unknown pat
   }
   {
     Raw raw(port);
-    raw.Send(PostHead(port,
-                      "Expect: 100-continue\r\nMCP-Protocol-Version: 2026-07-28\r\n"
-                      "Mcp-Method: tools/list\r\n",
-                      init.size()));
+    raw.Send(McpPostHead(port,
+                         "Expect: 100-continue\r\nMCP-Protocol-Version: 2026-07-28\r\n"
+                         "Mcp-Method: tools/list\r\n",
+                         init.size()));
     CHECK(raw.Read(2s, "\r\n\r\n").rfind("HTTP/1.1 100 Continue", 0) == 0);
     raw.Send(init);
     std::string response = raw.Read(2s, "\"tools\"");
-    CHECK(StatusOf(response) == 200);
+    CHECK(HttpStatusOf(response) == 200);
     // Keep-alive: the same connection serves the next request.
     raw.Send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
     CHECK_THAT(raw.Read(2s, "ok\"}"), Catch::Matchers::Contains("{\"status\":\"ok\"}"));
