@@ -364,9 +364,8 @@ HttpOutcome HttpEndpoint::PostBatch(HttpRequestHead const& head, json batch,
   bool queued = Submit(
       ex, held, nullptr,
       [this, &session, ex, shared_batch, untrack] {
-        HandleBatchEach(
-            server_, session, *shared_batch, [ex](json const& n) { ex->Notify(n); },
-            [ex](json r) { ex->Respond(r); });
+        HandleBatchEach(server_, session, *shared_batch, SenderFor(ex),
+                        [ex](json r) { ex->Respond(r); });
         untrack();
         return json();  // every response has gone out
       },
@@ -411,9 +410,12 @@ HttpOutcome HttpEndpoint::Run(Session& session, Message message, bool modern,
 
 json HttpEndpoint::Handle(Session& session, Message const& message,
                           std::shared_ptr<Exchange> const& exchange) {
-  CallScope::Sender send;
-  if (exchange) send = [exchange](json const& n) { exchange->Notify(n); };
-  return server_.Handle(session, message, send);
+  return server_.Handle(session, message, SenderFor(exchange));
+}
+
+CallScope::Sender HttpEndpoint::SenderFor(std::shared_ptr<Exchange> const& exchange) {
+  if (!exchange) return nullptr;  // answered inline: nowhere to stream to
+  return [exchange](json const& message) { exchange->Notify(message); };
 }
 
 std::shared_ptr<Exchange> HttpEndpoint::NewExchange(Exchange::Kind kind, bool modern) {

@@ -80,9 +80,11 @@ class HttpEndpoint {
 
   /// Answers a request: on this thread when it is quick, else on a worker through an exchange.
   HttpOutcome Run(Session& session, Message message, bool modern, std::shared_ptr<Held> held);
-  /// The one place the method layer is called, so that its request context is built once.
+  /// The one place the method layer is called for a single message, so that its request
+  /// context is built once (with SenderFor, which batches use too).
   nlohmann::json Handle(Session& session, Message const& message,
                         std::shared_ptr<Exchange> const& exchange);
+  static CallScope::Sender SenderFor(std::shared_ptr<Exchange> const& exchange);
   std::shared_ptr<Exchange> NewExchange(Exchange::Kind kind, bool modern);
   /// Runs `work` on a worker and answers the exchange with what it returns (a batch returns
   /// null: it answered member by member). False (after `refused`) when the queue is full; a

@@ -488,13 +488,17 @@ asio::awaitable<void> HttpTransport::Impl::Accept() {
       co_await backoff.async_wait(redirect_error(kAwait, ec));
       continue;
     }
-    error_code peer_ec;
-    auto peer = socket.remote_endpoint(peer_ec);
-    std::string remote = peer_ec ? "?" : peer.address().to_string();
-    if (tls) {
-      Admit(TlsStream(beast::tcp_stream(std::move(socket)), *tls), std::move(remote));
-    } else {
-      Admit(beast::tcp_stream(std::move(socket)), std::move(remote));
+    try {
+      error_code peer_ec;
+      auto peer = socket.remote_endpoint(peer_ec);
+      std::string remote = peer_ec ? "?" : peer.address().to_string();
+      if (tls) {
+        Admit(TlsStream(beast::tcp_stream(std::move(socket)), *tls), std::move(remote));
+      } else {
+        Admit(beast::tcp_stream(std::move(socket)), std::move(remote));
+      }
+    } catch (...) {
+      LogException("accepting a connection");  // that one is dropped; the next are served
     }
   }
 }
@@ -530,7 +534,11 @@ asio::awaitable<void> HttpTransport::Impl::Supervise() {
   while (!shared.stopping) {
     supervisor.expires_after(shared.endpoint.sweep_period());
     co_await supervisor.async_wait(redirect_error(kAwait, ec));
-    shared.endpoint.Sweep();
+    try {
+      shared.endpoint.Sweep();
+    } catch (...) {
+      LogException("sweeping sessions");
+    }
   }
   // Draining: requests being served get drain_timeout to finish, then their calls are
   // cancelled and get a moment to answer; whatever is left after that is cut off.

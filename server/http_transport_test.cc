@@ -890,20 +890,7 @@ TEST_CASE("http slow clients: idle and trickling connections cannot lock anyone 
   Server s(o);
   int const port = s.http->port();
   // More idle connections than the server will hold, and trickling ones that never finish.
-  std::vector<std::unique_ptr<Raw>> idle;
-  for (int i = 0; i < 100; ++i) idle.push_back(std::make_unique<Raw>(port));
-  std::vector<std::unique_ptr<Raw>> trickling;
-  for (int i = 0; i < 40; ++i) {
-    trickling.push_back(std::make_unique<Raw>(port));
-    trickling.back()->Send("POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n");
-  }
-  std::atomic<bool> done{false};
-  std::thread trickle([&] {
-    while (!done) {
-      for (auto& t : trickling) t->Send("X");
-      std::this_thread::sleep_for(100ms);
-    }
-  });
+  halo_test::SlowClients slow_clients(port, 100, 40, 100ms);
   for (int i = 0; i < 5; ++i) {
     auto start = std::chrono::steady_clock::now();
     auto c = s.Client();
@@ -925,8 +912,6 @@ TEST_CASE("http slow clients: idle and trickling connections cannot lock anyone 
   CHECK(slow.peer_closed());
   CHECK(std::chrono::steady_clock::now() - start < 3s);
   CHECK((HttpStatusOf(response) == 408 || response.empty()));  // or closed to make room
-  done = true;
-  trickle.join();
 }
 
 TEST_CASE("http workers: calls never hold the network threads; a full queue answers 503",

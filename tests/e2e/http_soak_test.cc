@@ -317,9 +317,8 @@ TEST_CASE("http soak: 64 clients, valid and hostile, against a separate simulato
   Soak soak(port, tally);
   std::atomic<bool> crashed{false};
   auto const end = std::chrono::steady_clock::now() + kSoakTime;
-  // Idle connections held through the whole run, beside everything else.
-  std::vector<std::unique_ptr<RawConnection>> idle;
-  for (int i = 0; i < 32; ++i) idle.push_back(std::make_unique<RawConnection>(port));
+  // Idle and trickling connections held through the whole run, beside everything else.
+  halo_test::SlowClients slow_clients(port, 32, 16, 1s);
 
   std::vector<std::thread> clients;
   for (int c = 0; c < kClients; ++c) {

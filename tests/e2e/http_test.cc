@@ -14,6 +14,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <signal.h>
 #include <thread>
 #include <unistd.h>
@@ -332,19 +333,7 @@ TEST_CASE("http e2e: each attack gets a clear error and the server keeps serving
   CHECK(HttpStatusOf(big.Read(3s, "\r\n\r\n")) == 413);
 
   // 150 idle and 40 trickling connections: a client is still served within a second.
-  std::vector<std::unique_ptr<RawConnection>> idle, trickling;
-  for (int i = 0; i < 150; ++i) idle.push_back(std::make_unique<RawConnection>(f.port));
-  for (int i = 0; i < 40; ++i) {
-    trickling.push_back(std::make_unique<RawConnection>(f.port));
-    trickling.back()->Send("POST /mcp HTTP/1.1\r\n");
-  }
-  std::atomic<bool> stop{false};
-  std::thread trickle([&] {
-    while (!stop) {
-      for (auto& t : trickling) t->Send("X");
-      std::this_thread::sleep_for(1s);
-    }
-  });
+  std::optional<halo_test::SlowClients> slow(std::in_place, f.port, 150, 40, 1s);
   for (int i = 0; i < 3; ++i) {
     auto start = std::chrono::steady_clock::now();
     httplib::Client fresh("127.0.0.1", f.port);
@@ -353,8 +342,7 @@ TEST_CASE("http e2e: each attack gets a clear error and the server keeps serving
     CHECK(r->status == 200);
     CHECK(std::chrono::steady_clock::now() - start < 1s);
   }
-  stop = true;
-  trickle.join();
+  slow.reset();
 
   // And real work is still answered correctly.
   json call{{"jsonrpc", "2.0"},

@@ -58,6 +58,28 @@ std::string RawConnection::Read(std::chrono::milliseconds timeout, std::string_v
   return out;
 }
 
+SlowClients::SlowClients(int port, int idle, int trickling, std::chrono::milliseconds every) {
+  for (int i = 0; i < idle; ++i) idle_.push_back(std::make_unique<RawConnection>(port));
+  for (int i = 0; i < trickling; ++i) {
+    trickling_.push_back(std::make_unique<RawConnection>(port));
+    trickling_.back()->Send("POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+  }
+  thread_ = std::thread([this, every] {
+    while (!stop_) {
+      for (auto& t : trickling_) t->Send("X");
+      for (auto waited = std::chrono::milliseconds(0); waited < every && !stop_;
+           waited += std::chrono::milliseconds(10)) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+    }
+  });
+}
+
+SlowClients::~SlowClients() {
+  stop_ = true;
+  thread_.join();
+}
+
 int HttpStatusOf(std::string const& response) {
   if (response.size() < 12 || response.compare(0, 5, "HTTP/") != 0) return 0;
   return std::stoi(response.substr(9, 3));

@@ -1,8 +1,12 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <vector>
 
 namespace halo_test {
 
@@ -27,6 +31,22 @@ class RawConnection {
  private:
   int fd_ = -1;
   bool peer_closed_ = false;
+};
+
+/// Connections that hold the server's attention without ever completing a request: `idle` ones
+/// that send nothing, and `trickling` ones that send a request line, then one byte every
+/// `every`, until this is destroyed.
+class SlowClients {
+ public:
+  SlowClients(int port, int idle, int trickling, std::chrono::milliseconds every);
+  ~SlowClients();
+  SlowClients(SlowClients const&) = delete;
+  SlowClients& operator=(SlowClients const&) = delete;
+
+ private:
+  std::vector<std::unique_ptr<RawConnection>> idle_, trickling_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
 };
 
 /// The status code of a raw HTTP response ("HTTP/1.1 431 ..."), 0 when there is none.
