@@ -26,8 +26,14 @@ bool HttpHeaders::Wanted(std::string_view lower_name) {
 }
 
 void HttpHeaders::Add(std::string_view lower_name, std::string_view value) {
-  if (Find(lower_name)) {
-    if (!duplicate_) duplicate_ = std::string(lower_name);
+  for (auto& [name, existing] : fields_) {
+    if (name != lower_name) continue;
+    if (name == "accept") {  // a list: repeating it is the same as joining it
+      existing += ", ";
+      existing += value;
+    } else if (!duplicate_) {
+      duplicate_ = std::string(lower_name);
+    }
     return;
   }
   fields_.emplace_back(lower_name, value);

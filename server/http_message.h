@@ -22,7 +22,8 @@ class HttpHeaders {
   /// Whether the endpoint reads this header (lower-case name).
   static bool Wanted(std::string_view lower_name);
 
-  /// Adds a header; a second value for the same name is remembered as a duplicate.
+  /// Adds a header. Accept values are joined; a second value for any other name is remembered
+  /// as a duplicate.
   void Add(std::string_view lower_name, std::string_view value);
   std::optional<std::string_view> Find(std::string_view lower_name) const;
   std::string Get(std::string_view lower_name) const;  // "" when absent
