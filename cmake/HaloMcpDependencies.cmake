@@ -4,6 +4,8 @@ find_package(spdlog 1.10 REQUIRED)
 find_package(OpenSSL REQUIRED)
 find_package(Threads REQUIRED)
 find_package(CLI11 2 REQUIRED)
+# Header-only: Beast and Asio serve the HTTP transport (server/http_transport.cc).
+find_package(Boost 1.74 REQUIRED)
 find_package(PkgConfig REQUIRED)
 # Debian's cpp-httplib 0.11.4 ships only a pkg-config file; its Cflags carry CPPHTTPLIB_OPENSSL_SUPPORT.
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET GLOBAL cpp-httplib>=0.11)

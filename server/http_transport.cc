@@ -1,1022 +1,659 @@
+// The listener and connections of the Streamable HTTP transport, on Boost.Beast and Asio.
+//
+// Why Beast (Boost 1.74, Debian's libboost1.74-dev, header-only) and not cpp-httplib 0.11.4:
+// httplib keeps a thread per connection from a fixed pool, times reads out per byte and cannot
+// cap the number of headers, so 33 connections sending a byte a second, or a few sending
+// millions of headers, stopped the server. Beast's parser reports each header as it arrives
+// (counted and capped here, before authentication) and lets the body be read separately after
+// the headers have been checked; Asio serves every connection from two threads, so idle and slow
+// connections cost memory, not threads, and a deadline covers each whole request. Asio's ssl
+// stream uses the same OpenSSL as before. libmicrohttpd (Debian 0.9.75) was the alternative; it
+// bounds header memory but times out per activity rather than per request, and brings GnuTLS.
+// Beast is kept to this one file: it is slow to compile.
+
+// clang-format off
+#include <utility>  // before Asio: Boost 1.74's coroutine support needs it with GCC 12
+// clang-format on
+
 #include "server/http_transport.h"
 
-#include "server/batch.h"
-#include "server/worker_pool.h"
+#include "server/http_endpoint.h"
 
-#include <httplib.h>
-#include <openssl/crypto.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/rand.h>
-#include <openssl/x509.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <array>
-#include <cerrno>
-#include <condition_variable>
-#include <cstring>
-#include <deque>
-#include <functional>
-#include <map>
-#include <mutex>
-#include <set>
-#include <sys/socket.h>
+#include <atomic>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/stream_traits.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/basic_parser.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <chrono>
+#include <malloc.h>
 #include <thread>
+#include <type_traits>
+#include <vector>
 
 namespace mcp {
-
-using nlohmann::json;
-using Clock = std::chrono::steady_clock;
-
 namespace {
 
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = asio::ip::tcp;
+using beast::error_code;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
-/// The host part of "host", "host:port", "[v6]" or "[v6]:port", lower-cased, brackets removed.
-std::string HostOnly(std::string const& authority) {
-  if (!authority.empty() && authority.front() == '[') {
-    auto end = authority.find(']');
-    return Lower(authority.substr(1, end == std::string::npos ? std::string::npos : end - 1));
+constexpr auto kAwait = asio::use_awaitable;
+using asio::redirect_error;
+
+std::string_view View(beast::string_view s) { return {s.data(), s.size()}; }
+
+/// Reads a request line and headers under the configured limits, keeping only the headers the
+/// endpoint reads; the body goes into a string paid for from the memory budget as it arrives.
+class RequestParser final : public bhttp::basic_parser<true> {
+ public:
+  RequestParser(HttpOptions const& options, MemoryBudget& budget)
+      : max_fields_(options.max_header_count),
+        max_body_(options.max_message_bytes),
+        memory_(budget.Start()) {
+    header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
+    body_limit(options.max_message_bytes);
   }
-  auto colon = authority.find(':');
-  if (colon != std::string::npos && authority.find(':', colon + 1) != std::string::npos) {
-    return Lower(authority);  // a bare IPv6 address
+
+  HttpRequestHead& head() { return head_; }
+  std::string& body() { return body_; }
+  MemoryBudget::Lease& memory() { return memory_; }
+  bool too_many_fields() const { return too_many_fields_; }
+  bool out_of_memory() const { return out_of_memory_; }
+
+ private:
+  void on_request_impl(bhttp::verb, beast::string_view method, beast::string_view target,
+                       int version, error_code&) override {
+    head_.method = std::string(View(method));
+    head_.target = std::string(View(target));
+    head_.version = version;
   }
-  return Lower(authority.substr(0, colon));
-}
-
-/// scheme://authority of an Origin header, split; nullopt when malformed (e.g. "null").
-std::optional<std::string> OriginHost(std::string const& origin) {
-  auto scheme_end = origin.find("://");
-  if (scheme_end == std::string::npos) return std::nullopt;
-  std::string scheme = Lower(origin.substr(0, scheme_end));
-  if (scheme != "http" && scheme != "https") return std::nullopt;
-  std::string authority = origin.substr(scheme_end + 3);
-  if (auto slash = authority.find('/'); slash != std::string::npos) authority.resize(slash);
-  if (authority.empty()) return std::nullopt;
-  return HostOnly(authority);
-}
-
-bool IsLoopbackName(std::string const& host) {
-  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0 ||
-         (host.size() > 10 && host.compare(host.size() - 10, 10, ".localhost") == 0);
-}
-
-std::string RandomSessionId() {
-  unsigned char bytes[16];
-  if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("RAND_bytes failed");
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id;
-  for (unsigned char b : bytes) {
-    id.push_back(kHex[b >> 4]);
-    id.push_back(kHex[b & 15]);
+  void on_response_impl(int, beast::string_view, int, error_code&) override {}
+  void on_field_impl(bhttp::field, beast::string_view name, beast::string_view value,
+                     error_code& ec) override {
+    if (++fields_ > max_fields_) {
+      too_many_fields_ = true;
+      ec = bhttp::error::header_limit;
+      return;
+    }
+    std::string lower = AsciiLower(View(name));
+    if (HttpHeaders::Wanted(lower)) head_.headers.Add(lower, View(value));
   }
-  return id;
-}
-
-std::array<unsigned char, 32> Sha256(std::string const& s) {
-  std::array<unsigned char, 32> out{};
-  unsigned int len = 0;
-  EVP_Digest(s.data(), s.size(), out.data(), &len, EVP_sha256(), nullptr);
-  return out;
-}
-
-/// Decodes the `=?base64?...?=` form of a header value; other values are returned as they are.
-std::string DecodeHeaderValue(std::string const& value) {
-  constexpr std::string_view prefix = "=?base64?";
-  if (value.size() < prefix.size() + 2 || value.compare(0, prefix.size(), prefix) != 0 ||
-      value.compare(value.size() - 2, 2, "?=") != 0) {
-    return value;
+  void on_header_impl(error_code&) override {}
+  void on_body_init_impl(boost::optional<std::uint64_t> const& length, error_code&) override {
+    // Known length (already checked against the limit): one allocation, no copies as it grows;
+    // pages are only resident once written, so the lease follows the bytes that arrived.
+    if (length) {
+      body_.reserve(static_cast<std::size_t>(*length));
+      sized_ = true;
+    }
+    memory_.Expect(length ? static_cast<std::size_t>(*length) : max_body_);
   }
-  std::string b64 = value.substr(prefix.size(), value.size() - prefix.size() - 2);
-  std::string out((b64.size() / 4 + 1) * 3, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<unsigned char const*>(b64.data()),
-                          static_cast<int>(b64.size()));
-  if (n < 0) return value;
-  std::size_t pad = 0;
-  if (!b64.empty() && b64.back() == '=') ++pad;
-  if (b64.size() > 1 && b64[b64.size() - 2] == '=') ++pad;
-  out.resize(static_cast<std::size_t>(n) - std::min(pad, static_cast<std::size_t>(n)));
-  return out;
-}
-
-/// The most recent OpenSSL error as text ("" when none), clearing the queue.
-std::string OpenSslError() {
-  unsigned long code = ERR_peek_last_error();
-  ERR_clear_error();
-  if (code == 0) return "";
-  char buf[256];
-  ERR_error_string_n(code, buf, sizeof buf);
-  return std::string(": ") + buf;
-}
-
-/// Loads the PEM certificate and private key the way the TLS server will, so that a start-up
-/// failure can name the flag at fault; nullopt when both load and the key fits the certificate.
-std::optional<std::string> CheckTlsFiles(std::string const& cert_path,
-                                         std::string const& key_path) {
-  int open_errno = 0;
-  auto open = [&open_errno](std::string const& path) {
-    errno = 0;
-    std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_file(path.c_str(), "r"), &BIO_free);
-    open_errno = errno;
-    ERR_clear_error();
-    return bio;
-  };
-  // Never prompt for a passphrase (OpenSSL's default would read the terminal).
-  auto no_passphrase = [](char*, int, int, void*) { return 0; };
-  auto cert_bio = open(cert_path);
-  if (!cert_bio) {
-    return "cannot read --tls-cert " + cert_path + " (" + std::strerror(open_errno) + ")";
+  std::size_t on_body_impl(beast::string_view data, error_code& ec) override {
+    return Append(data, ec);
   }
-  std::unique_ptr<X509, decltype(&X509_free)> cert(
-      PEM_read_bio_X509(cert_bio.get(), nullptr, no_passphrase, nullptr), &X509_free);
-  if (!cert) {
-    return "--tls-cert " + cert_path + " is not a PEM certificate" + OpenSslError();
+  void on_chunk_header_impl(std::uint64_t, beast::string_view, error_code&) override {}
+  std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view data, error_code& ec) override {
+    return Append(data, ec);
   }
-  auto key_bio = open(key_path);
-  if (!key_bio) {
-    return "cannot read --tls-key " + key_path + " (" + std::strerror(open_errno) + ")";
+  void on_finish_impl(error_code&) override {}
+
+  /// Pays for the body as it arrives: its bytes when the length was announced, else the
+  /// string's capacity, which grows by doubling up to the body limit (chunked bodies).
+  std::size_t Append(beast::string_view data, error_code& ec) {
+    std::size_t const needed = body_.size() + data.size();
+    std::size_t lease = needed;
+    if (!sized_ && needed > body_.capacity()) {
+      lease = std::min(std::max(needed, 2 * body_.capacity()), std::max(needed, max_body_));
+    }
+    if (!memory_.GrowTo(lease)) {
+      out_of_memory_ = true;
+      ec = bhttp::error::body_limit;
+      return 0;
+    }
+    if (lease > body_.capacity()) body_.reserve(lease);
+    body_.append(data.data(), data.size());
+    return data.size();
   }
-  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
-      PEM_read_bio_PrivateKey(key_bio.get(), nullptr, no_passphrase, nullptr), &EVP_PKEY_free);
-  if (!key) {
-    return "--tls-key " + key_path + " is not an unencrypted PEM private key" + OpenSslError();
-  }
-  if (X509_check_private_key(cert.get(), key.get()) != 1) {
-    ERR_clear_error();
-    return "--tls-key " + key_path + " does not match the certificate in --tls-cert " + cert_path;
-  }
-  return std::nullopt;
-}
 
-std::string SseFrame(json const& message) {
-  return "event: message\ndata: " + Serialize(message) + "\n\n";
-}
-
-json ErrorBody(json const& id, int code, std::string message, json data = nullptr) {
-  return MakeError(id, ErrorObject{code, std::move(message), std::move(data)});
-}
-
-void SetJson(httplib::Response& res, int status, json const& body) {
-  res.status = status;
-  res.set_content(Serialize(body), "application/json");
-}
-
-/// What the access log reports about the request this thread is serving.
-struct AccessInfo {
-  Clock::time_point start{};
-  std::string mcp;  // "tools/call halopsa_list_tickets", "initialize", ...
+  std::size_t const max_fields_;
+  std::size_t const max_body_;
+  std::size_t fields_ = 0;
+  bool too_many_fields_ = false;
+  bool out_of_memory_ = false;
+  bool sized_ = false;  // Content-Length known
+  HttpRequestHead head_;
+  std::string body_;
+  MemoryBudget::Lease memory_;
 };
-thread_local AccessInfo t_access;
 
-/// The response channel of one request: notifications and server-to-client requests queue
-/// here, then the final response. The HTTP thread drains it as JSON or as an SSE stream.
-struct Exchange {
-  std::mutex mu;
-  std::condition_variable cv;
-  std::deque<std::string> events;  // SSE frames not yet written
-  bool done = false;
-  std::string final_frame;  // the response as an SSE frame; empty = none due
-  json final;               // the response itself (null = none due)
-  std::shared_ptr<halo::CancelToken> cancel = std::make_shared<halo::CancelToken>();
-  std::vector<std::shared_ptr<halo::CancelToken>> more;  // a batch's other tool calls
+/// What every connection shares.
+struct Shared {
+  Shared(McpServer& server, HttpOptions o)
+      : options(std::move(o)),
+        endpoint(server, options),
+        budget(options.max_request_memory),
+        table(options.max_connections, options.clock) {}
 
-  /// The client went away, or the server is stopping: the work is no longer wanted.
-  void Cancel() {
-    cancel->Cancel();
-    for (auto const& t : more) t->Cancel();
+  HttpOptions const options;
+  HttpEndpoint endpoint;
+  MemoryBudget budget;
+  ConnectionTable table;
+  std::atomic<bool> stopping{false};
+};
+
+/// One client connection: reads requests one after the other and writes their answers, on its
+/// own strand. `Stream` is a plain tcp_stream or a TLS stream over one.
+template <class Stream>
+class Connection : public std::enable_shared_from_this<Connection<Stream>> {
+ public:
+  Connection(Shared& shared, Stream stream, std::string remote)
+      : shared_(shared),
+        stream_(std::move(stream)),
+        buffer_(shared.options.max_header_bytes + 4096),
+        wake_(stream_.get_executor()),
+        remote_(std::move(remote)) {}
+
+  void set_id(ConnectionTable::Id id) { id_ = id; }
+  auto executor() { return stream_.get_executor(); }
+
+  /// From any thread: ends the connection (eviction, shutdown).
+  void Close() {
+    asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
+      self->closed_ = true;
+      error_code ignored;
+      beast::get_lowest_layer(self->stream_).socket().close(ignored);
+      self->wake_.cancel();
+    });
   }
 
-  void Push(json const& message) {
-    std::lock_guard lock(mu);
-    events.push_back(SseFrame(message));
-    cv.notify_all();
+  /// Serves the connection until it ends; `self` keeps it alive meanwhile (a coroutine's
+  /// parameters live in its frame).
+  static asio::awaitable<void> Run(std::shared_ptr<Connection> self) {
+    try {
+      co_await self->Serve();
+    } catch (...) {
+      LogException("a connection");
+    }
+    error_code ignored;
+    beast::get_lowest_layer(self->stream_).socket().close(ignored);
+    self->shared_.table.Closed(self->id_);
   }
-  void Finish(json response) {
-    std::lock_guard lock(mu);
-    done = true;
-    if (!response.is_null()) final_frame = SseFrame(response);
-    final = std::move(response);
-    cv.notify_all();
+
+ private:
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
+  beast::tcp_stream& tcp() { return beast::get_lowest_layer(stream_); }
+
+  asio::awaitable<void> Serve() {
+    auto const& o = shared_.options;
+    error_code ec;
+    if constexpr (kTls) {
+      tcp().expires_after(o.read_timeout);
+      co_await stream_.async_handshake(asio::ssl::stream_base::server, redirect_error(kAwait, ec));
+      if (ec) co_return;
+    }
+    while (!closed_) {
+      shared_.table.Waiting(id_);
+      if (shared_.stopping) co_return;
+      if (buffer_.size() == 0) {
+        // Idle until the next request starts; the request's own deadline starts with it.
+        buffer_.shrink_to_fit();
+        tcp().expires_after(o.keep_alive_timeout);
+        std::size_t n =
+            co_await stream_.async_read_some(buffer_.prepare(1024), redirect_error(kAwait, ec));
+        if (ec) co_return;
+        buffer_.commit(n);
+      }
+      if (!co_await ServeOne()) co_return;
+    }
   }
+
+  // GCC 12 miscompiles some temporaries of class type inside co_await expressions (they can be
+  // destroyed twice), so every argument below that is not trivial is a named local first.
+
+  /// Reads, answers and logs one request; false when the connection is to end.
+  asio::awaitable<bool> ServeOne() {
+    auto const& o = shared_.options;
+    auto const start = std::chrono::steady_clock::now();
+    error_code ec;
+    RequestParser parser(o, shared_.budget);
+    tcp().expires_after(o.read_timeout);  // one deadline for the whole request
+    co_await bhttp::async_read_header(stream_, buffer_, parser, redirect_error(kAwait, ec));
+    HttpRequestHead& head = parser.head();
+    head.remote = remote_;
+    if (ec) {
+      if (auto refusal = ReadFailure(ec, parser)) co_await Refuse(head, *refusal, start);
+      co_return false;
+    }
+    head.keep_alive = parser.keep_alive();
+    if (auto length = parser.content_length()) head.content_length = *length;
+    if (auto refusal = shared_.endpoint.Admit(head)) {
+      // The body was not read: the connection can only go on when there was none.
+      bool const go_on = parser.is_done() && head.keep_alive && !shared_.stopping;
+      bool const sent = co_await Write(head, *refusal, go_on, start, "", o.write_timeout);
+      if (sent && !parser.is_done()) co_await Linger();
+      co_return (sent && go_on);
+    }
+    if (!parser.is_done()) {
+      if (AsciiLower(head.headers.Get("expect")) == "100-continue" && head.version >= 11) {
+        std::string go_ahead = "HTTP/1.1 100 Continue\r\n\r\n";
+        if (!co_await Send(std::move(go_ahead), o.write_timeout)) co_return false;
+        tcp().expires_after(o.read_timeout);
+      }
+      co_await bhttp::async_read(stream_, buffer_, parser, redirect_error(kAwait, ec));
+      if (ec) {
+        if (auto refusal = ReadFailure(ec, parser)) co_await Refuse(head, *refusal, start);
+        co_return false;
+      }
+    }
+    shared_.table.Serving(id_);
+    HttpOutcome outcome =
+        shared_.endpoint.Serve(head, std::move(parser.body()), std::move(parser.memory()));
+    bool const keep_alive = head.keep_alive && !shared_.stopping;
+    if (!outcome.exchange) {
+      bool const sent =
+          co_await Write(head, outcome.reply, keep_alive, start, outcome.label, o.write_timeout);
+      co_return sent&& keep_alive;
+    }
+    bool const ok = co_await Drain(head, outcome, keep_alive, start);
+    co_return ok&& keep_alive&& head.version >= 11;
+  }
+
+  /// What to answer when reading a request failed; nullopt when the client just went away.
+  std::optional<HttpReply> ReadFailure(error_code const& ec, RequestParser const& parser) const {
+    auto const& o = shared_.options;
+    if (parser.too_many_fields() || ec == bhttp::error::header_limit) {
+      return JsonErrorReply(431, kInvalidRequest,
+                            "Request Header Fields Too Large: at most " +
+                                std::to_string(o.max_header_count) + " headers and " +
+                                std::to_string(o.max_header_bytes) + " bytes");
+    }
+    if (parser.out_of_memory()) {
+      HttpReply busy = JsonErrorReply(503, kInternalError,
+                                      "Server busy: too much request data is being received at "
+                                      "once; retry shortly");
+      busy.headers.emplace_back("Retry-After", "1");
+      return busy;
+    }
+    if (ec == bhttp::error::body_limit) {
+      return JsonErrorReply(413, kInvalidRequest,
+                            "Content Too Large: this server accepts at most " +
+                                std::to_string(o.max_message_bytes) + " bytes");
+    }
+    if (ec == beast::error::timeout) {
+      return JsonErrorReply(408, kInvalidRequest,
+                            "Request Timeout: the request must arrive within " +
+                                std::to_string(o.read_timeout.count()) + " s");
+    }
+    if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
+        ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
+      return JsonErrorReply(400, kInvalidRequest, "Bad Request: " + ec.message());
+    }
+    return std::nullopt;
+  }
+
+  /// A refusal after a failed read: best effort, briefly, then the connection ends.
+  asio::awaitable<void> Refuse(HttpRequestHead const& head, HttpReply const& reply,
+                               std::chrono::steady_clock::time_point start) {
+    bool const sent = co_await Write(
+        head, reply, false, start, "",
+        std::min<std::chrono::seconds>(shared_.options.write_timeout, std::chrono::seconds(2)));
+    if (sent) co_await Linger();
+  }
+
+  /// After an answer to a request whose body was left unread: stop sending, then read and drop
+  /// what the client still sends, briefly and within a byte cap. Closing at once would reset
+  /// the connection and could destroy the answer before the client has read it.
+  asio::awaitable<void> Linger() {
+    error_code ec;
+    tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
+    tcp().expires_after(std::chrono::seconds(1));
+    buffer_.clear();
+    for (std::size_t dropped = 0; !ec && dropped < 4 * 1024 * 1024;) {
+      std::size_t n =
+          co_await tcp().async_read_some(buffer_.prepare(4096), redirect_error(kAwait, ec));
+      dropped += n;
+    }
+  }
+
+  /// Writes a complete reply and logs it; false when the write failed.
+  asio::awaitable<bool> Write(HttpRequestHead const& head, HttpReply const& reply, bool keep_alive,
+                              std::chrono::steady_clock::time_point start, std::string_view label,
+                              std::chrono::seconds timeout) {
+    std::string out = FormatHead(reply.status, reply.content_type, reply.body.size(), reply.headers,
+                                 keep_alive, head.version);
+    out += reply.body;
+    bool ok = co_await Send(std::move(out), timeout);
+    AccessLog(head, label, reply.status, start);
+    co_return ok;
+  }
+
+  asio::awaitable<bool> Send(std::string data, std::chrono::seconds timeout) {
+    error_code ec;
+    tcp().expires_after(timeout);
+    co_await asio::async_write(stream_, asio::buffer(data), redirect_error(kAwait, ec));
+    co_return !ec && !closed_;
+  }
+
+  /// Writes what an exchange produces until it is over; false when the client went away.
+  asio::awaitable<bool> Drain(HttpRequestHead const& head, HttpOutcome& outcome, bool keep_alive,
+                              std::chrono::steady_clock::time_point start) {
+    auto ex = outcome.exchange;
+    std::weak_ptr<Connection> weak = this->shared_from_this();
+    ex->SetWaker([weak] {
+      if (auto self = weak.lock()) {
+        asio::post(self->stream_.get_executor(), [self] { self->wake_.cancel(); });
+      }
+    });
+    bool const chunked = head.version >= 11;
+    auto const timeout = shared_.options.write_timeout;
+    bool waited = false;
+    bool ok = true;
+    int status = 0;
+    for (bool over = false; !over && ok;) {
+      if (closed_) {
+        ok = false;
+        break;
+      }
+      Exchange::Step step = ex->Next(waited);
+      waited = false;
+      switch (step.kind) {
+        case Exchange::Step::Kind::kWait: {
+          error_code ec;
+          wake_.expires_after(ex->wait_time());
+          co_await wake_.async_wait(redirect_error(kAwait, ec));
+          waited = !ec;
+          break;
+        }
+        case Exchange::Step::Kind::kReply: {
+          status = step.reply.status;
+          std::string out =
+              FormatHead(step.reply.status, step.reply.content_type, step.reply.body.size(),
+                         step.reply.headers, keep_alive, head.version);
+          out += step.reply.body;
+          ok = co_await Send(std::move(out), timeout);
+          over = true;
+          break;
+        }
+        case Exchange::Step::Kind::kStart: {
+          status = step.reply.status;
+          std::string out = FormatHead(step.reply.status, step.reply.content_type, std::nullopt,
+                                       step.reply.headers, keep_alive, head.version);
+          ok = co_await Send(std::move(out), timeout);
+          break;
+        }
+        case Exchange::Step::Kind::kWrite: {
+          std::string out = chunked ? Chunk(step.data) : std::move(step.data);
+          ok = co_await Send(std::move(out), timeout);
+          break;
+        }
+        case Exchange::Step::Kind::kEnd: {
+          if (chunked) {
+            std::string out = Chunk("");
+            ok = co_await Send(std::move(out), timeout);
+          }
+          over = true;
+          break;
+        }
+      }
+    }
+    if (!ok) {
+      spdlog::debug("http: the client went away mid-answer; cancelling its request");
+      ex->CancelWork();
+    }
+    ex->Close();
+    if (outcome.on_done) outcome.on_done();
+    AccessLog(head, outcome.label, ok ? status : 499, start);
+    co_return ok;
+  }
+
+  void AccessLog(HttpRequestHead const& head, std::string_view label, int status,
+                 std::chrono::steady_clock::time_point start) const {
+    if (!shared_.options.access_log) return;
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::steady_clock::now() - start)
+                  .count();
+    spdlog::info("http {} {} {}{}{} {} {}ms", remote_, head.method.empty() ? "-" : head.method,
+                 HeaderSafe(head.path().substr(0, 200)), label.empty() ? "" : " ", label, status,
+                 ms);
+  }
+
+  Shared& shared_;
+  Stream stream_;
+  beast::flat_buffer buffer_;
+  asio::steady_timer wake_;  // an exchange's waker cancels it
+  std::string const remote_;
+  ConnectionTable::Id id_ = 0;
+  bool closed_ = false;  // on the strand
 };
 
 }  // namespace
 
-bool IsLoopbackHost(std::string const& host) { return IsLoopbackName(HostOnly(host)); }
+struct HttpTransport::Impl {
+  Impl(McpServer& server, HttpOptions options)
+      : shared(server, std::move(options)),
+        acceptor(ioc),
+        control(asio::make_strand(ioc)),
+        supervisor(control) {}
 
-std::optional<std::string> CheckTls(HttpOptions const& options) {
-  if (options.tls_cert.empty() && options.tls_key.empty()) return std::nullopt;
-  if (options.tls_cert.empty() || options.tls_key.empty()) {
-    return "TLS needs both --tls-cert and --tls-key";
+  asio::awaitable<void> Accept();
+  template <class Stream>
+  void Admit(Stream stream, std::string remote);
+  asio::awaitable<void> Supervise();
+  /// Until every connection has closed, or the deadline.
+  asio::awaitable<void> AwaitConnections(std::chrono::steady_clock::time_point deadline);
+  void BeginStop();
+  void RunIo();
+
+  Shared shared;
+  asio::io_context ioc;  // after `shared`: destroyed first, with the connections it holds
+  tcp::acceptor acceptor;
+  std::optional<asio::ssl::context> tls;
+  asio::strand<asio::io_context::executor_type> control;  // the supervisor and stopping
+  asio::steady_timer supervisor;
+  bool bound = false;
+};
+
+asio::awaitable<void> HttpTransport::Impl::Accept() {
+  asio::steady_timer backoff(ioc);
+  for (;;) {
+    error_code ec;
+    tcp::socket socket =
+        co_await acceptor.async_accept(asio::make_strand(ioc), redirect_error(kAwait, ec));
+    if (ec) {
+      if (!acceptor.is_open() || shared.stopping) co_return;
+      // Out of descriptors, most likely: wait instead of spinning.
+      spdlog::warn("http: accept failed: {}", ec.message());
+      backoff.expires_after(std::chrono::milliseconds(100));
+      co_await backoff.async_wait(redirect_error(kAwait, ec));
+      continue;
+    }
+    try {
+      error_code peer_ec;
+      auto peer = socket.remote_endpoint(peer_ec);
+      std::string remote = peer_ec ? "?" : peer.address().to_string();
+      if (tls) {
+        Admit(TlsStream(beast::tcp_stream(std::move(socket)), *tls), std::move(remote));
+      } else {
+        Admit(beast::tcp_stream(std::move(socket)), std::move(remote));
+      }
+    } catch (...) {
+      LogException("accepting a connection");  // that one is dropped; the next are served
+    }
   }
-  return CheckTlsFiles(options.tls_cert, options.tls_key);
 }
 
-struct HttpTransport::Impl {
-  struct HttpSession {
-    std::string id;
-    Session state;
-    Clock::time_point last_used;
-    int active = 0;                    // requests being served
-    std::shared_ptr<Exchange> stream;  // the GET stream, when open
-  };
+template <class Stream>
+void HttpTransport::Impl::Admit(Stream stream, std::string remote) {
+  auto conn = std::make_shared<Connection<Stream>>(shared, std::move(stream), remote);
+  std::weak_ptr<Connection<Stream>> weak = conn;
+  ConnectionTable::Closer evicted;
+  auto id = shared.table.Open(
+      [weak] {
+        if (auto c = weak.lock()) c->Close();
+      },
+      &evicted);
+  if (evicted) {
+    spdlog::debug("http: connection limit {} reached; closing the longest-waiting idle one",
+                  shared.options.max_connections);
+    evicted();
+  }
+  if (!id) {
+    spdlog::warn("http: refusing a connection from {}: all {} connections are serving requests",
+                 remote, shared.options.max_connections);
+    return;  // conn and its socket close here
+  }
+  conn->set_id(*id);
+  auto executor = conn->executor();
+  asio::co_spawn(executor, Connection<Stream>::Run(std::move(conn)), asio::detached);
+}
 
-  Impl(McpServer& s, HttpOptions o) : server(s), options(std::move(o)) {}
+asio::awaitable<void> HttpTransport::Impl::Supervise() {
+  using std::chrono::steady_clock;
+  error_code ec;
+  while (!shared.stopping) {
+    supervisor.expires_after(shared.endpoint.sweep_period());
+    co_await supervisor.async_wait(redirect_error(kAwait, ec));
+    try {
+      shared.endpoint.Sweep();
+    } catch (...) {
+      LogException("sweeping sessions");
+    }
+  }
+  // Draining: requests being served get drain_timeout to finish, then their calls are
+  // cancelled and get a moment to answer; whatever is left after that is cut off.
+  co_await AwaitConnections(steady_clock::now() + shared.options.drain_timeout);
+  if (shared.table.size() > 0) {
+    spdlog::info("http: cancelling the calls still running after {} ms",
+                 shared.options.drain_timeout.count());
+    shared.endpoint.CancelAll();
+    co_await AwaitConnections(steady_clock::now() + std::chrono::seconds(2));
+  }
+  for (auto const& close : shared.table.All()) close();
+}
 
-  McpServer& server;
-  HttpOptions options;
-  std::unique_ptr<httplib::Server> http;
-  std::unique_ptr<WorkerPool> pool;
-  bool loopback = true;
-  std::set<std::string> allowed_hosts;  // lower-case host names
-  std::vector<std::array<unsigned char, 32>> token_digests;
+asio::awaitable<void> HttpTransport::Impl::AwaitConnections(
+    std::chrono::steady_clock::time_point deadline) {
+  error_code ec;
+  while (shared.table.size() > 0 && std::chrono::steady_clock::now() < deadline) {
+    supervisor.expires_after(std::chrono::milliseconds(20));
+    co_await supervisor.async_wait(redirect_error(kAwait, ec));
+  }
+}
 
-  mutable std::mutex mu;
-  std::map<std::string, std::shared_ptr<HttpSession>> sessions;
-  std::set<std::shared_ptr<Exchange>> active;  // streams and tool calls, for Stop()
-  std::size_t get_streams = 0;
-  std::condition_variable stop_cv;
-  bool stopping = false;
-  std::thread janitor;
+void HttpTransport::Impl::BeginStop() {
+  error_code ignored;
+  acceptor.close(ignored);
+  shared.endpoint.Stop();  // new requests get 503, standalone streams end
+  for (auto const& close : shared.table.Shutdown()) close();  // idle connections
+  supervisor.cancel();
+}
 
-  // ---- sessions ----
-  void SweepLocked(Clock::time_point now) {
-    for (auto it = sessions.begin(); it != sessions.end();) {
-      auto& s = *it->second;
-      if (s.active == 0 && now - s.last_used > options.session_idle_timeout) {
-        spdlog::debug("http: session expired after {} ms idle",
-                      options.session_idle_timeout.count());
-        EndSessionLocked(s);
-        it = sessions.erase(it);
-      } else {
-        ++it;
-      }
-    }
-  }
-  void EndSessionLocked(HttpSession& s) {
-    {
-      std::lock_guard lock(s.state.mu);
-      for (auto& [id, token] : s.state.in_flight) token->Cancel();
-    }
-    if (s.stream) s.stream->Finish(nullptr);
-  }
-  std::shared_ptr<HttpSession> CreateSession() {
-    auto now = Clock::now();
-    auto s = std::make_shared<HttpSession>();
-    s->id = RandomSessionId();
-    s->last_used = now;
-    s->active = 1;
-    std::lock_guard lock(mu);
-    SweepLocked(now);
-    while (sessions.size() >= options.max_sessions) {
-      auto victim = sessions.end();
-      for (auto it = sessions.begin(); it != sessions.end(); ++it) {
-        if (it->second->active > 0) continue;
-        if (victim == sessions.end() || it->second->last_used < victim->second->last_used) {
-          victim = it;
-        }
-      }
-      if (victim == sessions.end()) return nullptr;  // every session is busy
-      spdlog::info("http: session cap {} reached, evicting the least recently used one",
-                   options.max_sessions);
-      EndSessionLocked(*victim->second);
-      sessions.erase(victim);
-    }
-    sessions[s->id] = s;
-    return s;
-  }
-  std::shared_ptr<HttpSession> Acquire(std::string const& id) {
-    auto now = Clock::now();
-    std::lock_guard lock(mu);
-    SweepLocked(now);
-    auto it = sessions.find(id);
-    if (it == sessions.end()) return nullptr;
-    it->second->active++;
-    it->second->last_used = now;
-    return it->second;
-  }
-  void Release(std::shared_ptr<HttpSession> const& s) {
-    std::lock_guard lock(mu);
-    s->active--;
-    s->last_used = Clock::now();
-  }
-  void Drop(std::string const& id) {
-    std::lock_guard lock(mu);
-    if (auto it = sessions.find(id); it != sessions.end()) {
-      EndSessionLocked(*it->second);
-      sessions.erase(it);
-    }
-  }
-  struct SessionUse {
-    Impl* impl;
-    std::shared_ptr<HttpSession> s;
-    ~SessionUse() {
-      if (s) impl->Release(s);
-    }
-  };
-
-  // ---- security ----
-  bool HostAllowed(std::string const& host_header) const {
-    std::string host = HostOnly(host_header);
-    if (allowed_hosts.count(host)) return true;
-    if (loopback) return IsLoopbackName(host);
-    return options.allowed_hosts.empty();  // off loopback without a list: tokens protect
-  }
-  bool OriginAllowed(std::string const& origin, std::string const& host_header) const {
-    for (auto const& o : options.allowed_origins) {
-      if (Lower(o) == Lower(origin)) return true;
-    }
-    auto host = OriginHost(origin);
-    if (!host) return false;
-    if (allowed_hosts.count(*host) || IsLoopbackName(*host)) return true;
-    // Same origin as the Host we were reached by (already validated above).
-    return !loopback && *host == HostOnly(host_header);
-  }
-  bool TokenValid(std::string const& presented) const {
-    auto digest = Sha256(presented);
-    int match = 0;
-    for (auto const& d : token_digests) {
-      match |= CRYPTO_memcmp(d.data(), digest.data(), d.size()) == 0 ? 1 : 0;
-    }
-    return match != 0;
-  }
-  std::string BaseUrl(httplib::Request const& req) const {
-    if (!options.public_url.empty()) {
-      std::string u = options.public_url;
-      if (u.size() >= options.path.size() &&
-          u.compare(u.size() - options.path.size(), options.path.size(), options.path) == 0) {
-        u.resize(u.size() - options.path.size());
-      }
-      while (!u.empty() && u.back() == '/') u.pop_back();
-      return u;
-    }
-    std::string scheme = options.tls_cert.empty() ? "http" : "https";
-    return scheme + "://" + req.get_header_value("Host");
-  }
-  std::string MetadataUrl(httplib::Request const& req) const {
-    return BaseUrl(req) + "/.well-known/oauth-protected-resource" + options.path;
-  }
-
-  httplib::Server::HandlerResponse PreRoute(httplib::Request const& req, httplib::Response& res) {
-    t_access.start = Clock::now();
-    t_access.mcp.clear();
-    if (req.path == "/healthz") return httplib::Server::HandlerResponse::Unhandled;
-    if (!HostAllowed(req.get_header_value("Host"))) {
-      SetJson(res, 403, ErrorBody(nullptr, kInvalidRequest, "Forbidden: Host not allowed"));
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    if (req.has_header("Origin") &&
-        !OriginAllowed(req.get_header_value("Origin"), req.get_header_value("Host"))) {
-      SetJson(res, 403, ErrorBody(nullptr, kInvalidRequest, "Forbidden: Origin not allowed"));
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    if (req.path.rfind("/.well-known/", 0) == 0) {
-      return httplib::Server::HandlerResponse::Unhandled;
-    }
-    if (!token_digests.empty()) {
-      std::string auth = req.get_header_value("Authorization");
-      bool ok =
-          auth.size() > 7 && Lower(auth.substr(0, 7)) == "bearer " && TokenValid(auth.substr(7));
-      if (!ok) {
-        std::string challenge = "Bearer realm=\"halo-mcp\"";
-        if (!auth.empty()) challenge += ", error=\"invalid_token\"";
-        if (!options.auth_server.empty()) {
-          challenge += ", resource_metadata=\"" + MetadataUrl(req) + "\"";
-        }
-        res.set_header("WWW-Authenticate", challenge);
-        SetJson(res, 401,
-                ErrorBody(nullptr, kInvalidRequest,
-                          "Unauthorized: a valid bearer token is "
-                          "required"));
-        return httplib::Server::HandlerResponse::Handled;
-      }
-    }
-    return httplib::Server::HandlerResponse::Unhandled;
-  }
-
-  // ---- streams ----
-  void Track(std::shared_ptr<Exchange> const& ex) {
-    std::lock_guard lock(mu);
-    active.insert(ex);
-  }
-  void Untrack(std::shared_ptr<Exchange> const& ex) {
-    std::lock_guard lock(mu);
-    active.erase(ex);
-  }
-
-  /// Writes an exchange as an SSE stream until its final response (or the client leaves).
-  void StreamTo(httplib::Response& res, std::shared_ptr<Exchange> ex, bool get_stream) {
-    res.status = 200;
-    res.set_header("Cache-Control", "no-cache");
-    res.set_header("X-Accel-Buffering", "no");
-    auto interval = options.keepalive_interval;
-    res.set_chunked_content_provider(
-        "text/event-stream",
-        [this, ex, interval](std::size_t, httplib::DataSink& sink) {
-          std::unique_lock lock(ex->mu);
-          for (;;) {
-            while (!ex->events.empty()) {
-              std::string frame = std::move(ex->events.front());
-              ex->events.pop_front();
-              lock.unlock();
-              bool ok = sink.write(frame.data(), frame.size());
-              lock.lock();
-              if (!ok) {
-                ex->Cancel();
-                return false;
-              }
-            }
-            if (ex->done) {
-              std::string frame = std::move(ex->final_frame);
-              lock.unlock();
-              if (!frame.empty() && !sink.write(frame.data(), frame.size())) return false;
-              sink.done();
-              return true;
-            }
-            if (!ex->cv.wait_for(lock, interval, [&] { return ex->done || !ex->events.empty(); })) {
-              // A comment line: keeps proxies from timing out and tells us when the client
-              // has gone (the write fails), which cancels the work.
-              lock.unlock();
-              static constexpr char kAlive[] = ": keep-alive\n\n";
-              bool ok = sink.write(kAlive, sizeof kAlive - 1);
-              lock.lock();
-              if (!ok) {
-                spdlog::debug("http: client went away mid-stream; cancelling its request");
-                ex->Cancel();
-                return false;
-              }
-            }
-          }
-        },
-        [this, ex, get_stream](bool success) {
-          if (!success) ex->Cancel();
-          Untrack(ex);
-          if (get_stream) {
-            ex->Finish(nullptr);
-            std::lock_guard lock(mu);
-            get_streams--;
-          }
-        });
-  }
-
-  /// Runs one request: inline for quick methods, on the worker pool for tool calls. Answers
-  /// with JSON, or SSE when notifications come first.
-  void Serve(Session& session, std::shared_ptr<void> keep_alive, Message const& message,
-             httplib::Response& res, bool modern) {
-    auto ex = std::make_shared<Exchange>();
-    if (!McpServer::IsSlow(message)) {
-      json response = server.Handle(session, message, [&ex](json const& n) { ex->Push(n); });
-      Respond(res, ex, std::move(response), modern);
+void HttpTransport::Impl::RunIo() {
+  for (;;) {
+    try {
+      ioc.run();
       return;
-    }
-    ex->cancel = server.Track(session, message.id);
-    if (!ex->cancel) {
-      SetJson(res, 200, McpServer::DuplicateIdError(message.id));
-      return;
-    }
-    RunQueued(
-        res, ex, std::move(keep_alive), message.id, modern,
-        [this, &session, message, ex] {
-          return server.Handle(session, message, [ex](json const& n) { ex->Push(n); });
-        },
-        [&session, id = Serialize(message.id)] {
-          std::lock_guard lock(session.mu);
-          session.in_flight.erase(id);
-        });
-  }
-
-  /// Runs `work` on the worker pool (503 when it is full, after `refused` undoes the tracking),
-  /// waits up to sse_after for it, then answers with JSON or switches to an SSE stream.
-  void RunQueued(httplib::Response& res, std::shared_ptr<Exchange> const& ex,
-                 std::shared_ptr<void> keep_alive, json const& id, bool modern,
-                 std::function<json()> work, std::function<void()> const& refused) {
-    Track(ex);
-    bool queued = pool->Submit([keep_alive, ex, work = std::move(work)] {
-      ex->Finish(work());
-      (void)keep_alive;
-    });
-    if (!queued) {
-      Untrack(ex);
-      refused();
-      res.set_header("Retry-After", "1");
-      SetJson(res, 503,
-              ErrorBody(id, kInternalError,
-                        "Server busy: too many tool calls in flight; retry shortly"));
-      return;
-    }
-    {
-      std::unique_lock lock(ex->mu);
-      ex->cv.wait_for(lock, options.sse_after, [&] { return ex->done || !ex->events.empty(); });
-      if (ex->done && ex->events.empty()) {
-        json response = ex->final;
-        lock.unlock();
-        Untrack(ex);
-        Respond(res, ex, std::move(response), modern);
-        return;
-      }
-    }
-    StreamTo(res, ex, false);
-  }
-
-  /// A JSON-RPC batch of a 2025-03-26 session: its members are handled in order like single
-  /// messages and answered together with one array (202 when no response is due). A batch with
-  /// tool calls runs on the worker pool, each call cancellable on its own or with the stream.
-  void ServeBatch(Session& session, std::shared_ptr<void> keep_alive, json const& batch,
-                  httplib::Response& res) {
-    auto ex = std::make_shared<Exchange>();
-    std::vector<std::pair<std::string, std::shared_ptr<halo::CancelToken>>> tracked;
-    for (auto const& item : batch) {
-      Decoded d = DecodeMessage(item);
-      if (d.message && d.message->kind == Message::Kind::kRequest &&
-          McpServer::IsSlow(*d.message)) {
-        // A duplicate id keeps no token; its member is answered with the duplicate-id error.
-        if (auto token = server.Track(session, d.message->id)) {
-          tracked.emplace_back(Serialize(d.message->id), token);
-          ex->more.push_back(std::move(token));
-        }
-      }
-    }
-    auto run = [this, &session, batch, ex] {
-      json responses = json::array();
-      mcp::HandleBatch(
-          server, session, batch, [ex](json const& n) { ex->Push(n); },
-          [&responses](json const& r) { responses.push_back(r); });
-      return responses.empty() ? json() : responses;  // null: nothing due (202)
-    };
-    if (tracked.empty()) {
-      Respond(res, ex, run(), false);
-      return;
-    }
-    // Members that failed before running (e.g. invalid params) leave their entry behind.
-    auto untrack = [&session, tracked] {
-      std::lock_guard lock(session.mu);
-      for (auto const& [key, token] : tracked) {
-        if (auto it = session.in_flight.find(key);
-            it != session.in_flight.end() && it->second == token) {
-          session.in_flight.erase(it);
-        }
-      }
-    };
-    RunQueued(
-        res, ex, std::move(keep_alive), nullptr, false,
-        [run, untrack] {
-          json responses = run();
-          untrack();
-          return responses;
-        },
-        untrack);
-  }
-
-  void Respond(httplib::Response& res, std::shared_ptr<Exchange> const& ex, json response,
-               bool modern) {
-    int status = 200;
-    if (modern && response.contains("error")) {
-      int code = response["error"].value("code", 0);
-      if (code == kMethodNotFound) status = 404;
-      if (code == kHeaderMismatch || code == kMissingRequiredClientCapability ||
-          code == kUnsupportedProtocolVersion) {
-        status = 400;
-      }
-    }
-    bool has_events;
-    {
-      std::lock_guard lock(ex->mu);
-      has_events = !ex->events.empty();
-    }
-    if (response.is_null() && !has_events) {
-      res.status = 202;  // cancelled: no response is due
-      return;
-    }
-    if (!has_events) {
-      SetJson(res, status, response);
-      return;
-    }
-    ex->Finish(std::move(response));  // notifications first: one SSE stream, then the response
-    Track(ex);
-    StreamTo(res, ex, false);
-  }
-
-  // ---- endpoints ----
-  void Post(httplib::Request const& req, httplib::Response& res) {
-    std::string accept = Lower(req.get_header_value("Accept"));
-    if (accept.find("application/json") == std::string::npos ||
-        accept.find("text/event-stream") == std::string::npos) {
-      SetJson(res, 406,
-              ErrorBody(nullptr, kInvalidRequest,
-                        "Not Acceptable: Accept must list application/json and "
-                        "text/event-stream"));
-      return;
-    }
-    std::string content_type = Lower(req.get_header_value("Content-Type"));
-    if (content_type.find("application/json") == std::string::npos) {
-      SetJson(res, 415,
-              ErrorBody(nullptr, kInvalidRequest,
-                        "Unsupported Media Type: Content-Type must be application/json"));
-      return;
-    }
-    ErrorObject parse_error;
-    auto value = ParseMessage(req.body, &parse_error);
-    if (!value) {
-      SetJson(res, 400, MakeError(nullptr, parse_error));
-      return;
-    }
-    if (value->is_array()) {
-      PostBatch(req, res, *value);
-      return;
-    }
-    Decoded decoded = DecodeMessage(*value);
-    if (decoded.error) {
-      SetJson(res, 400, MakeError(decoded.error_id, *decoded.error));
-      return;
-    }
-    Message message = *std::move(decoded.message);
-    t_access.mcp = message.method.empty() ? "(response)" : message.method;
-    json meta;
-    if (message.params.is_object()) {
-      if (auto m = message.params.find("_meta"); m != message.params.end()) meta = *m;
-      if (message.method == "tools/call" || message.method == "prompts/get") {
-        if (auto n = message.params.find("name"); n != message.params.end() && n->is_string()) {
-          t_access.mcp += " " + n->get<std::string>();
-        }
-      }
-    }
-    std::string const session_id = req.get_header_value("Mcp-Session-Id");
-    std::string const version_header = req.get_header_value("MCP-Protocol-Version");
-    auto const& legacy = LegacyVersions();
-    bool const legacy_header =
-        std::find(legacy.begin(), legacy.end(), version_header) != legacy.end();
-    bool const modern = IsModernMeta(meta) || (session_id.empty() && !version_header.empty() &&
-                                               !legacy_header && message.method != "initialize");
-    if (modern) {
-      PostModern(req, res, message, meta, version_header);
-    } else {
-      PostLegacy(res, message, session_id, version_header, legacy_header);
+    } catch (...) {
+      LogException("the I/O loop");  // a handler threw: keep serving
     }
   }
-
-  void PostModern(httplib::Request const& req, httplib::Response& res, Message const& message,
-                  json const& meta, std::string const& version_header) {
-    if (message.kind != Message::Kind::kRequest) {
-      res.status = 202;  // nothing stateless to act on
-      return;
-    }
-    auto mismatch = [&](std::string const& what) {
-      SetJson(res, 400, ErrorBody(message.id, kHeaderMismatch, "Header mismatch: " + what));
-    };
-    if (!req.has_header("Mcp-Method")) return mismatch("the Mcp-Method header is required");
-    if (DecodeHeaderValue(req.get_header_value("Mcp-Method")) != message.method) {
-      return mismatch("Mcp-Method does not match the body's method");
-    }
-    if (version_header.empty()) return mismatch("the MCP-Protocol-Version header is required");
-    if (meta.is_object()) {
-      if (auto v = meta.find(kMetaVersion);
-          v != meta.end() && v->is_string() && *v != version_header) {
-        return mismatch("MCP-Protocol-Version does not match params._meta");
-      }
-    }
-    char const* name_key = message.method == "tools/call" || message.method == "prompts/get"
-                               ? "name"
-                           : message.method == "resources/read" ? "uri"
-                                                                : nullptr;
-    if (name_key != nullptr && message.params.is_object()) {
-      auto n = message.params.find(name_key);
-      if (n != message.params.end() && n->is_string()) {
-        if (!req.has_header("Mcp-Name")) return mismatch("the Mcp-Name header is required");
-        if (DecodeHeaderValue(req.get_header_value("Mcp-Name")) != n->get<std::string>()) {
-          return mismatch(std::string("Mcp-Name does not match params.") + name_key);
-        }
-      }
-    }
-    if (auto problem = CheckModernMeta(meta)) {
-      SetJson(res, 400, MakeError(message.id, *problem));
-      return;
-    }
-    auto session = std::make_shared<Session>();  // stateless: nothing outlives the request
-    Serve(*session, session, message, res, true);
-  }
-
-  void PostLegacy(httplib::Response& res, Message const& message, std::string const& session_id,
-                  std::string const& version_header, bool legacy_header) {
-    if (message.kind == Message::Kind::kRequest && message.method == "initialize") {
-      auto s = CreateSession();
-      if (!s) {
-        res.set_header("Retry-After", "5");
-        SetJson(res, 503,
-                ErrorBody(message.id, kInternalError,
-                          "Server busy: the session limit is reached and every session is in "
-                          "use"));
-        return;
-      }
-      SessionUse use{this, s};
-      json response = server.Handle(s->state, message, nullptr);
-      if (response.contains("result")) {
-        res.set_header("Mcp-Session-Id", s->id);
-      } else {
-        Drop(s->id);
-      }
-      SetJson(res, 200, response);
-      return;
-    }
-    if (session_id.empty()) {
-      SetJson(res, 400,
-              ErrorBody(message.id, kInvalidRequest,
-                        "Bad Request: the Mcp-Session-Id header is required (initialize first, "
-                        "or send 2026-07-28 requests with _meta)"));
-      return;
-    }
-    if (!version_header.empty() && !legacy_header) {
-      SetJson(res, 400,
-              ErrorBody(message.id, kInvalidRequest,
-                        "Bad Request: unsupported MCP-Protocol-Version " + version_header,
-                        json{{"supported", LegacyVersions()}, {"requested", version_header}}));
-      return;
-    }
-    auto s = Acquire(session_id);
-    if (!s) {
-      SetJson(res, 404,
-              ErrorBody(message.id, kInvalidRequest,
-                        "Session not found: it ended or expired; initialize a new one"));
-      return;
-    }
-    // Held until the request is answered, which for a stream is after this handler returns.
-    std::shared_ptr<SessionUse> use(new SessionUse{this, s});
-    if (message.kind != Message::Kind::kRequest) {
-      server.Handle(s->state, message, nullptr);
-      res.status = 202;
-      return;
-    }
-    Serve(s->state, use, message, res, false);
-  }
-
-  /// JSON-RPC batches: only in a session negotiated at 2025-03-26 (the one version that has
-  /// them); anything else, including 2026-07-28 requests, gets 400 with -32600.
-  void PostBatch(httplib::Request const& req, httplib::Response& res, json const& batch) {
-    t_access.mcp = "(batch of " + std::to_string(batch.size()) + ")";
-    auto refuse = [&res](ErrorObject const& e) { SetJson(res, 400, MakeError(nullptr, e)); };
-    std::string const session_id = req.get_header_value("Mcp-Session-Id");
-    std::string const version_header = req.get_header_value("MCP-Protocol-Version");
-    bool modern_member = false;
-    for (auto const& item : batch) {
-      if (item.is_object() && item.contains("params") && item["params"].is_object() &&
-          IsModernMeta(item["params"].value("_meta", json()))) {
-        modern_member = true;
-      }
-    }
-    if (batch.empty() || session_id.empty() || modern_member ||
-        (!version_header.empty() && version_header != kBatchVersion)) {
-      return refuse(
-          *BatchRefusal("", batch, kMaxBatchMembers));  // empty, or outside a 2025-03-26 session
-    }
-    auto s = Acquire(session_id);
-    if (!s) {
-      SetJson(res, 404,
-              ErrorBody(nullptr, kInvalidRequest,
-                        "Session not found: it ended or expired; initialize a new one"));
-      return;
-    }
-    std::shared_ptr<SessionUse> use(new SessionUse{this, s});
-    std::string version;
-    {
-      std::lock_guard lock(s->state.mu);
-      version = s->state.protocol_version;
-    }
-    if (auto refusal = BatchRefusal(version, batch, kMaxBatchMembers)) return refuse(*refusal);
-    ServeBatch(s->state, use, batch, res);
-  }
-
-  void Get(httplib::Request const& req, httplib::Response& res) {
-    std::string const session_id = req.get_header_value("Mcp-Session-Id");
-    std::string const version_header = req.get_header_value("MCP-Protocol-Version");
-    auto const& legacy = LegacyVersions();
-    if (session_id.empty() ||
-        (!version_header.empty() &&
-         std::find(legacy.begin(), legacy.end(), version_header) == legacy.end())) {
-      res.set_header("Allow", "POST");
-      SetJson(res, 405,
-              ErrorBody(nullptr, kInvalidRequest,
-                        "Method Not Allowed: no standalone stream without a session"));
-      return;
-    }
-    if (Lower(req.get_header_value("Accept")).find("text/event-stream") == std::string::npos) {
-      SetJson(res, 406,
-              ErrorBody(nullptr, kInvalidRequest, "Not Acceptable: Accept text/event-stream"));
-      return;
-    }
-    auto s = Acquire(session_id);
-    if (!s) {
-      SetJson(res, 404, ErrorBody(nullptr, kInvalidRequest, "Session not found"));
-      return;
-    }
-    SessionUse use{this, s};
-    auto ex = std::make_shared<Exchange>();
-    {
-      std::lock_guard lock(mu);
-      if (s->stream && !s->stream->done) {
-        SetJson(res, 409,
-                ErrorBody(nullptr, kInvalidRequest,
-                          "Conflict: this session already has a standalone stream"));
-        return;
-      }
-      if (get_streams >= std::max<std::size_t>(1, options.threads / 2) || stopping) {
-        SetJson(res, 503,
-                ErrorBody(nullptr, kInternalError, "Server busy: too many standalone streams"));
-        return;
-      }
-      get_streams++;
-      s->stream = ex;
-      active.insert(ex);
-    }
-    StreamTo(res, ex, true);
-  }
-
-  void Delete(httplib::Request const& req, httplib::Response& res) {
-    std::string const session_id = req.get_header_value("Mcp-Session-Id");
-    if (session_id.empty()) {
-      res.set_header("Allow", "POST");
-      SetJson(res, 405,
-              ErrorBody(nullptr, kInvalidRequest,
-                        "Method Not Allowed: DELETE needs an Mcp-Session-Id to end"));
-      return;
-    }
-    std::lock_guard lock(mu);
-    auto it = sessions.find(session_id);
-    if (it == sessions.end()) {
-      SetJson(res, 404, ErrorBody(nullptr, kInvalidRequest, "Session not found"));
-      return;
-    }
-    EndSessionLocked(*it->second);
-    sessions.erase(it);
-    res.status = 200;
-  }
-
-  void ProtectedResourceMetadata(httplib::Request const& req, httplib::Response& res) {
-    json body{{"resource", BaseUrl(req) + options.path},
-              {"authorization_servers", json::array({options.auth_server})},
-              {"bearer_methods_supported", json::array({"header"})},
-              {"resource_name", "halo-mcp"}};
-    SetJson(res, 200, body);
-  }
-
-  void AccessLog(httplib::Request const& req, httplib::Response const& res) {
-    if (!options.access_log) return;
-    long long ms = -1;
-    if (t_access.start != Clock::time_point{}) {
-      ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t_access.start)
-               .count();
-    }
-    spdlog::info("http {} {} {}{}{} {} {}ms", req.remote_addr, req.method, req.path,
-                 t_access.mcp.empty() ? "" : " ", t_access.mcp, res.status, ms);
-    t_access = AccessInfo{};
-  }
-};
+}
 
 HttpTransport::HttpTransport(McpServer& server, HttpOptions options)
     : impl_(std::make_unique<Impl>(server, std::move(options))) {}
 
-HttpTransport::~HttpTransport() {
-  Stop();
-  if (impl_->janitor.joinable()) impl_->janitor.join();
-}
+HttpTransport::~HttpTransport() = default;
 
 std::string HttpTransport::url() const {
-  std::string host = impl_->options.host;
+  auto const& o = impl_->shared.options;
+  std::string host = o.host;
   if (host.find(':') != std::string::npos) host = "[" + host + "]";
-  return std::string(impl_->options.tls_cert.empty() ? "http" : "https") + "://" + host + ":" +
-         std::to_string(port_) + impl_->options.path;
+  return std::string(o.tls_cert.empty() ? "http" : "https") + "://" + host + ":" +
+         std::to_string(port_) + o.path;
 }
 
-std::size_t HttpTransport::session_count() const {
-  std::lock_guard lock(impl_->mu);
-  return impl_->sessions.size();
-}
+std::size_t HttpTransport::session_count() const { return impl_->shared.endpoint.session_count(); }
 
 std::optional<std::string> HttpTransport::Bind() {
   Impl& d = *impl_;
-  auto& o = d.options;
-  d.loopback = IsLoopbackHost(o.host);
-  for (auto const& t : o.tokens) {
-    if (!t.empty()) d.token_digests.push_back(Sha256(t));
-  }
-  if (!d.loopback && d.token_digests.empty()) {
-    return "binding to " + o.host +
-           " (not loopback) requires bearer tokens: set HALO_MCP_HTTP_TOKENS or "
-           "--http-token-file";
-  }
-  for (auto const& h : o.allowed_hosts) d.allowed_hosts.insert(HostOnly(h));
-  if (!d.loopback && o.host != "0.0.0.0" && o.host != "::") {
-    d.allowed_hosts.insert(HostOnly(o.host));
-  }
+  auto const& o = d.shared.options;
+  if (auto problem = d.shared.endpoint.Problem()) return problem;
+  // Request bodies and parsed messages come and go in megabytes. glibc raises its mmap
+  // threshold after the first such buffer is freed and then serves them from its heaps, where
+  // freed memory stays resident: a fixed threshold keeps them mapped and returned on free, so
+  // the process stays near what the memory allowance admits. (Process-wide, and harmless.)
+  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
   if (!o.tls_cert.empty() || !o.tls_key.empty()) {
     if (auto problem = CheckTls(o)) return problem;
-    auto ssl = std::make_unique<httplib::SSLServer>(o.tls_cert.c_str(), o.tls_key.c_str());
-    if (!ssl->is_valid()) {
-      return "cannot set up TLS with --tls-cert " + o.tls_cert + " and --tls-key " + o.tls_key;
+    try {
+      d.tls.emplace(asio::ssl::context::tls_server);
+      d.tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                         asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                         asio::ssl::context::no_tlsv1_1);
+      d.tls->use_certificate_chain_file(o.tls_cert);
+      d.tls->use_private_key_file(o.tls_key, asio::ssl::context::pem);
+    } catch (std::exception const& e) {
+      return "cannot set up TLS with --tls-cert " + o.tls_cert + " and --tls-key " + o.tls_key +
+             ": " + e.what();
     }
-    d.http = std::move(ssl);
-  } else {
-    d.http = std::make_unique<httplib::Server>();
   }
-  auto& svr = *d.http;
-  std::size_t threads = std::max<std::size_t>(2, o.threads);
-  svr.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  svr.set_payload_max_length(o.max_message_bytes);
-  svr.set_read_timeout(o.read_timeout);
-  svr.set_write_timeout(o.write_timeout);
-  svr.set_keep_alive_timeout(o.keep_alive_timeout.count());
-  svr.set_keep_alive_max_count(1000);
-  svr.set_pre_routing_handler(
-      [&d](httplib::Request const& req, httplib::Response& res) { return d.PreRoute(req, res); });
-  svr.set_logger(
-      [&d](httplib::Request const& req, httplib::Response const& res) { d.AccessLog(req, res); });
-  svr.set_exception_handler(
-      [](httplib::Request const&, httplib::Response& res, std::exception_ptr ep) {
-        std::string what = "unknown";
-        try {
-          if (ep) std::rethrow_exception(ep);
-        } catch (std::exception const& e) {
-          what = e.what();
-        } catch (...) {
-        }
-        spdlog::error("http: handler failed: {}", what);
-        SetJson(res, 500, ErrorBody(nullptr, kInternalError, "Internal error"));
-      });
-  svr.Post(o.path, [&d](auto const& req, auto& res) { d.Post(req, res); });
-  svr.Get(o.path, [&d](auto const& req, auto& res) { d.Get(req, res); });
-  svr.Delete(o.path, [&d](auto const& req, auto& res) { d.Delete(req, res); });
-  svr.Get("/healthz", [&d](auto const&, auto& res) {
-    SetJson(res, 200, json{{"status", "ok"}});
-    (void)d;
-  });
-  if (!o.auth_server.empty()) {
-    auto prm = [&d](auto const& req, auto& res) { d.ProtectedResourceMetadata(req, res); };
-    svr.Get("/.well-known/oauth-protected-resource", prm);
-    svr.Get("/.well-known/oauth-protected-resource" + o.path, prm);
+  error_code ec;
+  tcp::resolver resolver(d.ioc);
+  auto endpoints = resolver.resolve(o.host, std::to_string(o.port),
+                                    tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+  if (ec || endpoints.empty()) return "cannot resolve " + o.host + ": " + ec.message();
+  tcp::endpoint endpoint = *endpoints.begin();
+  d.acceptor.open(endpoint.protocol(), ec);
+  if (!ec) d.acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) d.acceptor.bind(endpoint, ec);
+  if (!ec) d.acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return "cannot bind " + o.host + ":" + std::to_string(o.port) + " (" + ec.message() + ")";
   }
-  // cpp-httplib 0.11.4 listens with a backlog of 5, which drops connections when many clients
-  // connect at once; remember the listening socket and raise it after binding.
-  int listen_fd = -1;
-  svr.set_socket_options([&listen_fd](socket_t sock) {
-    httplib::default_socket_options(sock);
-    listen_fd = sock;
-  });
-  if (o.port == 0) {
-    port_ = svr.bind_to_any_port(o.host);
-    if (port_ <= 0) return "cannot bind " + o.host + " to any port";
-  } else {
-    if (!svr.bind_to_port(o.host, o.port)) {
-      return "cannot bind " + o.host + ":" + std::to_string(o.port) + " (in use?)";
-    }
-    port_ = o.port;
-  }
-  if (listen_fd >= 0) ::listen(listen_fd, SOMAXCONN);
-  svr.set_socket_options(httplib::default_socket_options);  // drop the reference to listen_fd
-  d.pool = std::make_unique<WorkerPool>(std::max<std::size_t>(1, o.workers), o.max_queued);
-  d.janitor = std::thread([&d] {
-    std::unique_lock lock(d.mu);
-    auto period = std::clamp(d.options.session_idle_timeout / 2, std::chrono::milliseconds(50),
-                             std::chrono::milliseconds(30'000));
-    while (!d.stopping) {
-      d.stop_cv.wait_for(lock, period);
-      d.SweepLocked(Clock::now());
-    }
-    // Draining: give running calls their time, then cancel them.
-    auto deadline = Clock::now() + d.options.drain_timeout;
-    while (!d.active.empty() && Clock::now() < deadline) {
-      d.stop_cv.wait_for(lock, std::chrono::milliseconds(50));
-    }
-    for (auto const& ex : d.active) ex->Cancel();
-    for (auto& [id, s] : d.sessions) d.EndSessionLocked(*s);
-  });
+  port_ = d.acceptor.local_endpoint().port();
+  d.bound = true;
   return std::nullopt;
 }
 
 void HttpTransport::Run() {
-  if (!impl_->http) return;
-  impl_->http->listen_after_bind();  // returns once stopped and the thread pool has drained
-  impl_->pool->Drain();
+  Impl& d = *impl_;
+  if (!d.bound) return;
+  asio::co_spawn(d.control, d.Accept(), asio::detached);  // with BeginStop, which closes it
+  asio::co_spawn(d.control, d.Supervise(), asio::detached);
+  std::vector<std::thread> threads;
+  for (std::size_t i = 1; i < std::max<std::size_t>(1, d.shared.options.io_threads); ++i) {
+    threads.emplace_back([&d] { d.RunIo(); });
+  }
+  d.RunIo();
+  for (auto& t : threads) t.join();
+  d.shared.endpoint.DrainWorkers();
 }
 
 void HttpTransport::Stop() {
   Impl& d = *impl_;
-  {
-    std::lock_guard lock(d.mu);
-    if (d.stopping) return;
-    d.stopping = true;
-    // Standalone GET streams never end on their own.
-    for (auto& [id, s] : d.sessions) {
-      if (s->stream) s->stream->Finish(nullptr);
-    }
-    d.stop_cv.notify_all();
-  }
-  if (d.http) d.http->stop();
+  if (d.shared.stopping.exchange(true)) return;
+  asio::post(d.control, [&d] { d.BeginStop(); });
 }
 
 }  // namespace mcp

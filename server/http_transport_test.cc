@@ -2,6 +2,9 @@
 // protocol eras, the security checks, sessions (expiry, cap), limits, streams and draining.
 #include "server/http_transport.h"
 
+#include "halo/testing/fake_clock.h"
+#include "tests/support/raw_connection.h"
+
 #include <catch2/catch.hpp>
 #include <httplib.h>
 #include <openssl/evp.h>
@@ -9,19 +12,19 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include <arpa/inet.h>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <netinet/in.h>
 #include <optional>
-#include <sys/socket.h>
 #include <thread>
 #include <unistd.h>
 
+using halo_test::HttpStatusOf;
+using halo_test::McpPostHead;
 using nlohmann::json;
+using Raw = halo_test::RawConnection;
 using namespace std::chrono_literals;
 
 namespace {
@@ -131,6 +134,17 @@ std::string InitSession(httplib::Client& c, std::string const& version = "2025-1
   REQUIRE(n);
   CHECK(n->status == 202);
   return sid;
+}
+
+/// The JSON of each `data:` line of an SSE body.
+std::vector<json> SseData(std::string const& body) {
+  std::vector<json> out;
+  for (std::size_t pos = 0; (pos = body.find("data: ", pos)) != std::string::npos;) {
+    auto end = body.find('\n', pos);
+    out.push_back(json::parse(body.substr(pos + 6, end - pos - 6)));
+    pos = end;
+  }
+  return out;
 }
 
 std::string Call(std::string const& tool, json args = json::object(), int id = 2) {
@@ -309,23 +323,16 @@ TEST_CASE("http modern: closing the stream cancels the call", "[http][modern][ca
   Server s(o);
   // A raw connection: send the request, read the start of the stream, then hang up.
   std::string body = Modern("tools/call", {{"name", "slow_tool"}, {"arguments", {{"ms", 4000}}}});
-  std::string request =
-      "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-      "Accept: application/json, text/event-stream\r\n"
-      "Content-Type: application/json\r\nMCP-Protocol-Version: 2026-07-28\r\n"
-      "Mcp-Method: tools/call\r\nMcp-Name: slow_tool\r\nContent-Length: " +
-      std::to_string(body.size()) + "\r\n\r\n" + body;
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<std::uint16_t>(s.http->port()));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  REQUIRE(write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size()));
-  char buf[512];
-  CHECK(read(fd, buf, sizeof buf) > 0);  // the stream has started
-  close(fd);
+  {
+    Raw raw(s.http->port());
+    REQUIRE(raw.connected());
+    REQUIRE(raw.Send(McpPostHead(s.http->port(),
+                                 "MCP-Protocol-Version: 2026-07-28\r\nMcp-Method: "
+                                 "tools/call\r\nMcp-Name: slow_tool\r\n",
+                                 body.size()) +
+                     body));
+    CHECK_FALSE(raw.Read(3s, "text/event-stream").empty());  // the stream has started
+  }
   auto deadline = std::chrono::steady_clock::now() + 3s;
   while (s.caller->cancelled == 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(20ms);
@@ -349,10 +356,24 @@ TEST_CASE("http security: Host and Origin allow-list, bearer tokens, metadata",
     auto null_origin = c.Post("/mcp", Hdrs({{"Origin", "null"}}), kInit, "application/json");
     REQUIRE(null_origin);
     CHECK(null_origin->status == 403);
-    auto local = c.Post("/mcp", Hdrs({{"Origin", "http://localhost:6274"}, {"Host", "localhost"}}),
-                        kInit, "application/json");
-    REQUIRE(local);
-    CHECK(local->status == 200);
+    // DNS rebinding: a name that merely starts like a loopback address.
+    auto rebound = c.Post(
+        "/mcp", Hdrs({{"Host", "127.attacker.example"}, {"Origin", "http://127.attacker.example"}}),
+        kInit, "application/json");
+    REQUIRE(rebound);
+    CHECK(rebound->status == 403);
+    // Another program on this machine (another port) is not trusted without a token...
+    auto other_port =
+        c.Post("/mcp", Hdrs({{"Origin", "http://localhost:6274"}, {"Host", "localhost"}}), kInit,
+               "application/json");
+    REQUIRE(other_port);
+    CHECK(other_port->status == 403);
+    // ...but the server's own origin is, and so is no Origin at all.
+    std::string const self = "localhost:" + std::to_string(s.http->port());
+    auto same = c.Post("/mcp", Hdrs({{"Origin", "http://" + self}, {"Host", self}}), kInit,
+                       "application/json");
+    REQUIRE(same);
+    CHECK(same->status == 200);
   }
   SECTION("configured origins and hosts are accepted") {
     mcp::HttpOptions o;
@@ -365,6 +386,10 @@ TEST_CASE("http security: Host and Origin allow-list, bearer tokens, metadata",
                     kInit, "application/json");
     REQUIRE(r);
     CHECK(r->status == 200);
+    auto other =
+        c.Post("/mcp", Hdrs({{"Origin", "https://other.example.com"}}), kInit, "application/json");
+    REQUIRE(other);
+    CHECK(other->status == 403);
   }
   SECTION("off loopback without tokens refuses to start") {
     mcp::HttpOptions o;
@@ -424,20 +449,23 @@ TEST_CASE("http limits: 413 for big bodies, session expiry and cap", "[http][lim
     REQUIRE(fine);
     CHECK(fine->status == 200);
   }
-  SECTION("an idle session expires and its memory is freed") {
+  SECTION("an idle session expires by the injected clock and its memory is freed") {
+    auto clock = std::make_shared<halo::testing::FakeClock>();
     mcp::HttpOptions o;
-    o.session_idle_timeout = 200ms;
+    o.clock = clock;
     Server s(o);
     auto c = s.Client();
     std::string sid = InitSession(c);
     CHECK(s.http->session_count() == 1);
-    std::this_thread::sleep_for(100ms);
+    clock->Advance(29min);
     auto alive =
         c.Post("/mcp", Hdrs({{"Mcp-Session-Id", sid}}), Call("echo_tool"), "application/json");
     REQUIRE(alive);
     CHECK(alive->status == 200);  // used: the idle clock restarts
-    std::this_thread::sleep_for(500ms);
-    CHECK(s.http->session_count() == 0);  // swept without any request
+    clock->Advance(29min);
+    CHECK(s.http->session_count() == 1);
+    clock->Advance(2min);
+    CHECK(s.http->session_count() == 0);
     auto gone =
         c.Post("/mcp", Hdrs({{"Mcp-Session-Id", sid}}), Call("echo_tool"), "application/json");
     REQUIRE(gone);
@@ -519,14 +547,15 @@ TEST_CASE("http legacy: JSON-RPC batches under 2025-03-26", "[http][legacy][batc
     CHECK(r->status == 200);
     CHECK(r->get_header_value("Content-Type") == "text/event-stream");
     CHECK_THAT(r->body, Catch::Matchers::Contains("notifications/progress"));
-    auto pos = r->body.rfind("data: ");
-    REQUIRE(pos != std::string::npos);
-    json body = json::parse(r->body.substr(pos + 6));
-    REQUIRE(body.is_array());
-    REQUIRE(body.size() == 2);
-    CHECK(body[0]["id"] == 3);
-    CHECK(body[0]["result"]["content"][0]["text"] == "slept");
-    CHECK(body[1]["id"] == 4);
+    // Each response is its own event, sent as soon as its member is done.
+    std::vector<json> responses;
+    for (auto const& data : SseData(r->body)) {
+      if (data.contains("id")) responses.push_back(data);
+    }
+    REQUIRE(responses.size() == 2);
+    CHECK(responses[0]["id"] == 3);
+    CHECK(responses[0]["result"]["content"][0]["text"] == "slept");
+    CHECK(responses[1]["id"] == 4);
   }
   SECTION("only notifications and responses: 202") {
     auto r = post(R"([{"jsonrpc":"2.0","method":"notifications/whatever"},)"
@@ -749,4 +778,260 @@ TEST_CASE("http tls: bad certificate or key files fail start-up, naming the flag
     REQUIRE(err);
     CHECK_THAT(*err, Catch::Matchers::Contains(expect));
   }
+}
+
+TEST_CASE("http hostile: deep nesting and huge batches get JSON-RPC errors naming the limit",
+          "[http][hostile]") {
+  Server s;
+  auto c = s.Client();
+  // 100,000 levels (600 KB): once a crash (stack overflow), now -32600 saying what was hit.
+  std::string deep = R"({"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"x":)" +
+                     std::string(100'000, '[') + std::string(100'000, ']') + "}}";
+  auto nested = c.Post("/mcp", Hdrs(), deep, "application/json");
+  REQUIRE(nested);
+  CHECK(nested->status == 400);
+  json error = json::parse(nested->body)["error"];
+  CHECK(error["code"] == -32600);
+  CHECK_THAT(error["message"].get<std::string>(), Catch::Matchers::Contains("64 levels"));
+
+  std::string sid = InitSession(c, "2025-03-26");
+  json batch = json::array();
+  for (int i = 0; i < 10'000; ++i) {
+    batch.push_back({{"jsonrpc", "2.0"}, {"id", i}, {"method", "tools/list"}});
+  }
+  auto huge = c.Post("/mcp", Hdrs({{"Mcp-Session-Id", sid}}), batch.dump(), "application/json");
+  REQUIRE(huge);
+  CHECK(huge->status == 400);
+  json refusal = json::parse(huge->body);
+  CHECK(refusal["error"]["code"] == -32600);
+  CHECK_THAT(refusal["error"]["message"].get<std::string>(),
+             Catch::Matchers::Contains("at most 64 messages, this one holds 10000"));
+
+  // 64 members are fine, answered as one array streamed member by member.
+  batch.erase(batch.begin() + 64, batch.end());
+  auto ok = c.Post("/mcp", Hdrs({{"Mcp-Session-Id", sid}}), batch.dump(), "application/json");
+  REQUIRE(ok);
+  CHECK(ok->status == 200);
+  CHECK(ok->get_header_value("Transfer-Encoding") == "chunked");
+  json responses = json::parse(ok->body);
+  REQUIRE(responses.size() == 64);
+  CHECK(responses[63]["id"] == 63);
+  CHECK(responses[63]["result"]["tools"].size() == 2);
+}
+
+TEST_CASE("http hostile: headers are capped and checked before any body is read",
+          "[http][hostile]") {
+  mcp::HttpOptions o;
+  o.tokens = {"t0ken"};
+  Server s(o);
+  int const port = s.http->port();
+  auto const auth = std::string("Authorization: Bearer t0ken\r\n");
+
+  SECTION("too many headers: 431, and the connection ends without reading on") {
+    Raw raw(port);
+    std::string flood;
+    for (int i = 0; i < 100; ++i) flood += "X-Flood-" + std::to_string(i) + ": v\r\n";
+    raw.Send("POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n" + flood);
+    std::string response = raw.Read(2s, "\r\n\r\n");
+    CHECK(HttpStatusOf(response) == 431);
+    CHECK_THAT(response, Catch::Matchers::Contains("at most 64 headers"));
+  }
+  SECTION("a flood of millions of headers is cut off after the cap") {
+    Raw raw(port);
+    raw.Send("POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+    std::string chunk;
+    for (int i = 0; i < 1000; ++i) chunk += "X: y\r\n";
+    std::size_t sent = 0;
+    while (sent < 200u * 1024 * 1024 && raw.Send(chunk)) sent += chunk.size();
+    CHECK(sent < 64u * 1024 * 1024);  // the server hung up long before
+  }
+  SECTION("headers over the byte cap: 431") {
+    Raw raw(port);
+    raw.Send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + std::string(20'000, 'a') +
+             "\r\n\r\n");
+    CHECK(HttpStatusOf(raw.Read(2s, "\r\n\r\n")) == 431);
+  }
+  SECTION("no token: 401 at once, though the announced body never comes") {
+    Raw raw(port);
+    raw.Send(McpPostHead(port, "", 4'000'000));
+    auto start = std::chrono::steady_clock::now();
+    std::string response = raw.Read(2s, "\r\n\r\n");
+    CHECK(HttpStatusOf(response) == 401);
+    CHECK(std::chrono::steady_clock::now() - start < 1s);
+    CHECK_THAT(response, Catch::Matchers::Contains("WWW-Authenticate: Bearer"));
+  }
+  SECTION("a body over the size limit: 413 from Content-Length, before reading it") {
+    Raw raw(port);
+    raw.Send(McpPostHead(port, auth, 5'000'000));
+    CHECK(HttpStatusOf(raw.Read(2s, "\r\n\r\n")) == 413);
+  }
+  SECTION("a repeated Host header is ambiguous: 400") {
+    Raw raw(port);
+    raw.Send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: evil.example\r\n\r\n");
+    CHECK(HttpStatusOf(raw.Read(2s, "\r\n\r\n")) == 400);
+  }
+  SECTION("garbage instead of HTTP: 400") {
+    Raw raw(port);
+    raw.Send("\x16\x03\x01 hello\r\n\r\n");
+    CHECK(HttpStatusOf(raw.Read(2s, "\r\n\r\n")) == 400);
+  }
+  // Whatever came before, the server still answers.
+  auto c = s.Client();
+  c.set_bearer_token_auth("t0ken");
+  auto after = c.Post("/mcp", Hdrs(), kInit, "application/json");
+  REQUIRE(after);
+  CHECK(after->status == 200);
+}
+
+TEST_CASE("http slow clients: idle and trickling connections cannot lock anyone out",
+          "[http][slow]") {
+  mcp::HttpOptions o;
+  o.max_connections = 64;
+  o.read_timeout = 1s;
+  Server s(o);
+  int const port = s.http->port();
+  // More idle connections than the server will hold, and trickling ones that never finish.
+  halo_test::SlowClients slow_clients(port, 100, 40, 100ms);
+  for (int i = 0; i < 5; ++i) {
+    auto start = std::chrono::steady_clock::now();
+    auto c = s.Client();
+    auto r = c.Post("/mcp", Hdrs(), kInit, "application/json");
+    auto took = std::chrono::steady_clock::now() - start;
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    CHECK(took < 1s);
+  }
+  // The whole request has a deadline, however steadily its bytes come.
+  Raw slow(port);
+  slow.Send("POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+  std::string response;
+  auto start = std::chrono::steady_clock::now();
+  while (!slow.peer_closed() && std::chrono::steady_clock::now() - start < 5s) {
+    slow.Send("Y");
+    response += slow.Read(100ms);
+  }
+  CHECK(slow.peer_closed());
+  CHECK(std::chrono::steady_clock::now() - start < 3s);
+  CHECK((HttpStatusOf(response) == 408 || response.empty()));  // or closed to make room
+}
+
+TEST_CASE("http workers: calls never hold the network threads; a full queue answers 503",
+          "[http][workers]") {
+  auto clock = std::make_shared<halo::testing::FakeClock>();
+  mcp::HttpOptions o;
+  o.workers = 1;
+  o.max_queued = 1;
+  o.clock = clock;
+  Server s(o);
+  std::string body = Modern("tools/call", {{"name", "slow_tool"}, {"arguments", {{"ms", 400}}}});
+  std::vector<std::optional<httplib::Result>> results(2);
+  std::vector<std::thread> callers;
+  for (std::size_t i = 0; i < 2; ++i) {
+    callers.emplace_back([&, i] {
+      auto c = s.Client();
+      results[i].emplace(
+          c.Post("/mcp", ModernHdrs("tools/call", "slow_tool"), body, "application/json"));
+    });
+    std::this_thread::sleep_for(50ms);
+  }
+  // One call running, one queued: a third is refused at once, and quick methods still answer.
+  auto c = s.Client();
+  auto refused = c.Post("/mcp", ModernHdrs("tools/call", "slow_tool"), body, "application/json");
+  REQUIRE(refused);
+  CHECK(refused->status == 503);
+  CHECK(refused->get_header_value("Retry-After") == "1");
+  auto list = c.Post("/mcp", ModernHdrs("tools/list"), Modern("tools/list"), "application/json");
+  REQUIRE(list);
+  CHECK(list->status == 200);
+  // The queued call waited longer than max_queue_wait (by the injected clock): 503, not a run.
+  clock->Advance(10s);
+  for (auto& t : callers) t.join();
+  REQUIRE((results[0] && *results[0] && results[1] && *results[1]));
+  CHECK((*results[0])->status == 200);
+  CHECK((*results[1])->status == 503);
+  CHECK_THAT((*results[1])->body, Catch::Matchers::Contains("no worker was free"));
+}
+
+TEST_CASE("http memory: bodies share one allowance; oversized responses become errors",
+          "[http][memory]") {
+  SECTION("bodies being received at once are capped: 503, and small requests still pass") {
+    mcp::HttpOptions o;
+    o.max_request_memory = 8 * 1024 * 1024;
+    Server s(o);
+    int const port = s.http->port();
+    std::string const part(2'500'000, ' ');  // JSON whitespace, never finished
+    std::vector<std::unique_ptr<Raw>> hogs;
+    std::string refused;
+    for (int i = 0; i < 4 && refused.empty(); ++i) {
+      hogs.push_back(std::make_unique<Raw>(port));
+      hogs.back()->Send(McpPostHead(port, "", 3'000'000) + part);
+      refused = hogs.back()->Read(500ms, "\r\n\r\n");
+    }
+    CHECK(HttpStatusOf(refused) == 503);
+    CHECK_THAT(refused, Catch::Matchers::Contains("too much request data"));
+    CHECK(hogs.size() >= 2);  // the first ones fit
+    auto c = s.Client();
+    auto fine = c.Post("/mcp", Hdrs(), kInit, "application/json");
+    REQUIRE(fine);
+    CHECK(fine->status == 200);
+  }
+  SECTION("a message that could never fit the allowance: 413 saying so") {
+    mcp::HttpOptions o;
+    o.max_request_memory = 4 * 1024 * 1024;
+    Server s(o);
+    auto c = s.Client();
+    json big = json::parse(kInit);
+    big["params"]["clientInfo"]["name"] = std::string(1'000'000, 'x');
+    auto r = c.Post("/mcp", Hdrs(), big.dump(), "application/json");
+    REQUIRE(r);
+    CHECK(r->status == 413);
+    CHECK_THAT(r->body, Catch::Matchers::Contains("request memory"));
+  }
+  SECTION("a response over max_response_bytes is replaced by an error saying so") {
+    mcp::HttpOptions o;
+    o.max_response_bytes = 300;
+    Server s(o);
+    auto c = s.Client();
+    auto r = c.Post("/mcp", ModernHdrs("tools/list"), Modern("tools/list"), "application/json");
+    REQUIRE(r);
+    json body = json::parse(r->body);
+    CHECK(body["id"] == 1);
+    CHECK_THAT(body["error"]["message"].get<std::string>(),
+               Catch::Matchers::Contains("Response too large"));
+  }
+}
+
+TEST_CASE("http framing: HTTP/1.0, Expect: 100-continue, keep-alive, unknown paths",
+          "[http][framing]") {
+  Server s;
+  int const port = s.http->port();
+  std::string init = Modern("tools/list");
+  {
+    Raw raw(port);
+    raw.Send(
+        "POST /mcp HTTP/1.0\r\nHost: 127.0.0.1\r\nAccept: application/json, "
+        "text/event-stream\r\nContent-Type: application/json\r\nMCP-Protocol-Version: "
+        "2026-07-28\r\nMcp-Method: tools/list\r\nContent-Length: " +
+        std::to_string(init.size()) + "\r\n\r\n" + init);
+    std::string response = raw.Read(3s);
+    CHECK(response.rfind("HTTP/1.0 200", 0) == 0);
+    CHECK(raw.peer_closed());
+  }
+  {
+    Raw raw(port);
+    raw.Send(McpPostHead(port,
+                         "Expect: 100-continue\r\nMCP-Protocol-Version: 2026-07-28\r\n"
+                         "Mcp-Method: tools/list\r\n",
+                         init.size()));
+    CHECK(raw.Read(2s, "\r\n\r\n").rfind("HTTP/1.1 100 Continue", 0) == 0);
+    raw.Send(init);
+    std::string response = raw.Read(2s, "\"tools\"");
+    CHECK(HttpStatusOf(response) == 200);
+    // Keep-alive: the same connection serves the next request.
+    raw.Send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    CHECK_THAT(raw.Read(2s, "ok\"}"), Catch::Matchers::Contains("{\"status\":\"ok\"}"));
+  }
+  auto c = s.Client();
+  CHECK(c.Get("/elsewhere")->status == 404);
+  CHECK(c.Put("/mcp", "", "application/json")->status == 405);
 }

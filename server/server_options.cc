@@ -40,7 +40,7 @@ constexpr EnvBinding kEnv[] = {
     {"--http-public-url", "HALO_MCP_HTTP_PUBLIC_URL", false},
     {"--http-session-idle", "HALO_MCP_HTTP_SESSION_IDLE", false},
     {"--http-max-sessions", "HALO_MCP_HTTP_MAX_SESSIONS", false},
-    {"--http-threads", "HALO_MCP_HTTP_THREADS", false},
+    {"--http-max-connections", "HALO_MCP_HTTP_MAX_CONNECTIONS", false},
     {"--http-read-timeout", "HALO_MCP_HTTP_READ_TIMEOUT", false},
     {"--tls-cert", "HALO_MCP_TLS_CERT", false},
     {"--tls-key", "HALO_MCP_TLS_KEY", false},
@@ -144,10 +144,13 @@ void Define(CLI::App& app, ServerOptions& o, Raw& r) {
                    "Most sessions kept; the least recently used idle one is evicted [default "
                    "1000]")
       ->check(CLI::Range(std::size_t{1}, std::size_t{1'000'000}));
-  http->add_option("--http-threads", h.threads, "Connections served at once [default 32]")
-      ->check(CLI::Range(std::size_t{2}, std::size_t{1024}));
+  http->add_option("--http-max-connections", h.max_connections,
+                   "Connections held at once; beyond it the longest-idle one gives way [default "
+                   "256]")
+      ->check(CLI::Range(std::size_t{2}, std::size_t{100'000}));
   http->add_option("--http-read-timeout", r.read_timeout_seconds,
-                   "Seconds a slow or idle connection may take to send its request [default 30]")
+                   "Seconds a client may take to send a whole request, headers and body "
+                   "[default 30]")
       ->check(CLI::Range(std::size_t{1}, std::size_t{3600}));
   http->add_option("--tls-cert", h.tls_cert, "TLS certificate (PEM) for HTTPS");
   http->add_option("--tls-key", h.tls_key, "TLS private key (PEM) for HTTPS");
@@ -281,6 +284,7 @@ ParsedOptions ParseServerOptions(std::vector<std::string> const& args, halo::Env
     h.session_idle_timeout = std::chrono::seconds(r.session_idle_seconds);
     h.read_timeout = std::chrono::seconds(r.read_timeout_seconds);
     h.max_message_bytes = o.max_message_bytes;
+    h.max_response_bytes = o.max_response_bytes;
     h.workers = app.get_option("--workers")->count() ? o.workers : 16;
   }
   return out;

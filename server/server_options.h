@@ -23,7 +23,7 @@ struct ServerOptions {
   std::string log_level = "info";
   std::string schema_dir;  ///< empty = next to the binary / the source tree
   std::size_t max_message_bytes = 4 * 1024 * 1024;
-  std::size_t max_response_bytes = 8 * 1024 * 1024;
+  std::size_t max_response_bytes = 2 * 1024 * 1024;
   std::size_t workers = 4;  ///< concurrent tool calls (HTTP default: 16)
   ToolFilter filter;
 

@@ -14,7 +14,7 @@ class WorkerPool;
 
 struct StdioOptions {
   std::size_t max_message_bytes = 4 * 1024 * 1024;
-  std::size_t max_response_bytes = 8 * 1024 * 1024;  // larger responses become an error
+  std::size_t max_response_bytes = 2 * 1024 * 1024;  // larger responses become an error
   std::size_t workers = 4;                           // concurrent tool calls
   std::size_t max_queued = 64;  // tool calls waiting for a worker before we answer "busy"
   /// After end of input, calls still running get this long to finish and answer; then they

@@ -1,7 +1,9 @@
 // Drives the real halo-mcp binary over Streamable HTTP (--http 127.0.0.1:0) with HaloPSA played
-// by the in-process simulator: 64 concurrent clients, the access log, --help, SIGTERM draining.
+// by the in-process simulator (or --demo): 64 concurrent clients, the access log, --help, SIGTERM
+// draining, and the attacks that once took the server down.
 #include "sim/simulator.h"
 #include "tests/support/mcp_process.h"
+#include "tests/support/raw_connection.h"
 
 #include <catch2/catch.hpp>
 #include <httplib.h>
@@ -10,12 +12,17 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <signal.h>
 #include <thread>
 #include <unistd.h>
 
+using halo_test::HttpStatusOf;
+using halo_test::McpPostHead;
 using halo_test::McpProcess;
+using halo_test::RawConnection;
 using nlohmann::json;
 using namespace std::chrono_literals;
 
@@ -27,23 +34,29 @@ struct HttpFixture {
   std::string port_file;
   int port = 0;
 
-  HttpFixture() {
-    halo_sim::SimOptions o;
-    o.tickets = 200;
-    o.clients = 10;
-    o.assets = 20;
-    o.rate_limit_requests = 0;
-    sim = std::make_unique<halo_sim::Simulator>(o);
-    REQUIRE_FALSE(sim->Start());
+  /// halo-mcp over HTTP against the in-process simulator, or with --demo when `demo` is set.
+  explicit HttpFixture(bool demo = false, std::map<std::string, std::string> env = {}) {
     port_file = "/tmp/halo-http-test-" + std::to_string(getpid()) + ".port";
     std::remove(port_file.c_str());
-    mcp = McpProcess::Start({HALO_MCP_BINARY, "--http", "127.0.0.1:0", "--http-port-file",
-                             port_file, "--workers", "16"},
-                            {{"HALOPSA_BASE_URL", sim->base_url()},
-                             {"HALOPSA_TENANT", sim->tenant()},
-                             {"HALOPSA_CLIENT_ID", sim->client_id()},
-                             {"HALOPSA_CLIENT_SECRET", sim->client_secret()},
-                             {"HALOPSA_RATE_LIMIT", "off"}});
+    std::vector<std::string> argv{HALO_MCP_BINARY, "--http",    "127.0.0.1:0", "--http-port-file",
+                                  port_file,       "--workers", "16"};
+    if (demo) {
+      argv.push_back("--demo");
+    } else {
+      halo_sim::SimOptions o;
+      o.tickets = 200;
+      o.clients = 10;
+      o.assets = 20;
+      o.rate_limit_requests = 0;
+      sim = std::make_unique<halo_sim::Simulator>(o);
+      REQUIRE_FALSE(sim->Start());
+      env.insert({{"HALOPSA_BASE_URL", sim->base_url()},
+                  {"HALOPSA_TENANT", sim->tenant()},
+                  {"HALOPSA_CLIENT_ID", sim->client_id()},
+                  {"HALOPSA_CLIENT_SECRET", sim->client_secret()},
+                  {"HALOPSA_RATE_LIMIT", "off"}});
+    }
+    mcp = McpProcess::Start(argv, env);
     auto deadline = std::chrono::steady_clock::now() + 15s;
     while (std::chrono::steady_clock::now() < deadline) {
       std::ifstream in(port_file);
@@ -190,7 +203,7 @@ TEST_CASE("http e2e: --help documents the HTTP flags and variables", "[e2e][http
   for (char const* flag : {"--http", "--http-port-file", "--http-token-file",
                            "HALO_MCP_HTTP_TOKENS", "--http-allowed-hosts", "--http-allowed-origins",
                            "--http-auth-server", "--http-session-idle", "--http-max-sessions",
-                           "--http-threads", "--tls-cert", "--tls-key"}) {
+                           "--http-max-connections", "--tls-cert", "--tls-key"}) {
     CHECK_THAT(out, Catch::Matchers::Contains(flag));
   }
 }
@@ -223,4 +236,142 @@ TEST_CASE("http e2e: unreadable --tls-cert or --tls-key stops start-up with a cl
     CHECK_THAT(mcp->Stderr(), Catch::Matchers::Contains(c.expect));
   }
   std::remove(not_pem.c_str());
+}
+
+namespace {
+
+/// The legacy session a client opens with initialize (protocol `version`).
+std::string OpenSession(httplib::Client& cli, HttpFixture const& f, std::string const& version) {
+  json init{{"jsonrpc", "2.0"},
+            {"id", 0},
+            {"method", "initialize"},
+            {"params",
+             {{"protocolVersion", version},
+              {"capabilities", json::object()},
+              {"clientInfo", {{"name", "e2e"}, {"version", "1"}}}}}};
+  auto r = cli.Post("/mcp", f.Headers(), init.dump(), "application/json");
+  REQUIRE(r);
+  REQUIRE(r->status == 200);
+  return r->get_header_value("Mcp-Session-Id");
+}
+
+json ErrorOf(httplib::Result const& r) {
+  REQUIRE(r);
+  json body = json::parse(r->body, nullptr, false);
+  REQUIRE(body.is_object());
+  return body["error"];
+}
+
+}  // namespace
+
+TEST_CASE("http e2e: each attack gets a clear error and the server keeps serving",
+          "[e2e][http][hostile]") {
+  HttpFixture f(/*demo=*/true);
+  httplib::Client cli("127.0.0.1", f.port);
+  cli.set_read_timeout(30, 0);
+
+  // JSON nested 100,000 levels deep (600 KB) once overflowed the stack.
+  std::string deep = R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"x":)" +
+                     std::string(100'000, '[') + std::string(100'000, ']') + "}}";
+  auto nested = cli.Post("/mcp", f.Headers(), deep, "application/json");
+  REQUIRE(nested);
+  CHECK(nested->status == 400);
+  CHECK(ErrorOf(nested)["code"] == -32600);
+  CHECK_THAT(ErrorOf(nested)["message"].get<std::string>(), Catch::Matchers::Contains("64"));
+
+  // DNS rebinding: a Host (and Origin) that only looks like loopback.
+  auto rebound = cli.Post("/mcp",
+                          httplib::Headers{{"Accept", "application/json, text/event-stream"},
+                                           {"Host", "127.attacker.example"},
+                                           {"Origin", "http://127.attacker.example"}},
+                          "{}", "application/json");
+  REQUIRE(rebound);
+  CHECK(rebound->status == 403);
+  CHECK_THAT(ErrorOf(rebound)["message"].get<std::string>(),
+             Catch::Matchers::Contains("127.attacker.example is not allowed"));
+
+  // Another local program's page (another port) without a token.
+  auto other_port = cli.Post("/mcp",
+                             httplib::Headers{{"Accept", "application/json, text/event-stream"},
+                                              {"Origin", "http://localhost:6274"}},
+                             "{}", "application/json");
+  REQUIRE(other_port);
+  CHECK(other_port->status == 403);
+
+  // A 545 KiB batch of 10,000 tools/list calls once took the process to 5.2 GB.
+  std::string sid = OpenSession(cli, f, "2025-03-26");
+  json batch = json::array();
+  for (int i = 0; i < 10'000; ++i) {
+    batch.push_back({{"jsonrpc", "2.0"}, {"id", i}, {"method", "tools/list"}});
+  }
+  auto huge = cli.Post("/mcp", f.Headers(sid), batch.dump(), "application/json");
+  REQUIRE(huge);
+  CHECK(huge->status == 400);
+  CHECK_THAT(ErrorOf(huge)["message"].get<std::string>(),
+             Catch::Matchers::Contains("at most 64 messages"));
+
+  // Header floods on 8 connections: each is cut off at the cap.
+  std::vector<std::thread> floods;
+  std::atomic<int> cut_off{0};
+  for (int i = 0; i < 8; ++i) {
+    floods.emplace_back([&] {
+      RawConnection raw(f.port);
+      raw.Send("POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+      std::string headers;
+      for (int h = 0; h < 1000; ++h) headers += "X-Flood: y\r\n";
+      std::size_t sent = 0;
+      while (sent < 64u * 1024 * 1024 && raw.Send(headers)) sent += headers.size();
+      if (sent < 64u * 1024 * 1024) cut_off++;
+    });
+  }
+  for (auto& t : floods) t.join();
+  CHECK(cut_off == 8);
+
+  // A body larger than allowed is refused from its Content-Length, unread.
+  RawConnection big(f.port);
+  big.Send(McpPostHead(f.port, "", 64u * 1024 * 1024));
+  CHECK(HttpStatusOf(big.Read(3s, "\r\n\r\n")) == 413);
+
+  // 150 idle and 40 trickling connections: a client is still served within a second.
+  std::optional<halo_test::SlowClients> slow(std::in_place, f.port, 150, 40, 1s);
+  for (int i = 0; i < 3; ++i) {
+    auto start = std::chrono::steady_clock::now();
+    httplib::Client fresh("127.0.0.1", f.port);
+    auto r = fresh.Get("/healthz");
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    CHECK(std::chrono::steady_clock::now() - start < 1s);
+  }
+  slow.reset();
+
+  // And real work is still answered correctly.
+  json call{{"jsonrpc", "2.0"},
+            {"id", 5},
+            {"method", "tools/call"},
+            {"params", {{"name", "halopsa_list_tickets"}, {"arguments", {{"limit", 3}}}}}};
+  std::string session = OpenSession(cli, f, "2025-11-25");
+  auto answered = cli.Post("/mcp", f.Headers(session), call.dump(), "application/json");
+  REQUIRE(answered);
+  CHECK(answered->status == 200);
+  CHECK(json::parse(answered->body)["result"]["structuredContent"]["items"].size() == 3);
+  f.mcp->Signal(SIGTERM);
+  CHECK(f.mcp->Wait(15s) == 0);
+}
+
+TEST_CASE("http e2e: with tokens, a request is refused from its headers before its body",
+          "[e2e][http][hostile]") {
+  HttpFixture f(/*demo=*/true, {{"HALO_MCP_HTTP_TOKENS", "e2e-token"}});
+  RawConnection raw(f.port);
+  raw.Send(McpPostHead(f.port, "", 4'000'000));  // the body never comes
+  auto start = std::chrono::steady_clock::now();
+  std::string response = raw.Read(3s, "\r\n\r\n");
+  CHECK(HttpStatusOf(response) == 401);
+  CHECK(std::chrono::steady_clock::now() - start < 1s);
+  httplib::Client cli("127.0.0.1", f.port);
+  cli.set_bearer_token_auth("e2e-token");
+  auto health =
+      cli.Post("/mcp", f.Headers(), R"({"jsonrpc":"2.0","method":"x"})", "application/json");
+  REQUIRE(health);
+  CHECK(health->status == 400);  // authenticated: now the session rules apply
+  CHECK_THAT(f.mcp->Stderr(), !Catch::Matchers::Contains("e2e-token"));
 }

@@ -1,0 +1,216 @@
+#include "server/http_security.h"
+
+#include "server/http_message.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <arpa/inet.h>
+#include <cctype>
+#include <cstring>
+#include <netinet/in.h>
+
+namespace mcp {
+namespace {
+
+std::array<unsigned char, 32> Sha256(std::string_view s) {
+  std::array<unsigned char, 32> out{};
+  unsigned int len = 0;
+  EVP_Digest(s.data(), s.size(), out.data(), &len, EVP_sha256(), nullptr);
+  return out;
+}
+
+bool IsLoopbackAddress(std::string const& host) {
+  in_addr v4{};
+  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) {
+    return (ntohl(v4.s_addr) >> 24) == 127;
+  }
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, host.c_str(), &v6) == 1) {
+    if (IN6_IS_ADDR_LOOPBACK(&v6)) return true;
+    return IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127;
+  }
+  return false;
+}
+
+bool ValidPort(std::string_view port) {
+  if (port.size() > 5) return false;
+  unsigned value = 0;
+  for (char c : port) {
+    if (c < '0' || c > '9') return false;
+    value = value * 10 + static_cast<unsigned>(c - '0');
+  }
+  return value <= 65535;
+}
+
+/// Letters, digits, '-', '.' and '_': what a DNS name or an IPv4 address is made of.
+bool ValidName(std::string_view name) {
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '-' || c == '.' || c == '_';
+  });
+}
+
+/// host and port of an authority; nullopt when malformed.
+std::optional<std::pair<std::string, std::string>> SplitAuthority(std::string_view authority) {
+  std::string_view host = authority;
+  std::string_view port;
+  if (!authority.empty() && authority.front() == '[') {
+    auto end = authority.find(']');
+    if (end == std::string_view::npos) return std::nullopt;
+    host = authority.substr(1, end - 1);
+    std::string_view rest = authority.substr(end + 1);
+    if (!rest.empty()) {
+      if (rest.front() != ':') return std::nullopt;
+      port = rest.substr(1);
+    }
+    in6_addr v6{};
+    if (inet_pton(AF_INET6, std::string(host).c_str(), &v6) != 1) return std::nullopt;
+  } else {
+    auto colon = authority.find(':');
+    if (colon != std::string_view::npos) {
+      host = authority.substr(0, colon);
+      port = authority.substr(colon + 1);
+    }
+    if (!ValidName(host)) return std::nullopt;
+  }
+  if (!ValidPort(port)) return std::nullopt;
+  return std::pair{AsciiLower(host), std::string(port)};
+}
+
+}  // namespace
+
+bool IsLoopbackHost(std::string const& host) {
+  if (IsLoopbackAddress(host)) return true;  // a bare address, IPv6 ones included
+  auto h = AuthorityHost(host);
+  return h && (*h == "localhost" || IsLoopbackAddress(*h));
+}
+
+std::optional<std::string> AuthorityHost(std::string_view authority) {
+  auto split = SplitAuthority(authority);
+  if (!split) return std::nullopt;
+  return std::move(split->first);
+}
+
+std::optional<std::string> CanonicalOrigin(std::string_view origin) {
+  auto scheme_end = origin.find("://");
+  if (scheme_end == std::string_view::npos) return std::nullopt;
+  std::string scheme = AsciiLower(origin.substr(0, scheme_end));
+  if (scheme != "http" && scheme != "https") return std::nullopt;
+  std::string_view authority = origin.substr(scheme_end + 3);
+  if (!authority.empty() && authority.back() == '/') authority.remove_suffix(1);
+  auto split = SplitAuthority(authority);
+  if (!split) return std::nullopt;
+  auto& [host, port] = *split;
+  if ((scheme == "http" && port == "80") || (scheme == "https" && port == "443")) port.clear();
+  std::string out = scheme + "://";
+  out += host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  if (!port.empty()) out += ":" + port;
+  return out;
+}
+
+AccessPolicy::AccessPolicy(AccessConfig config) : config_(std::move(config)) {
+  loopback_ = IsLoopbackHost(config_.bind_host);
+  for (auto const& t : config_.tokens) {
+    if (!t.empty()) token_digests_.push_back(Sha256(t));
+  }
+  if (!loopback_ && token_digests_.empty()) {
+    problem_ = "binding to " + config_.bind_host +
+               " (not loopback) requires bearer tokens: set HALO_MCP_HTTP_TOKENS or "
+               "--http-token-file";
+  }
+  for (auto const& h : config_.allowed_hosts) {
+    if (auto host = AuthorityHost(h)) {
+      hosts_.push_back(*host);
+    } else if (!problem_) {
+      problem_ = "--http-allowed-hosts entry \"" + h + "\" is not a host name";
+    }
+  }
+  if (!loopback_ && config_.bind_host != "0.0.0.0" && config_.bind_host != "::") {
+    if (auto host = AuthorityHost(config_.bind_host)) hosts_.push_back(*host);
+  }
+  for (auto const& o : config_.allowed_origins) {
+    if (auto origin = CanonicalOrigin(o)) {
+      origins_.push_back(*origin);
+    } else if (!problem_) {
+      problem_ = "--http-allowed-origins entry \"" + o +
+                 "\" is not an origin; write it as https://app.example.com[:port]";
+    }
+  }
+}
+
+bool AccessPolicy::HostAllowed(std::string_view host_header) const {
+  auto host = AuthorityHost(host_header);
+  if (!host) return false;
+  if (std::find(hosts_.begin(), hosts_.end(), *host) != hosts_.end()) return true;
+  if (loopback_) return *host == "localhost" || IsLoopbackAddress(*host);
+  return config_.allowed_hosts.empty();  // off loopback without a list: tokens protect
+}
+
+bool AccessPolicy::OriginAllowed(std::string_view origin, std::string_view host_header) const {
+  auto canonical = CanonicalOrigin(origin);
+  if (!canonical) return false;
+  if (std::find(origins_.begin(), origins_.end(), *canonical) != origins_.end()) return true;
+  // The server's own origin: a page it served itself (the Host has been checked already).
+  std::string own = std::string(config_.tls ? "https://" : "http://") + std::string(host_header);
+  if (CanonicalOrigin(own) == canonical) return true;
+  if (token_digests_.empty()) return false;
+  auto host = AuthorityHost(canonical->substr(canonical->find("://") + 3));
+  return host && (*host == "localhost" || IsLoopbackAddress(*host) ||
+                  std::find(hosts_.begin(), hosts_.end(), *host) != hosts_.end());
+}
+
+bool AccessPolicy::TokenValid(std::string_view presented) const {
+  auto digest = Sha256(presented);
+  int match = 0;
+  for (auto const& d : token_digests_) {
+    match |= CRYPTO_memcmp(d.data(), digest.data(), d.size()) == 0 ? 1 : 0;
+  }
+  return match != 0;
+}
+
+std::optional<AccessRefusal> AccessPolicy::Check(AccessRequest const& request) const {
+  if (request.path == "/healthz") return std::nullopt;  // liveness: nothing to protect
+  if (!HostAllowed(request.host)) {
+    return AccessRefusal{403,
+                         request.host.empty()
+                             ? "Forbidden: the Host header is required"
+                             : "Forbidden: Host " + HeaderSafe(request.host) + " is not allowed",
+                         ""};
+  }
+  if (request.origin && !OriginAllowed(*request.origin, request.host)) {
+    return AccessRefusal{403,
+                         "Forbidden: Origin " + HeaderSafe(*request.origin) +
+                             " is not allowed (configure --http-allowed-origins)",
+                         ""};
+  }
+  if (token_digests_.empty() || request.path.substr(0, 13) == "/.well-known/") {
+    return std::nullopt;
+  }
+  std::string_view auth = request.authorization.value_or("");
+  bool ok =
+      auth.size() > 7 && AsciiLower(auth.substr(0, 7)) == "bearer " && TokenValid(auth.substr(7));
+  if (ok) return std::nullopt;
+  std::string challenge = "Bearer realm=\"halo-mcp\"";
+  if (!auth.empty()) challenge += ", error=\"invalid_token\"";
+  if (!config_.auth_server.empty()) {
+    challenge += ", resource_metadata=\"" + BaseUrl(request.host) +
+                 "/.well-known/oauth-protected-resource" + config_.path + "\"";
+  }
+  return AccessRefusal{401, "Unauthorized: a valid bearer token is required", challenge};
+}
+
+std::string AccessPolicy::BaseUrl(std::string_view host_header) const {
+  if (!config_.public_url.empty()) {
+    std::string u = config_.public_url;
+    std::string const& path = config_.path;
+    if (u.size() >= path.size() && u.compare(u.size() - path.size(), path.size(), path) == 0) {
+      u.resize(u.size() - path.size());
+    }
+    while (!u.empty() && u.back() == '/') u.pop_back();
+    return u;
+  }
+  return std::string(config_.tls ? "https://" : "http://") + HeaderSafe(host_header);
+}
+
+}  // namespace mcp

@@ -1,0 +1,93 @@
+#pragma once
+
+// Who may talk to the HTTP endpoint: Host and Origin checks against DNS rebinding and foreign
+// web pages, and bearer tokens. Pure functions of a request's headers, so every rule is tested
+// without sockets.
+
+#include <array>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mcp {
+
+/// Whether `host` is loopback: an address in 127.0.0.0/8 or ::1 (IPv4-mapped ::ffff:127.x.x.x
+/// too), or exactly the name "localhost". Accepts a bare address, "host:port" and "[v6]:port".
+/// Other names, "*.localhost" and "127.attacker.example" included, are not loopback: a name can
+/// be made to resolve anywhere (DNS rebinding), an address cannot.
+bool IsLoopbackHost(std::string const& host);
+
+/// The host of an authority ("host", "host:port", "[v6]", "[v6]:port"), lower-cased, brackets
+/// removed; nullopt when it is not a well-formed authority (bad characters, bad port, ...).
+std::optional<std::string> AuthorityHost(std::string_view authority);
+
+/// An Origin header value in canonical form, "scheme://host[:port]": lower-cased, the default
+/// port dropped; nullopt for "null", other schemes, paths or a malformed authority.
+std::optional<std::string> CanonicalOrigin(std::string_view origin);
+
+/// What the checks read from one request.
+struct AccessRequest {
+  std::string_view path;
+  std::string_view host;  // the Host header ("" when absent)
+  std::optional<std::string_view> origin;
+  std::optional<std::string_view> authorization;
+};
+
+/// Why a request is turned away, and what to tell the client.
+struct AccessRefusal {
+  int status = 403;
+  std::string message;           // for the JSON-RPC error body
+  std::string www_authenticate;  // set with 401
+};
+
+struct AccessConfig {
+  std::string bind_host;                     // the address the server listens on
+  std::string path = "/mcp";                 // the MCP endpoint
+  bool tls = false;                          // whether we are reached over https
+  std::vector<std::string> tokens;           // accepted bearer tokens (empty: none required)
+  std::vector<std::string> allowed_hosts;    // Host names accepted besides loopback ones
+  std::vector<std::string> allowed_origins;  // browser origins accepted
+  std::string auth_server;                   // RFC 9728 metadata, when set
+  std::string public_url;                    // canonical URL of the endpoint, when set
+};
+
+/**
+ * The Host, Origin and token rules:
+ * - Host must be loopback on a loopback server, or a configured name (or the bind address);
+ *   off loopback without a list, any Host passes and tokens protect.
+ * - An Origin, when sent, must be a configured one, or the server's own origin (the Host we were
+ *   reached by, already checked). With tokens, origins on loopback or configured hosts pass too
+ *   (a page there still needs a token). A loopback server without tokens accepts no other
+ *   origin: another local port is another program.
+ * - Tokens are required off loopback (Bind refuses to start without them) and whenever set.
+ * /healthz needs nothing; /.well-known/ metadata needs Host and Origin but no token.
+ */
+class AccessPolicy {
+ public:
+  explicit AccessPolicy(AccessConfig config);
+
+  /// A start-up problem (no tokens off loopback, an allowed origin that is not an origin), or
+  /// nullopt when the configuration can serve.
+  std::optional<std::string> Problem() const { return problem_; }
+  bool loopback() const { return loopback_; }
+
+  std::optional<AccessRefusal> Check(AccessRequest const& request) const;
+
+  /// scheme://authority the endpoint is reached at: from public_url, else from the Host header.
+  std::string BaseUrl(std::string_view host_header) const;
+
+ private:
+  bool HostAllowed(std::string_view host_header) const;
+  bool OriginAllowed(std::string_view origin, std::string_view host_header) const;
+  bool TokenValid(std::string_view presented) const;
+
+  AccessConfig config_;
+  bool loopback_ = true;
+  std::vector<std::string> hosts_;    // canonical allowed hosts
+  std::vector<std::string> origins_;  // canonical allowed origins
+  std::vector<std::array<unsigned char, 32>> token_digests_;
+  std::optional<std::string> problem_;
+};
+
+}  // namespace mcp

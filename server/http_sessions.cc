@@ -1,0 +1,195 @@
+#include "server/http_sessions.h"
+
+#include "server/http_exchange.h"
+
+#include <openssl/rand.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <stdexcept>
+#include <vector>
+
+namespace mcp {
+namespace {
+
+std::string RandomSessionId() {
+  unsigned char bytes[16];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("RAND_bytes failed");
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id;
+  for (unsigned char b : bytes) {
+    id.push_back(kHex[b >> 4]);
+    id.push_back(kHex[b & 15]);
+  }
+  return id;
+}
+
+}  // namespace
+
+SessionStore::Lease::Lease(SessionStore* store, std::shared_ptr<HttpSession> session)
+    : store_(store), session_(std::move(session)) {}
+
+SessionStore::Lease::Lease(Lease&& other) noexcept
+    : store_(other.store_), session_(std::move(other.session_)) {}
+
+SessionStore::Lease& SessionStore::Lease::operator=(Lease&& other) noexcept {
+  if (this != &other) {
+    if (session_) store_->Release(*session_);
+    store_ = other.store_;
+    session_ = std::move(other.session_);
+  }
+  return *this;
+}
+
+SessionStore::Lease::~Lease() {
+  if (session_) store_->Release(*session_);
+}
+
+SessionStore::SessionStore(std::shared_ptr<halo::Clock const> clock,
+                           std::chrono::milliseconds idle_timeout, std::size_t max_sessions)
+    : clock_(std::move(clock)),
+      idle_timeout_(idle_timeout),
+      max_sessions_(std::max<std::size_t>(1, max_sessions)) {}
+
+SessionStore::~SessionStore() = default;
+
+void SessionStore::EndSessions(Ended& ended) {
+  for (auto& [session, stream] : ended) {
+    {
+      std::lock_guard lock(session->state.mu);
+      for (auto& [id, token] : session->state.in_flight) token->Cancel();
+    }
+    if (stream) stream->Finish();
+  }
+}
+
+void SessionStore::TakeOut(Map::iterator it, Ended& ended) {
+  ended.emplace_back(it->second, std::exchange(it->second->stream, nullptr));
+  sessions_.erase(it);
+}
+
+void SessionStore::CollectExpired(Ended& ended) {
+  auto const now = clock_->Now();
+  for (auto it = sessions_.begin(); it != sessions_.end();) {
+    auto next = std::next(it);
+    if (it->second->users == 0 && now - it->second->last_used > idle_timeout_) {
+      spdlog::debug("http: session expired after {} ms idle", idle_timeout_.count());
+      TakeOut(it, ended);
+    }
+    it = next;
+  }
+}
+
+SessionStore::Lease SessionStore::Create() {
+  auto session = std::make_shared<HttpSession>(RandomSessionId());
+  Ended ended;
+  {
+    std::lock_guard lock(mu_);
+    CollectExpired(ended);
+    while (sessions_.size() >= max_sessions_) {
+      auto victim = sessions_.end();
+      for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
+        if (it->second->users > 0) continue;
+        if (victim == sessions_.end() || it->second->last_used < victim->second->last_used) {
+          victim = it;
+        }
+      }
+      if (victim == sessions_.end()) break;  // every session is busy
+      spdlog::info("http: session cap {} reached, evicting the least recently used one",
+                   max_sessions_);
+      TakeOut(victim, ended);
+    }
+    if (sessions_.size() < max_sessions_) {
+      session->last_used = clock_->Now();
+      session->users = 1;
+      sessions_[session->id] = session;
+    } else {
+      session.reset();
+    }
+  }
+  EndSessions(ended);
+  if (!session) return Lease();
+  return Lease(this, std::move(session));
+}
+
+SessionStore::Lease SessionStore::Acquire(std::string const& id) {
+  std::shared_ptr<HttpSession> found;
+  Ended ended;
+  {
+    std::lock_guard lock(mu_);
+    CollectExpired(ended);
+    if (auto it = sessions_.find(id); it != sessions_.end()) {
+      found = it->second;
+      found->users++;
+      found->last_used = clock_->Now();
+    }
+  }
+  EndSessions(ended);
+  if (!found) return Lease();
+  return Lease(this, std::move(found));
+}
+
+void SessionStore::Release(HttpSession& session) {
+  std::lock_guard lock(mu_);
+  session.users--;
+  session.last_used = clock_->Now();
+}
+
+bool SessionStore::End(std::string const& id) {
+  Ended ended;
+  {
+    std::lock_guard lock(mu_);
+    auto it = sessions_.find(id);
+    if (it == sessions_.end()) return false;
+    TakeOut(it, ended);
+  }
+  EndSessions(ended);
+  return true;
+}
+
+SessionStore::Attach SessionStore::AttachStream(HttpSession& session,
+                                                std::shared_ptr<Exchange> stream) {
+  std::lock_guard lock(mu_);
+  if (session.stream) return Attach::kConflict;
+  session.stream = std::move(stream);
+  return Attach::kAttached;
+}
+
+void SessionStore::DetachStream(HttpSession& session, Exchange const* stream) {
+  std::lock_guard lock(mu_);
+  if (session.stream.get() == stream) session.stream.reset();
+}
+
+void SessionStore::EndStreams() {
+  std::vector<std::shared_ptr<Exchange>> streams;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [id, s] : sessions_) {
+      if (s->stream) streams.push_back(std::exchange(s->stream, nullptr));
+    }
+  }
+  for (auto& stream : streams) stream->Finish();
+}
+
+std::size_t SessionStore::Sweep() {
+  Ended ended;
+  {
+    std::lock_guard lock(mu_);
+    CollectExpired(ended);
+  }
+  EndSessions(ended);
+  return ended.size();
+}
+
+std::size_t SessionStore::size() {
+  Sweep();
+  std::lock_guard lock(mu_);
+  return sessions_.size();
+}
+
+std::chrono::milliseconds SessionStore::sweep_period() const {
+  return std::clamp(idle_timeout_ / 2, std::chrono::milliseconds(50),
+                    std::chrono::milliseconds(30'000));
+}
+
+}  // namespace mcp
