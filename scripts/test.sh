@@ -47,10 +47,11 @@ configure() {
   fi
 }
 
-# sanitized_tests NAME DIR LABELS TARGETS... : builds TARGETS, runs the tests labelled LABELS.
+# sanitized_tests NAME DIR LABELS EXCLUDE TARGETS... : builds TARGETS, runs the tests labelled
+# LABELS except those matching EXCLUDE (a ctest -E regex; "" for none).
 sanitized_tests() {
-  local name=$1 dir=$2 labels=$3
-  shift 3
+  local name=$1 dir=$2 labels=$3 exclude=$4
+  shift 4
   local reports=$root/$dir/sanitizer-reports
   rm -rf "$reports"
   mkdir -p "$reports"
@@ -61,7 +62,9 @@ sanitized_tests() {
     return
   fi
   local log=$root/$dir/ctest.log status=0
-  (cd "$dir" && ctest -L "$labels" --output-on-failure --timeout 900 -j "$jobs") >"$log" 2>&1 ||
+  local filter=(-L "$labels")
+  if [ -n "$exclude" ]; then filter+=(-E "$exclude"); fi
+  (cd "$dir" && ctest "${filter[@]}" --output-on-failure --timeout 900 -j "$jobs") >"$log" 2>&1 ||
     status=$?
   local result
   result=$(grep -E '^[0-9]+% tests passed' "$log" || echo "ctest did not finish")
@@ -81,15 +84,19 @@ if [ "${HALO_MCP_SKIP_SANITIZERS:-0}" != 1 ]; then
   configure build-asan address
   ASAN_OPTIONS="log_path=$root/build-asan/sanitizer-reports/asan:detect_leaks=1:abort_on_error=0" \
     UBSAN_OPTIONS="log_path=$root/build-asan/sanitizer-reports/ubsan:print_stacktrace=1" \
-    sanitized_tests "ASan+UBSan (unit, e2e, integration)" build-asan 'unit|e2e|integration' \
+    sanitized_tests "ASan+UBSan (unit, e2e, integration)" build-asan 'unit|e2e|integration' '' \
     halo_tests halo_sim_tests server_tests sim_tests e2e_tests tool_e2e_tests http_e2e_tests \
     fault_soak_tests
 
+  # Left out of the TSan run: the soak's 1,000 writes, whose ~250 dropped connections make the
+  # in-process simulator walk /proc/self/fd while client threads close sockets; TSan's own fd
+  # bookkeeping then sometimes fails an internal CHECK (ScopedReportBase::AddLocation), which no
+  # suppression can stop (tests/sanitizers/tsan.supp has the report side).
   configure build-tsan thread
   TSAN_OPTIONS="log_path=$root/build-tsan/sanitizer-reports/tsan:second_deadlock_stack=1:suppressions=$root/tests/sanitizers/tsan.supp" \
     sanitized_tests "TSan (client, HTTP transport, stdio e2e, soak)" build-tsan \
-    'unit|e2e|integration' halo_tests halo_sim_tests server_tests e2e_tests http_e2e_tests \
-    fault_soak_tests
+    'unit|e2e|integration' 'Soak: 1,000 writes' halo_tests halo_sim_tests server_tests e2e_tests \
+    http_e2e_tests fault_soak_tests
 fi
 
 if [ "${HALO_MCP_SKIP_FUZZ:-0}" != 1 ]; then
@@ -106,9 +113,10 @@ if [ "${HALO_MCP_SKIP_FUZZ:-0}" != 1 ]; then
       # Inputs that once crashed a target must never crash it again.
       regressions=tests/fuzz/regressions/$target
       if [ -d "$regressions" ] && [ -n "$(ls -A "$regressions")" ]; then
-        if ! "$fuzz_dir/tests/fuzz/$target" -detect_leaks=0 "$regressions"/* \
+        if ! UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+          "$fuzz_dir/tests/fuzz/$target" -detect_leaks=0 "$regressions"/* \
           >"$fuzz_dir/regressions-$target.log" 2>&1; then
-          grep -E '^SUMMARY|fuzz: |Running: ' "$fuzz_dir/regressions-$target.log" | tail -4
+          grep -E '^SUMMARY|^fuzz invariant broken|Running: ' "$fuzz_dir/regressions-$target.log" | tail -4
           fail "fuzz $target: a regression input crashes it (log: $fuzz_dir/regressions-$target.log)"
         fi
       fi
@@ -126,8 +134,8 @@ echo
 echo "== sanitizer and fuzz runs"
 for line in "${summary[@]}"; do echo "  $line"; done
 # The fault soak's figures, as measured in the ASan run.
-grep -hE '^[0-9]+: soak: ' build-asan/Testing/Temporary/LastTest.log 2>/dev/null |
-  sed -E 's/^[0-9]+: /  (ASan) /' || true
+grep -hE '^soak: ' build-asan/Testing/Temporary/LastTest.log 2>/dev/null |
+  sed 's/^/  (ASan) /' || true
 echo
 
 cd "$build_dir"

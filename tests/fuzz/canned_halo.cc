@@ -1,6 +1,7 @@
 #include "tests/fuzz/canned_halo.h"
 
 #include "server/tool_executor.h"
+#include "tests/fuzz/fuzz_fail.h"
 
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/spdlog.h>
@@ -127,10 +128,7 @@ std::shared_ptr<mcp::ToolRegistry const> SharedRegistry() {
     mcp::ToolFilter every;
     every.toolsets = {"all"};
     auto loaded = mcp::ToolRegistry::Load(HALO_MCP_SOURCE_SCHEMA_DIR, every);
-    if (!loaded.ok()) {
-      std::fprintf(stderr, "fuzz: cannot load schemas: %s\n", loaded.status().message().c_str());
-      std::abort();
-    }
+    if (!loaded.ok()) Fail("cannot load schemas", loaded.status().message());
     return std::make_shared<mcp::ToolRegistry const>(*std::move(loaded));
   }();
   return registry;

@@ -9,10 +9,9 @@
 #include "halo/error_mapping.h"
 #include "halo/pagination.h"
 #include "server/output_format.h"
+#include "tests/fuzz/fuzz_fail.h"
 
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 
@@ -26,10 +25,7 @@ std::string_view Line(std::string_view& in) {
   return head;
 }
 
-[[noreturn]] void Fail(char const* what) {
-  std::fprintf(stderr, "halo response fuzz: %s\n", what);
-  std::abort();
-}
+using halo_fuzz::Fail;
 
 void ListPage(std::string_view in) {
   std::string const key(Line(in));

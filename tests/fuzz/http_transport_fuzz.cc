@@ -9,11 +9,11 @@
 // handler throw (500); the server still answers /healthz afterwards.
 #include "server/http_transport.h"
 #include "tests/fuzz/canned_halo.h"
+#include "tests/fuzz/fuzz_fail.h"
 
 #include <cctype>
 #include <chrono>
 #include <cstdint>
-#include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <netinet/in.h>
@@ -30,11 +30,7 @@ namespace {
 constexpr char kToken[] = "fuzz-token";
 constexpr std::size_t kMaxBody = 16 * 1024;  // larger bodies are refused (413) unread
 
-[[noreturn]] void Fail(char const* what, std::string_view detail) {
-  std::fprintf(stderr, "http fuzz: %s: %.*s\n", what, static_cast<int>(detail.size()),
-               detail.data());
-  std::abort();
-}
+using halo_fuzz::Fail;
 
 /// The server every input is sent to; stopped and joined at exit.
 class Fixture {

@@ -8,11 +8,10 @@
 #include "halo/http_pool.h"
 #include "halo/options.h"
 #include "halo/query.h"
+#include "tests/fuzz/fuzz_fail.h"
 
 #include <cctype>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <map>
 #include <string>
 #include <string_view>
@@ -20,11 +19,7 @@
 
 namespace {
 
-[[noreturn]] void Fail(char const* what, std::string_view detail) {
-  std::fprintf(stderr, "query/url fuzz: %s: %.*s\n", what, static_cast<int>(detail.size()),
-               detail.data());
-  std::abort();
-}
+using halo_fuzz::Fail;
 
 std::vector<std::string> Lines(std::string_view in) {
   std::vector<std::string> out;

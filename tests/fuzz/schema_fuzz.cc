@@ -6,18 +6,14 @@
 #include "server/json_rpc.h"
 #include "server/json_schema.h"
 #include "tests/fuzz/canned_halo.h"
+#include "tests/fuzz/fuzz_fail.h"
 
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <string_view>
 
 namespace {
 
-[[noreturn]] void Fail(char const* what) {
-  std::fprintf(stderr, "schema fuzz: %s\n", what);
-  std::abort();
-}
+using halo_fuzz::Fail;
 
 }  // namespace
 

@@ -12,12 +12,11 @@
 #include "halo/bounded_json.h"
 #include "server/stdio_transport.h"
 #include "tests/fuzz/canned_halo.h"
+#include "tests/fuzz/fuzz_fail.h"
 
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <fcntl.h>
 #include <mutex>
 #include <string>
@@ -29,10 +28,7 @@ namespace {
 
 constexpr char kSentinelPrefix[] = "halo-fuzz-sentinel-";
 
-[[noreturn]] void Fail(char const* what, std::string_view line) {
-  std::fprintf(stderr, "stdio fuzz: %s: %.*s\n", what, static_cast<int>(line.size()), line.data());
-  std::abort();
-}
+using halo_fuzz::Fail;
 
 bool IsJsonRpcObject(nlohmann::json const& v) {
   return v.is_object() && v.value("jsonrpc", "") == "2.0";
