@@ -113,6 +113,7 @@ TEST_CASE("PostBatch honours cancellation between chunks", "[halo][batch]") {
   ctx.cancel = std::make_shared<halo::CancelToken>();
   ctx.cancel->Cancel();
   auto results = client->PostBatch("/Tickets", Items(3), 2, ctx);
+  REQUIRE(results.size() == 3);
   for (auto const& r : results) CHECK(r.status.code() == StatusCode::kCancelled);
   CHECK(PostSizes(h.halo).empty());
 }

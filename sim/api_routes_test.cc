@@ -138,6 +138,7 @@ TEST_CASE("Ticket filters use HaloPSA's names; misnamed ones are ignored", "[sim
   }
   SECTION("client_id, status_id lists, team ids, priority") {
     auto client = t.List("Tickets", "client_id=12&count=1000");
+    CHECK(client["record_count"] > 0);
     for (auto const& row : client["tickets"]) CHECK(row["client_id"] == 12);
     auto statuses = t.List("Tickets", "status_id=8,9&count=1000");
     CHECK(statuses["record_count"] > 0);
@@ -149,6 +150,7 @@ TEST_CASE("Ticket filters use HaloPSA's names; misnamed ones are ignored", "[sim
     for (auto const& row : team["tickets"]) CHECK(row["team"] == "1st Line");
     CHECK(t.List("Tickets", "team_id=1")["record_count"] == 260);
     auto p1 = t.List("Tickets", "priority=1,2&count=1000");
+    CHECK(p1["record_count"] > 0);
     for (auto const& row : p1["tickets"]) CHECK(row["priority_id"].get<int>() <= 2);
     CHECK(t.List("Tickets", "priority_id=1")["record_count"] == 260);
   }
@@ -161,6 +163,7 @@ TEST_CASE("Ticket filters use HaloPSA's names; misnamed ones are ignored", "[sim
   }
   SECTION("search, datesearch, order") {
     auto printers = t.List("Tickets", "search=printer&count=1000");
+    CHECK(printers["record_count"] > 0);
     for (auto const& row : printers["tickets"]) {
       auto text = row["summary"].get<std::string>() + row["details"].get<std::string>();
       for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -174,6 +177,7 @@ TEST_CASE("Ticket filters use HaloPSA's names; misnamed ones are ignored", "[sim
     }
     auto ordered = t.List("Tickets", "order=dateoccurred&orderdesc=true&count=5");
     auto rows = ordered["tickets"];
+    REQUIRE(rows.size() == 5);
     for (std::size_t i = 1; i < rows.size(); ++i) {
       CHECK(rows[i - 1]["dateoccurred"] >= rows[i]["dateoccurred"]);
     }
@@ -193,24 +197,30 @@ TEST_CASE("Other list filters", "[sim][filters]") {
   for (auto const& s : sites["sites"]) CHECK(s["client_id"] == 12);
   auto site_id = sites["sites"][0]["id"].get<int>();
   auto assets = t.List("Asset", "site_id=" + std::to_string(site_id) + "&count=500");
+  CHECK_FALSE(assets["assets"].empty());
   for (auto const& a : assets["assets"]) CHECK(a["site_id"] == site_id);
   // HaloAPI's `siteid` is not the spec's name: ignored.
   CHECK(t.List("Asset", "siteid=" + std::to_string(site_id))["record_count"] ==
         t.List("Asset")["record_count"]);
   auto laptops = t.List("Asset", "assettype_id=1&count=500");
+  CHECK_FALSE(laptops["assets"].empty());
   for (auto const& a : laptops["assets"]) CHECK(a["assettype_id"] == 1);
 
   auto agents = t.List("Agent");
+  CHECK_FALSE(agents.empty());
   for (auto const& a : agents) CHECK_FALSE(a["isapiagent"].get<bool>());
   auto with_disabled = t.List("Agent", "includedisabled=true&includeapiagents=true");
   CHECK(with_disabled.size() > agents.size());
   auto team2 = t.List("Agent", "team_id=2");
+  CHECK_FALSE(team2.empty());
   for (auto const& a : team2) CHECK(a["team"] == "2nd Line");
 
   auto actions = t.List("Actions", "ticket_id=1001");
   CHECK(actions["actions"][0]["id"] == 1);
   for (auto const& a : actions["actions"]) CHECK(a["ticket_id"] == 1001);
   auto public_only = t.List("Actions", "ticket_id=1001&excludeprivate=true&excludesys=true");
+  CHECK_FALSE(public_only["actions"].empty());
+  CHECK(public_only["actions"].size() < actions["actions"].size());
   for (auto const& a : public_only["actions"]) {
     CHECK_FALSE(a["hiddenfromuser"].get<bool>());
     CHECK(a["outcome"] != "Ticket Logged");
@@ -220,8 +230,10 @@ TEST_CASE("Other list filters", "[sim][filters]") {
       "Client", "search=" + clients_all["clients"][0]["name"].get<std::string>().substr(0, 5));
   CHECK(dental["record_count"] >= 1);
   auto contracts = t.List("ClientContract", "client_id=13");
+  CHECK_FALSE(contracts["contracts"].empty());
   for (auto const& c : contracts["contracts"]) CHECK(c["client_id"] == 13);
   auto invoices = t.List("Invoice", "client_id=13");
+  CHECK_FALSE(invoices["invoices"].empty());
   for (auto const& i : invoices["invoices"]) {
     CHECK(i["client_id"] == 13);
     CHECK_FALSE(i.contains("lines"));

@@ -173,23 +173,43 @@ TEST_CASE("http e2e: SIGTERM lets a running call finish, /healthz needs no HaloP
           "[e2e][http]") {
   HttpFixture f;
   httplib::Client cli("127.0.0.1", f.port);
+  cli.set_read_timeout(30, 0);
   auto health = cli.Get("/healthz");
   REQUIRE(health);
   CHECK(health->status == 200);
+  // HaloPSA answers slowly, so the call is surely running when SIGTERM arrives.
+  halo_sim::Faults slow;
+  slow.latency_ms = 800;
+  f.sim->SetFaults(slow);
+  f.sim->ClearRequests();
   std::optional<httplib::Result> result;
   std::thread caller([&] {
-    json params{{"name", "halopsa_list_tickets"}, {"arguments", {{"limit", 100}}}};
+    // Two pages (200 tickets): the simulator logs a request once answered, so when page 1 shows
+    // up in its log, page 2 is still being fetched.
+    json params{{"name", "halopsa_list_tickets"}, {"arguments", {{"limit", 250}}}};
     auto h = f.Headers();
     h.emplace("MCP-Protocol-Version", "2026-07-28");
     h.emplace("Mcp-Method", "tools/call");
     h.emplace("Mcp-Name", "halopsa_list_tickets");
     result.emplace(cli.Post("/mcp", h, Modern("tools/call", params, 9).dump(), "application/json"));
   });
-  std::this_thread::sleep_for(5ms);
+  auto const deadline = std::chrono::steady_clock::now() + 20s;
+  auto reached = [&] {
+    for (auto const& r : f.sim->requests()) {
+      if (r.path == "/api/Tickets") return true;
+    }
+    return false;
+  };
+  while (!reached() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(5ms);
+  }
+  REQUIRE(reached());
   f.mcp->Signal(SIGTERM);
   caller.join();
   REQUIRE(result);
-  if (*result) CHECK((*result)->status == 200);  // accepted before the stop: answered
+  REQUIRE(*result);  // accepted before the stop: answered, not dropped
+  CHECK((*result)->status == 200);
+  CHECK_THAT((*result)->body, Catch::Matchers::Contains("tickets"));
   CHECK(f.mcp->Wait(10s) == 0);
 }
 

@@ -1,0 +1,168 @@
+// Fuzz target: bytes on stdin -> StdioTransport (framing, size limits, batches, the worker pool)
+// -> McpServer with the real tool registry -> ToolExecutor over an in-memory HaloClient.
+//
+// One transport serves the whole run over a pair of pipes, as halo-mcp serves one client: a
+// transport per input would spend most of the run starting and joining worker threads. After
+// each input the target sends a newline (ending any partial line) and a sentinel tools/call (of
+// an unknown tool: cheap, and answered by a worker like any call), and waits for its answer. With
+// one worker, tool calls run in order, so when the sentinel is answered every call of the input has
+// finished and its output was checked. Invariants: no crash, no hang, and every line written to
+// stdout is exactly one JSON-RPC message (an object with "jsonrpc": "2.0", or a non-empty array of
+// them).
+#include "halo/bounded_json.h"
+#include "server/stdio_transport.h"
+#include "tests/fuzz/canned_halo.h"
+#include "tests/fuzz/fuzz_fail.h"
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <fcntl.h>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unistd.h>
+
+namespace {
+
+constexpr char kSentinelPrefix[] = "halo-fuzz-sentinel-";
+
+using halo_fuzz::Fail;
+
+bool IsJsonRpcObject(nlohmann::json const& v) {
+  return v.is_object() && v.value("jsonrpc", "") == "2.0";
+}
+
+void CheckLine(std::string_view line) {
+  auto parsed = halo::ParseBoundedJson(line, {/*max_depth=*/256, /*max_values=*/10'000'000});
+  if (!parsed.ok()) Fail("output line is not one JSON value", line);
+  auto const& v = parsed.value;
+  if (v.is_array()) {
+    if (v.empty()) Fail("empty batch response", line);
+    for (auto const& m : v) {
+      if (!IsJsonRpcObject(m)) Fail("batch member is not a JSON-RPC message", line);
+    }
+  } else if (!IsJsonRpcObject(v)) {
+    Fail("output line is not a JSON-RPC message", line);
+  }
+}
+
+/// halo-mcp's stdio side, served on a thread for the whole run; its output is checked line by
+/// line on another thread.
+class Fixture {
+ public:
+  Fixture() : server_(halo_fuzz::MakeServer()) {
+    int in[2], out[2];
+    if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) Fail("pipe", "");
+    to_server_ = in[1];
+    from_server_ = out[0];
+    mcp::StdioOptions options;
+    options.max_message_bytes = 2048;  // small, so the fuzzer reaches the oversize paths
+    options.workers = 1;               // in-order tool calls: see the file comment
+    options.max_queued = 16;           // and the "busy" answer
+    options.eof_grace = std::chrono::milliseconds(100);
+    transport_ = std::make_unique<mcp::StdioTransport>(*server_, options, in[0], out[1]);
+    server_fds_[0] = in[0];
+    server_fds_[1] = out[1];
+    serve_ = std::thread([this] { transport_->Run(); });
+    read_ = std::thread([this] { ReadOutput(); });
+  }
+  ~Fixture() {
+    close(to_server_);  // end of input: Run() returns
+    serve_.join();
+    close(server_fds_[1]);
+    read_.join();
+    close(server_fds_[0]);
+    close(from_server_);
+  }
+
+  /// Sends one input and waits until everything it started has answered.
+  void Exchange(std::string_view input) {
+    Send(input);
+    Send("\n");
+    for (int attempt = 0; attempt < 50; ++attempt) {
+      std::string id = kSentinelPrefix + std::to_string(++sentinel_);
+      Send(R"({"jsonrpc":"2.0","id":")" + id +
+           R"(","method":"tools/call","params":{"name":"halo_fuzz_sentinel","arguments":{},)"
+           R"("_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28",)"
+           R"("io.modelcontextprotocol/clientCapabilities":{}}}})"
+           "\n");
+      std::unique_lock lock(mu_);
+      if (!cv_.wait_for(lock, std::chrono::seconds(10), [&] { return answered_ == id; })) {
+        Fail("no answer to the sentinel within 10 s", id);
+      }
+      if (!sentinel_busy_) return;
+      lock.unlock();  // the queue was full: calls are still running; ask again shortly
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    Fail("the server stayed busy", "");
+  }
+
+ private:
+  void Send(std::string_view bytes) {
+    for (std::size_t off = 0; off < bytes.size();) {
+      ssize_t n = write(to_server_, bytes.data() + off, bytes.size() - off);
+      if (n <= 0) Fail("the server stopped reading", "");
+      off += static_cast<std::size_t>(n);
+    }
+  }
+
+  void ReadOutput() {
+    std::string pending;
+    char buf[65536];
+    for (ssize_t n; (n = read(from_server_, buf, sizeof buf)) > 0;) {
+      pending.append(buf, static_cast<std::size_t>(n));
+      std::size_t start = 0;
+      for (std::size_t nl; (nl = pending.find('\n', start)) != std::string::npos; start = nl + 1) {
+        std::string_view line(pending.data() + start, nl - start);
+        CheckLine(line);
+        NoteSentinel(line);
+      }
+      pending.erase(0, start);
+    }
+    if (!pending.empty()) Fail("output ends inside a line", pending);
+  }
+
+  void NoteSentinel(std::string_view line) {
+    auto at = line.find(kSentinelPrefix);
+    if (at == std::string_view::npos || line.find("\"id\":\"") == std::string_view::npos) return;
+    auto parsed = halo::ParseBoundedJson(line, {256, 10'000'000});
+    if (!parsed.value.is_object()) return;
+    auto const& id = parsed.value["id"];
+    if (!id.is_string() || id.get<std::string>().rfind(kSentinelPrefix, 0) != 0) return;
+    std::lock_guard lock(mu_);
+    answered_ = id.get<std::string>();
+    sentinel_busy_ = line.find("Server busy") != std::string_view::npos;
+    cv_.notify_all();
+  }
+
+  std::unique_ptr<mcp::McpServer> server_;
+  std::unique_ptr<mcp::StdioTransport> transport_;
+  int to_server_ = -1, from_server_ = -1;
+  int server_fds_[2] = {-1, -1};
+  std::thread serve_, read_;
+  std::uint64_t sentinel_ = 0;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::string answered_;
+  bool sentinel_busy_ = false;
+};
+
+Fixture& Server() {
+  static Fixture fixture;
+  return fixture;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  halo_fuzz::SilenceLogs();
+  Server();
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(uint8_t const* data, size_t size) {
+  Server().Exchange(std::string_view(reinterpret_cast<char const*>(data), size));
+  return 0;
+}
