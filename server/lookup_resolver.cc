@@ -64,8 +64,15 @@ std::string Label(json const& record, json const& spec) {
   for (auto const& c : spec.value("context", json::array())) add(c.get<std::string>());
   std::string label;
   for (auto const& p : parts) label += (label.empty() ? "" : ", ") + p;
-  return label + " (" + record.value(id_field, json()).dump() + ")";
+  std::string flag;
+  if (json const& f = spec.value("flag", json::object());
+      f.is_object() && record.value(f.value("field", ""), false) == true) {
+    flag = ", " + f.value("label", "flagged");
+  }
+  return label + " (" + record.value(id_field, json()).dump() + flag + ")";
 }
+
+std::string Render(json const& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
 
 std::vector<std::string> Words(std::string const& text) {
   std::vector<std::string> out;
@@ -142,9 +149,11 @@ std::size_t LookupResolver::cached_entries() const {
 }
 
 StatusOr<LookupResolver::Entry> LookupResolver::Fetch(std::string const& kind,
-                                                      std::string const& search,
+                                                      std::string const& search, Query const& scope,
                                                       halo::CallContext const& ctx) {
-  std::string const key = search.empty() ? kind : kind + "?" + Lower(search);
+  std::string key = kind;
+  for (auto const& [k, v] : scope) key += "&" + k + "=" + v;
+  if (!search.empty()) key += "?" + Lower(search);
   std::shared_ptr<Flight> flight;
   {
     std::unique_lock lock(mu_);
@@ -173,7 +182,7 @@ StatusOr<LookupResolver::Entry> LookupResolver::Fetch(std::string const& kind,
   }
   StatusOr<Entry> result = halo::InternalError("lookup failed");
   try {
-    result = Load(kind, search, ctx);
+    result = Load(kind, search, scope, ctx);
   } catch (std::exception const& e) {
     result = halo::InternalError(std::string("lookup failed: ") + e.what());
   } catch (...) {
@@ -184,7 +193,7 @@ StatusOr<LookupResolver::Entry> LookupResolver::Fetch(std::string const& kind,
     flight->result = result;
     flight->done = true;
     flights_.erase(key);
-    if (result.ok()) StoreLocked(key, !search.empty(), *result);
+    if (result.ok()) StoreLocked(key, !search.empty() || !scope.empty(), *result);
   }
   cv_.notify_all();
   return result;
@@ -207,7 +216,7 @@ void LookupResolver::StoreLocked(std::string const& key, bool searched, Entry co
 }
 
 StatusOr<LookupResolver::Entry> LookupResolver::Load(std::string const& kind,
-                                                     std::string const& search,
+                                                     std::string const& search, Query const& scope,
                                                      halo::CallContext const& ctx) {
   json const& spec = lookups_.at(kind);
   halo::ListRequest req;
@@ -219,6 +228,7 @@ StatusOr<LookupResolver::Entry> LookupResolver::Load(std::string const& kind,
   for (auto const& [k, v] : fixed_query.items()) {
     req.query.emplace_back(k, v.is_string() ? v.get<std::string>() : v.dump());
   }
+  req.query.insert(req.query.end(), scope.begin(), scope.end());
   if (!search.empty()) req.query.emplace_back(spec.value("search", "search"), search);
   auto result = client_->List(req, ctx);
   if (!result.ok()) return result.status();
@@ -242,17 +252,28 @@ StatusOr<LookupResolver::Entry> LookupResolver::Load(std::string const& kind,
 
 StatusOr<std::shared_ptr<json const>> LookupResolver::Records(std::string const& kind,
                                                               std::string const& search,
+                                                              Query const& scope,
                                                               halo::CallContext const& ctx) {
-  auto entry = Fetch(kind, search, ctx);
+  auto entry = Fetch(kind, search, scope, ctx);
   if (!entry.ok()) return entry.status();
   return entry->records;
 }
 
 StatusOr<json> LookupResolver::Resolve(std::string const& kind, json const& value,
-                                       halo::CallContext const& ctx, std::string* matched) {
+                                       halo::CallContext const& ctx, std::string* matched,
+                                       Context const& context) {
   if (!lookups_.contains(kind)) return halo::InternalError("no lookup named " + kind);
   json const& spec = lookups_.at(kind);
-  std::string const noun = spec.value("noun", kind);
+  std::string noun = spec.value("noun", kind);
+  // Within the records the call already named: "Main Office" at this client, not any client.
+  Query scope;
+  json const within = spec.value("within", json::object());
+  for (auto const& [outer, param] : within.items()) {
+    if (auto it = context.find(outer); it != context.end() && !it->second.is_null()) {
+      scope.emplace_back(param.get<std::string>(), Render(it->second));
+      noun += " of " + lookups_.at(outer).value("noun", outer) + " " + Render(it->second);
+    }
+  }
   std::string const id_field = spec.value("id", "id");
   if (value.is_number_integer()) return value;
   if (!value.is_string()) {
@@ -264,7 +285,7 @@ StatusOr<json> LookupResolver::Resolve(std::string const& kind, json const& valu
   }
   if (text.empty()) return halo::InvalidArgumentError(noun + " name must not be empty");
   bool searchable = spec.contains("search");
-  auto records = Records(kind, searchable ? text : "", ctx);
+  auto records = Records(kind, searchable ? text : "", scope, ctx);
   if (!records.ok()) return records.status();
   if (searchable && (*records)->empty()) {
     // Nothing contains the whole text: find candidates to offer through its words, else from
@@ -273,21 +294,23 @@ StatusOr<json> LookupResolver::Resolve(std::string const& kind, json const& valu
     std::set<std::string> seen;
     for (auto const& word : Words(text)) {
       if (Lower(word) == Lower(text)) continue;
-      auto some = Records(kind, word, ctx);
+      auto some = Records(kind, word, scope, ctx);
       if (!some.ok()) return some.status();
       for (auto const& r : **some) {
         if (seen.insert(r.value(id_field, json()).dump()).second) found.push_back(r);
       }
     }
     if (found.empty()) {
-      auto any = Records(kind, "", ctx);
+      auto any = Records(kind, "", scope, ctx);
       if (!any.ok()) return any.status();
       found = **any;
     }
     // No candidate matches the text (else the search would have found it): report unknown.
     std::vector<json const*> candidates;
     for (auto const& r : found) candidates.push_back(&r);
-    return Unknown(kind, spec, text, candidates);
+    json scoped = spec;
+    scoped["noun"] = noun;
+    return Unknown(kind, scoped, text, candidates);
   }
   std::string const wanted = Lower(text);
   std::vector<json const*> exact, partial;
@@ -331,7 +354,42 @@ StatusOr<json> LookupResolver::Resolve(std::string const& kind, json const& valu
   }
   std::vector<json const*> candidates;
   for (auto const& r : **records) candidates.push_back(&r);
-  return Unknown(kind, spec, text, std::move(candidates));
+  json scoped = spec;
+  scoped["noun"] = noun;
+  return Unknown(kind, scoped, text, std::move(candidates));
+}
+
+bool LookupResolver::IsContext(std::string const& kind) const {
+  for (auto const& [k, spec] : lookups_.items()) {
+    if (spec.value("within", json::object()).contains(kind)) return true;
+  }
+  return false;
+}
+
+std::string LookupResolver::Flag(std::string const& kind, json const& id,
+                                 halo::CallContext const& ctx) {
+  if (!lookups_.contains(kind) || id.is_null()) return "";
+  json const& spec = lookups_.at(kind);
+  json const& flag = spec.value("flag", json::object());
+  if (!flag.is_object() || flag.empty() || spec.contains("search")) return "";
+  auto entry = Fetch(kind, "", {}, ctx);
+  if (!entry.ok()) return "";
+  std::string const id_field = spec.value("id", "id");
+  for (auto const& r : *entry->records) {
+    if (r.value(id_field, json()) == id && r.value(flag.value("field", ""), false) == true) {
+      return flag.value("label", "flagged");
+    }
+  }
+  return "";
+}
+
+StatusOr<json> LookupResolver::Record(std::string const& kind, json const& id,
+                                      halo::CallContext const& ctx) {
+  if (!lookups_.contains(kind)) return halo::InternalError("no lookup named " + kind);
+  auto body = client_->Get(lookups_.at(kind).value("path", "") + "/" + Render(id), {}, ctx);
+  if (!body.ok()) return body.status();
+  if (body->is_array() && !body->empty()) return (*body)[0];
+  return *body;
 }
 
 StatusOr<json> LookupResolver::ResolveFirst(std::string const& kind,
@@ -351,7 +409,7 @@ std::string LookupResolver::NameOf(std::string const& kind, json const& id,
                                    halo::CallContext const& ctx) {
   if (!lookups_.contains(kind) || id.is_null()) return "";
   if (lookups_.at(kind).contains("search")) return "";  // large lists are never loaded whole
-  auto entry = Fetch(kind, "", ctx);
+  auto entry = Fetch(kind, "", {}, ctx);
   if (!entry.ok()) return "";
   auto it = entry->names->find(id.is_string() ? id.get<std::string>() : id.dump());
   return it == entry->names->end() ? "" : it->second;

@@ -29,6 +29,14 @@ namespace mcp {
  * case-insensitive match on any name field, then a unique partial match. Anything else is an
  * InvalidArgument status listing the closest candidates with their ids.
  *
+ * Context: a kind may be searched within another ("within": {"client": "client_id"}): when the
+ * same call named a client, a site or user is looked for at that client only, so namesakes at
+ * other clients neither match nor make the name ambiguous.
+ *
+ * Flags: a kind may mark some records ("flag": {"field": "isdisabled", "label": "disabled"}):
+ * departed agents are listed (they still own tickets) and labelled, and Flag() tells a write
+ * that would act on one.
+ *
  * Cache: one entry per whole list (bounded by the kinds in the lookups file) plus at most
  * max_search_entries searched names, the least recently used evicted first. Misses are
  * single-flight: concurrent callers wanting the same entry share one HaloPSA request, waiting
@@ -43,9 +51,12 @@ class LookupResolver {
 
   /// When the value was a partial name, `matched` (if given) receives what it matched, e.g.
   /// `client "acme" matched Acme Ltd (12)`, so the caller can tell the model.
+  /// `context` holds ids this call already resolved, by kind ({"client": 12}).
+  using Context = std::map<std::string, nlohmann::json>;
   halo::StatusOr<nlohmann::json> Resolve(std::string const& kind, nlohmann::json const& value,
                                          halo::CallContext const& ctx,
-                                         std::string* matched = nullptr);
+                                         std::string* matched = nullptr,
+                                         Context const& context = {});
   /// Resolves the first of several candidate names that exists (for defaults such as the
   /// tenant's private-note outcome).
   halo::StatusOr<nlohmann::json> ResolveFirst(std::string const& kind,
@@ -55,6 +66,15 @@ class LookupResolver {
   std::string NameOf(std::string const& kind, nlohmann::json const& id,
                      halo::CallContext const& ctx);
   bool Knows(std::string const& kind) const { return lookups_.contains(kind); }
+  nlohmann::json const& lookups() const { return lookups_; }
+  /// Whether some kind is searched within `kind` (its id should be resolved first).
+  bool IsContext(std::string const& kind) const;
+  /// The flag label of a record of a small (cached) kind, e.g. "disabled"; "" when none.
+  std::string Flag(std::string const& kind, nlohmann::json const& id, halo::CallContext const& ctx);
+  /// One record by id (GET <path>/<id>), uncached: for values implied by it, such as a user's
+  /// default site.
+  halo::StatusOr<nlohmann::json> Record(std::string const& kind, nlohmann::json const& id,
+                                        halo::CallContext const& ctx);
 
   /// Entries held now (whole lists and searched names). For tests.
   std::size_t cached_entries() const;
@@ -77,13 +97,15 @@ class LookupResolver {
   };
 
   /// Cached records, shared rather than copied: a 50-row list asks for names 200 times.
+  using Query = std::vector<std::pair<std::string, std::string>>;
   halo::StatusOr<Entry> Fetch(std::string const& kind, std::string const& search,
-                              halo::CallContext const& ctx);
-  halo::StatusOr<Entry> Load(std::string const& kind, std::string const& search,
+                              Query const& scope, halo::CallContext const& ctx);
+  halo::StatusOr<Entry> Load(std::string const& kind, std::string const& search, Query const& scope,
                              halo::CallContext const& ctx);
   void StoreLocked(std::string const& key, bool searched, Entry const& entry);
   halo::StatusOr<std::shared_ptr<nlohmann::json const>> Records(std::string const& kind,
                                                                 std::string const& search,
+                                                                Query const& scope,
                                                                 halo::CallContext const& ctx);
 
   std::shared_ptr<halo::HaloClient> client_;

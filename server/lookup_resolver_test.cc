@@ -14,9 +14,40 @@ using nlohmann::json;
 
 namespace {
 
+/// The parts of a HaloClient the resolver does not use.
+class ListOnlyClient : public halo::HaloClient {
+ public:
+  halo::StatusOr<json> Get(std::string const&, halo::Query const&,
+                           halo::CallContext const&) override {
+    return halo::InternalError("unused");
+  }
+  halo::StatusOr<json> Post(std::string const&, json const&, halo::CallContext const&,
+                            halo::Idempotency) override {
+    return halo::InternalError("unused");
+  }
+  halo::StatusOr<json> Delete(std::string const&, halo::Query const&, halo::CallContext const&,
+                              halo::Idempotency) override {
+    return halo::InternalError("unused");
+  }
+  std::vector<halo::BatchItemResult> PostBatch(std::string const&, std::vector<json> const&,
+                                               std::size_t, halo::CallContext const&,
+                                               halo::Idempotency) override {
+    return {};
+  }
+  std::vector<halo::StatusOr<json>> GetMany(std::vector<std::string> const&, halo::Query const&,
+                                            halo::CallContext const&) override {
+    return {};
+  }
+  halo::ClientStats stats() const override { return {}; }
+  halo::HaloOptions const& options() const override { return options_; }
+
+ private:
+  halo::HaloOptions options_;
+};
+
 /// A HaloClient whose List counts requests, answers from a fixed client list (filtered by the
 /// search parameter) and can be held at a gate to make callers overlap.
-class CountingClient final : public halo::HaloClient {
+class CountingClient final : public ListOnlyClient {
  public:
   halo::StatusOr<halo::ListResult> List(halo::ListRequest const& request,
                                         halo::CallContext const& ctx) override {
@@ -63,31 +94,6 @@ class CountingClient final : public halo::HaloClient {
   void Fail(halo::Status s) { fail_ = std::move(s); }
   int lists() const { return lists_.load(); }
 
-  // Not used by the resolver.
-  halo::StatusOr<json> Get(std::string const&, halo::Query const&,
-                           halo::CallContext const&) override {
-    return halo::InternalError("unused");
-  }
-  halo::StatusOr<json> Post(std::string const&, json const&, halo::CallContext const&,
-                            halo::Idempotency) override {
-    return halo::InternalError("unused");
-  }
-  halo::StatusOr<json> Delete(std::string const&, halo::Query const&, halo::CallContext const&,
-                              halo::Idempotency) override {
-    return halo::InternalError("unused");
-  }
-  std::vector<halo::BatchItemResult> PostBatch(std::string const&, std::vector<json> const&,
-                                               std::size_t, halo::CallContext const&,
-                                               halo::Idempotency) override {
-    return {};
-  }
-  std::vector<halo::StatusOr<json>> GetMany(std::vector<std::string> const&, halo::Query const&,
-                                            halo::CallContext const&) override {
-    return {};
-  }
-  halo::ClientStats stats() const override { return {}; }
-  halo::HaloOptions const& options() const override { return options_; }
-
  private:
   std::atomic<int> lists_{0};
   std::mutex mu_;
@@ -95,7 +101,6 @@ class CountingClient final : public halo::HaloClient {
   bool open_ = true;
   int waiting_ = 0;
   halo::Status fail_;
-  halo::HaloOptions options_;
 };
 
 json Lookups() {
@@ -237,4 +242,86 @@ TEST_CASE("Cached lookups expire after the ttl", "[server][lookup]") {
   rig.clock->Advance(2s);
   REQUIRE(rig.resolver.Resolve("status", json("Globex"), ctx).ok());
   CHECK(rig.client->lists() == 2);
+}
+
+namespace {
+
+/// Sites of two clients, both with a "Head Office", and agents of whom one has left; List
+/// answers by the client_id and search parameters, as HaloPSA does.
+class TenantClient final : public ListOnlyClient {
+ public:
+  halo::StatusOr<halo::ListResult> List(halo::ListRequest const& request,
+                                        halo::CallContext const&) override {
+    queries.push_back(request.query);
+    halo::ListResult out;
+    if (request.path == "/Agent") {
+      out.records = json::parse(R"([{"id": 1, "name": "Ann Lee"},
+                                    {"id": 2, "name": "Bob Hart", "isdisabled": true}])");
+      return out;
+    }
+    std::string client, search;
+    for (auto const& [k, v] : request.query) {
+      if (k == "client_id") client = v;
+      if (k == "search") search = v;
+    }
+    for (auto const& s : json::parse(R"([{"id": 10, "name": "Head Office", "client_id": 1},
+                                         {"id": 11, "name": "Depot", "client_id": 1},
+                                         {"id": 20, "name": "Head Office", "client_id": 2}])")) {
+      if ((client.empty() || s["client_id"].dump() == client) &&
+          s["name"].get<std::string>().find(search) != std::string::npos) {
+        out.records.push_back(s);
+      }
+    }
+    return out;
+  }
+
+  std::vector<halo::Query> queries;
+};
+
+json TenantLookups() {
+  return json::parse(R"({
+    "client": {"noun": "client", "path": "/Client", "search": "search", "name": ["name"]},
+    "site": {"noun": "site", "path": "/Site", "search": "search", "name": ["name"],
+             "within": {"client": "client_id"}},
+    "agent": {"noun": "agent", "path": "/Agent", "query": {"includedisabled": true},
+              "name": ["name"], "flag": {"field": "isdisabled", "label": "disabled"}}
+  })");
+}
+
+}  // namespace
+
+TEST_CASE("A site is looked for within the client the call named", "[server][lookup]") {
+  auto client = std::make_shared<TenantClient>();
+  mcp::LookupResolver resolver{client, TenantLookups(),
+                               std::make_shared<halo::testing::FakeClock>()};
+  halo::CallContext ctx;
+  CHECK(resolver.IsContext("client"));
+  CHECK_FALSE(resolver.IsContext("site"));
+  // Alone, "Head Office" is two sites; within client 2 it is one.
+  auto alone = resolver.Resolve("site", json("Head Office"), ctx);
+  REQUIRE_FALSE(alone.ok());
+  CHECK(alone.status().message().find("ambiguous") != std::string::npos);
+  auto within = resolver.Resolve("site", json("Head Office"), ctx, nullptr, {{"client", json(2)}});
+  REQUIRE(within.ok());
+  CHECK(*within == 20);
+  CHECK(client->queries.back() == halo::Query{{"client_id", "2"}, {"search", "Head Office"}});
+  // A site of another client is not found within this one, and the error says where it looked.
+  auto other = resolver.Resolve("site", json("Depot"), ctx, nullptr, {{"client", json(2)}});
+  REQUIRE_FALSE(other.ok());
+  CHECK(other.status().message().find("no site of client 2 named \"Depot\"") != std::string::npos);
+}
+
+TEST_CASE("Departed agents are found, labelled and flagged", "[server][lookup]") {
+  auto client = std::make_shared<TenantClient>();
+  mcp::LookupResolver resolver{client, TenantLookups(),
+                               std::make_shared<halo::testing::FakeClock>()};
+  halo::CallContext ctx;
+  auto bob = resolver.Resolve("agent", json("Bob Hart"), ctx);
+  REQUIRE(bob.ok());
+  CHECK(resolver.Flag("agent", *bob, ctx) == "disabled");
+  CHECK(resolver.Flag("agent", json(1), ctx).empty());
+  CHECK(client->queries.front() == halo::Query{{"includedisabled", "true"}});
+  auto unknown = resolver.Resolve("agent", json("Bob Hurt"), ctx);
+  REQUIRE_FALSE(unknown.ok());
+  CHECK(unknown.status().message().find("Bob Hart (2, disabled)") != std::string::npos);
 }

@@ -40,6 +40,9 @@ json ToolExecutor::List(ToolSpec const& tool, json const& args, CallScope& scope
   auto result = client_->List(req, ctx);
   if (!result.ok())
     return ToolErrorResult(DescribeFailure(result.status(), "listing " + Plural(noun)));
+  if (auto s = CheckFields(tool, args, result->records); !s.ok()) {
+    return ToolErrorResult(DescribeFailure(s, "listing " + Plural(noun)));
+  }
   json items = json::array();
   for (auto const& r : result->records) items.push_back(Project(r, tool, args, true, ctx));
   if (!tool.halo.paginate && req.limit > 0 && static_cast<std::int64_t>(items.size()) > req.limit) {
@@ -62,6 +65,7 @@ json ToolExecutor::List(ToolSpec const& tool, json const& args, CallScope& scope
     text += "; more: call again with cursor \"" + std::to_string(*result->next_offset) + "\"";
   }
   text += "\n";
+  if (items.empty()) text += Closest(tool, args, scope);
   if (!items.empty()) {
     std::vector<std::string> columns = Columns(tool, args, true);
     if (columns.empty() || args.value("detail", "") == "full") {
@@ -79,6 +83,20 @@ json ToolExecutor::List(ToolSpec const& tool, json const& args, CallScope& scope
   return ToolTextResult(text, structured);
 }
 
+std::string ToolExecutor::Closest(ToolSpec const& tool, json const& args, CallScope& scope) {
+  // A search that found nothing offers the closest names, as a misspelt filter does.
+  auto search = args.find("search");
+  if (search == args.end() || !search->is_string() || !resolver_->Knows(tool.halo.record)) {
+    return "";
+  }
+  auto id = resolver_->Resolve(tool.halo.record, *search, scope.halo_context());
+  if (id.ok() || id.status().code() != StatusCode::kInvalidArgument) return "";
+  std::string const message = id.status().message();
+  auto closest = message.find("closest: ");
+  if (closest == std::string::npos) return "";
+  return "Closest names: " + message.substr(closest + 9) + "\n";
+}
+
 json ToolExecutor::Get(ToolSpec const& tool, json const& args, CallScope& scope) {
   auto ctx = scope.halo_context();
   std::string const noun = Noun(tool);
@@ -88,6 +106,9 @@ json ToolExecutor::Get(ToolSpec const& tool, json const& args, CallScope& scope)
   if (!body.ok()) return ToolErrorResult(DescribeFailure(body.status(), "getting the " + noun));
   // whoami shows two agents: their list rows say who they are without the detail.
   bool const whoami = tool.halo.kind == "whoami";
+  if (auto s = CheckFields(tool, args, json::array({FirstRecord(*body)})); !s.ok()) {
+    return ToolErrorResult(DescribeFailure(s, "getting the " + noun));
+  }
   json record = Project(FirstRecord(*body), tool, args, whoami, ctx);
   if (!whoami) return ToolTextResult(RenderRecord(record), record);
 

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
+#include <set>
 
 namespace mcp {
 
@@ -122,6 +124,21 @@ StatusOr<ToolExecutor::Built> ToolExecutor::Build(ToolSpec const& tool, json con
     return Status();
   };
 
+  // Records others are looked for within (the client) are resolved first.
+  LookupResolver::Context context;
+  std::map<std::string, json> resolved_first;
+  for (auto const& p : tool.halo.params) {
+    auto it = args.find(p.arg);
+    if (it == args.end() || it->is_null() || it->is_array() || p.resolve.empty() ||
+        !resolver_->IsContext(p.resolve) || (p.in == "body" && !include_body)) {
+      continue;
+    }
+    auto resolved = ResolveArgument(tool, p, *it, scope);
+    if (!resolved.ok()) return resolved.status();
+    context[p.resolve] = *resolved;
+    resolved_first[p.arg] = *std::move(resolved);
+  }
+
   for (auto const& p : tool.halo.params) {
     auto it = args.find(p.arg);
     if (it == args.end()) continue;
@@ -132,8 +149,10 @@ StatusOr<ToolExecutor::Built> ToolExecutor::Build(ToolSpec const& tool, json con
     if (p.values.is_object() && value.is_string()) {
       if (auto v = p.values.find(value.get<std::string>()); v != p.values.end()) value = *v;
     }
-    if (!p.resolve.empty()) {
-      auto resolved = ResolveArgument(tool, p, value, scope);
+    if (auto first = resolved_first.find(p.arg); first != resolved_first.end()) {
+      value = first->second;
+    } else if (!p.resolve.empty()) {
+      auto resolved = ResolveArgument(tool, p, value, scope, context);
       if (!resolved.ok()) return resolved.status();
       value = *std::move(resolved);
     }
@@ -192,7 +211,49 @@ StatusOr<ToolExecutor::Built> ToolExecutor::Build(ToolSpec const& tool, json con
     }
   }
   b.path = Substitute(tool.halo.path, path_values);
+  if (include_body) {
+    if (auto s = FillImplied(tool, args, b, scope); !s.ok()) return s;
+  }
   return b;
+}
+
+Status ToolExecutor::FillImplied(ToolSpec const& tool, json const& args, Built& built,
+                                 CallScope& scope) {
+  json const& lookups = resolver_->lookups();
+  for (auto const& p : tool.halo.params) {
+    if (p.in != "body" || p.resolve.empty()) continue;
+    json const& implies = Member(Member(lookups, p.resolve), "implies");
+    auto id = built.body.find(p.name);
+    if (!implies.is_object() || id == built.body.end() || !id->is_number_integer() ||
+        id->get<std::int64_t>() <= 0) {
+      continue;
+    }
+    std::optional<json> record;
+    for (auto const& [kind, field] : implies.items()) {
+      auto q =
+          std::find_if(tool.halo.params.begin(), tool.halo.params.end(),
+                       [&](ParamBinding const& b) { return b.in == "body" && b.resolve == kind; });
+      if (q == tool.halo.params.end() || args.contains(q->arg) || built.body.contains(q->name)) {
+        continue;
+      }
+      if (!record) {
+        auto r = resolver_->Record(p.resolve, *id, scope.halo_context());
+        if (!r.ok()) {
+          return Status(r.status().code(), "argument '" + p.arg + "': " + r.status().message(),
+                        r.status().info());
+        }
+        record = *std::move(r);
+      }
+      json const value = record->value(field.get<std::string>(), json());
+      if (!value.is_number_integer() || value.get<std::int64_t>() <= 0) continue;
+      built.body[q->name] = value;
+      std::string name = resolver_->NameOf(kind, value, scope.halo_context());
+      if (name.empty()) name = record->value(kind + "_name", std::string());
+      scope.Note(q->arg + " " + (name.empty() ? "" : name + " ") + "(" + Render(value) +
+                 ") taken from the " + p.arg + "'s record, since none was given");
+    }
+  }
+  return Status();
 }
 
 Status ToolExecutor::CheckActingAgent(std::shared_ptr<Principal const> principal) {
@@ -223,11 +284,12 @@ StatusOr<json> ToolExecutor::ActingAgent(CallScope& scope) {
 }
 
 StatusOr<json> ToolExecutor::ResolveArgument(ToolSpec const& tool, ParamBinding const& p,
-                                             json const& value, CallScope& scope) {
+                                             json const& value, CallScope& scope,
+                                             LookupResolver::Context const& context) {
   if (value.is_array()) {
     json ids = json::array();
     for (auto const& v : value) {
-      auto id = ResolveArgument(tool, p, v, scope);
+      auto id = ResolveArgument(tool, p, v, scope, context);
       if (!id.ok()) return id;
       ids.push_back(*std::move(id));
     }
@@ -245,10 +307,19 @@ StatusOr<json> ToolExecutor::ResolveArgument(ToolSpec const& tool, ParamBinding 
     }
   }
   std::string matched;
-  auto id = resolver_->Resolve(p.resolve, value, scope.halo_context(), &matched);
+  auto id = resolver_->Resolve(p.resolve, value, scope.halo_context(), &matched, context);
   if (!id.ok())
     return halo::Status(id.status().code(), "argument '" + p.arg + "': " + id.status().message(),
                         id.status().info());
+  if (write) {
+    // Departed agents are found (they own old tickets) but get no new work.
+    if (std::string flag = resolver_->Flag(p.resolve, *id, scope.halo_context()); !flag.empty()) {
+      std::string name = resolver_->NameOf(p.resolve, *id, scope.halo_context());
+      return halo::InvalidArgumentError(
+          "argument '" + p.arg + "': " + (name.empty() ? "" : name + " ") + "(" + Render(*id) +
+          ") is " + flag + " in HaloPSA; name an active one");
+    }
+  }
   if (!matched.empty()) {
     // Reading with a partial name is fine (and reported); changing data on a guess is not.
     if (write) {
@@ -285,6 +356,34 @@ std::vector<std::string> ToolExecutor::Columns(ToolSpec const& tool, json const&
     for (auto const& v : fields) out.push_back(v.get<std::string>());
   }
   return out;
+}
+
+Status ToolExecutor::CheckFields(ToolSpec const& tool, json const& args,
+                                 json const& records) const {
+  auto f = args.find("fields");
+  if (f == args.end() || !f->is_array() || !records.is_array() || records.empty()) return Status();
+  std::set<std::string> valid{"id"};
+  for (auto const& r : records) {
+    if (!r.is_object()) continue;
+    for (auto const& [k, v] : r.items()) valid.insert(k);
+  }
+  for (auto const& [k, v] : Member(Member(records_, tool.halo.record), "computed").items()) {
+    valid.insert(k);
+  }
+  std::vector<std::string> unknown;
+  for (auto const& name : *f) {
+    if (name.is_string() && !valid.count(name.get<std::string>())) {
+      unknown.push_back(name.get<std::string>());
+    }
+  }
+  if (unknown.empty()) return Status();
+  std::string message = "unknown field";
+  message += unknown.size() == 1 ? " " : "s ";
+  for (std::size_t i = 0; i < unknown.size(); ++i) message += (i ? ", " : "") + unknown[i];
+  message += " for " + Plural(Noun(tool)) + "; valid: ";
+  std::string list;
+  for (auto const& v : valid) list += (list.empty() ? "" : ", ") + v;
+  return halo::InvalidArgumentError(message + list);
 }
 
 json ToolExecutor::Project(json const& record, ToolSpec const& tool, json const& args, bool in_list,

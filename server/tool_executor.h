@@ -72,18 +72,29 @@ class ToolExecutor final : public ToolCaller {
                               bool include_body = true);
   /// One argument's name(s) to HaloPSA's id(s). Writes accept only exact names or ids; reads
   /// may use a unique partial name, which is reported. "me" is the acting agent, and
-  /// "unassigned" (or null on a write) is agent 0.
+  /// "unassigned" (or null on a write) is agent 0. `context` holds the ids of records the call
+  /// named that others are looked for within (a site or user within the named client).
   halo::StatusOr<nlohmann::json> ResolveArgument(ToolSpec const& tool, ParamBinding const& p,
-                                                 nlohmann::json const& value, CallScope& scope);
+                                                 nlohmann::json const& value, CallScope& scope,
+                                                 LookupResolver::Context const& context = {});
+  /// Body fields a named record implies when their arguments are not given: a user's client
+  /// and default site (HaloPSA requires a site with a user).
+  halo::Status FillImplied(ToolSpec const& tool, nlohmann::json const& args, Built& built,
+                           CallScope& scope);
   /// The id of the agent the request acts as (the principal's), resolved exactly.
   halo::StatusOr<nlohmann::json> ActingAgent(CallScope& scope);
   nlohmann::json Project(nlohmann::json const& record, ToolSpec const& tool,
                          nlohmann::json const& args, bool in_list, halo::CallContext const& ctx);
   std::vector<std::string> Columns(ToolSpec const& tool, nlohmann::json const& args, bool in_list);
+  /// Requested `fields` that none of the records has: an error listing the valid names.
+  halo::Status CheckFields(ToolSpec const& tool, nlohmann::json const& args,
+                           nlohmann::json const& records) const;
 
   nlohmann::json Dispatch(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);
   nlohmann::json List(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);
   nlohmann::json Get(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);
+  /// For a search that found nothing: "Closest names: ..." from the record's lookup, or "".
+  std::string Closest(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);
   nlohmann::json Create(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);
   nlohmann::json Update(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);
   nlohmann::json BulkUpdate(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);

@@ -419,6 +419,21 @@ StatusOr<ToolRegistry> ToolRegistry::FromJson(json const& toolsets_json,
     ids.insert(ts.id);
     reg.toolsets_.push_back(std::move(ts));
   }
+  // A lookup searched within another, or implying another's value, must name a defined kind.
+  for (auto const& [kind, spec] : reg.lookups_.items()) {
+    for (char const* key : {"within", "implies"}) {
+      json const& refs = spec.value(key, json::object());
+      if (!refs.is_object()) {
+        return InvalidArgumentError("lookups.json: " + kind + "." + key + " must be an object");
+      }
+      for (auto const& [other, field] : refs.items()) {
+        if (!reg.lookups_.contains(other) || !field.is_string()) {
+          return InvalidArgumentError("lookups.json: " + kind + "." + key + " names "" + other +
+                                      "", which is not a lookup (or its field is not a string)");
+        }
+      }
+    }
+  }
   std::vector<ToolSpec> all;
   std::set<std::string> names;
   for (auto const& def : tools) {
