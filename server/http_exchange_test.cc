@@ -127,7 +127,7 @@ TEST_CASE("an oversized response becomes an error that says why", "[http][exchan
              Catch::Matchers::Contains("over this server's limit of 200 bytes"));
 }
 
-TEST_CASE("a producer ahead of the client waits; a closed exchange releases it",
+TEST_CASE("a producer ahead of the client waits, a closed exchange releases it",
           "[http][exchange]") {
   Exchange::Options o;
   o.max_pending_bytes = 64;
@@ -148,7 +148,7 @@ TEST_CASE("a producer ahead of the client waits; a closed exchange releases it",
   CHECK(queued == 50);
 }
 
-TEST_CASE("busy answers keep their status; cancelling reaches every token", "[http][exchange]") {
+TEST_CASE("busy answers keep their status, cancelling reaches every token", "[http][exchange]") {
   Exchange ex(Exchange::Kind::kBatch, Exchange::Options{});
   auto a = std::make_shared<halo::CancelToken>();
   auto b = std::make_shared<halo::CancelToken>();

@@ -3,7 +3,7 @@
 
 #include <catch2/catch.hpp>
 
-TEST_CASE("headers: only wanted ones are kept; repeats are joined or flagged", "[http][message]") {
+TEST_CASE("headers: only wanted ones are kept, repeats are joined or flagged", "[http][message]") {
   CHECK(mcp::HttpHeaders::Wanted("mcp-session-id"));
   CHECK_FALSE(mcp::HttpHeaders::Wanted("x-flood"));
   mcp::HttpHeaders h;

@@ -915,7 +915,7 @@ TEST_CASE("http slow clients: idle and trickling connections cannot lock anyone 
   CHECK((HttpStatusOf(response) == 408 || response.empty()));  // or closed to make room
 }
 
-TEST_CASE("http workers: calls never hold the network threads; a full queue answers 503",
+TEST_CASE("http workers: calls never hold the network threads, a full queue answers 503",
           "[http][workers]") {
   auto clock = std::make_shared<halo::testing::FakeClock>();
   mcp::HttpOptions o;
@@ -952,7 +952,7 @@ TEST_CASE("http workers: calls never hold the network threads; a full queue answ
   CHECK_THAT((*results[1])->body, Catch::Matchers::Contains("no worker was free"));
 }
 
-TEST_CASE("http memory: bodies share one allowance; oversized responses become errors",
+TEST_CASE("http memory: bodies share one allowance, oversized responses become errors",
           "[http][memory]") {
   SECTION("bodies being received at once are capped: 503, and small requests still pass") {
     mcp::HttpOptions o;
@@ -997,7 +997,7 @@ TEST_CASE("http memory: bodies share one allowance; oversized responses become e
     json body = json::parse(r->body);
     CHECK(body["id"] == 1);
     CHECK_THAT(body["error"]["message"].get<std::string>(),
-               Catch::Matchers::Contains("Response too large"));
+               Catch::Matchers::Contains("over this server's limit of 300 bytes"));
   }
 }
 

@@ -165,6 +165,7 @@ int main(int argc, char** argv) {
   auto shared_registry = std::make_shared<mcp::ToolRegistry const>(*std::move(registry));
   mcp::ExecutorOptions executor_options;
   executor_options.time_zone = time_zone;
+  executor_options.ticket_source = o.ticket_source;
   auto executor =
       std::make_shared<mcp::ToolExecutor>(*client, halo::Status(), shared_registry->lookups(),
                                           shared_registry->records(), executor_options);

@@ -30,6 +30,7 @@ constexpr EnvBinding kEnv[] = {
     {"--exclude-tools", "HALO_MCP_EXCLUDE_TOOLS", false},
     {"--agent", "HALOPSA_AGENT", false},
     {"--timezone", "HALOPSA_TIMEZONE", false},
+    {"--ticket-source", "HALOPSA_TICKET_SOURCE", false},
     {"--structured-content", "HALO_MCP_STRUCTURED_CONTENT", false},
     {"--http", "HALO_MCP_HTTP", false},
     {"--http-path", "HALO_MCP_HTTP_PATH", false},
@@ -93,6 +94,11 @@ void Define(CLI::App& app, ServerOptions& o, Raw& r) {
   app.add_option("--timezone", o.timezone,
                  "The tenant's time zone (IANA, e.g. Europe/London) for 'today' and day "
                  "boundaries; default the machine's [HALOPSA_TIMEZONE]");
+
+  app.add_option("--ticket-source", o.ticket_source,
+                 "The id of the ticket source (a HaloPSA lookup value, e.g. one named for this "
+                 "integration) set on tickets created here; default none [HALOPSA_TICKET_SOURCE]")
+      ->check(CLI::PositiveNumber);
 
   app.add_option("--structured-content", r.structured_content,
                  "on: results carry structuredContent beside their text (default); off: text only, "

@@ -37,6 +37,9 @@ struct ServerOptions {
   bool structured_content = true;
   /// The tenant's time zone for "today" and day boundaries (IANA name); empty = the machine's.
   std::string timezone;
+  /// The tenant's ticket source id for tickets created here: --ticket-source /
+  /// HALOPSA_TICKET_SOURCE; 0 = none sent.
+  std::int64_t ticket_source = 0;
 
   bool http = false;
   HttpOptions http_options;

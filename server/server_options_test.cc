@@ -51,6 +51,9 @@ TEST_CASE("Variables stand in for flags, and flags win", "[server][options]") {
   CHECK(p.options.agent == "alex@example.com");
   CHECK(p.options.filter.exclude == std::vector<std::string>{"a", "b"});
   CHECK(Parse({"--agent=Sam"}, {{"HALOPSA_AGENT", "Alex"}}).options.agent == "Sam");
+  CHECK(Parse({}, {{"HALOPSA_TICKET_SOURCE", "14"}}).options.ticket_source == 14);
+  CHECK(Parse({"--ticket-source", "9"}).options.ticket_source == 9);
+  CHECK_FALSE(Parse({"--ticket-source", "-1"}).run);
   CHECK_FALSE(Parse({}, {{"HALO_MCP_READ_ONLY", "0"}}).options.filter.read_only);
 }
 
@@ -120,7 +123,7 @@ TEST_CASE("HTTP settings", "[server][options]") {
   }
 }
 
-TEST_CASE("HaloPSA connection flags are passed on; --list-tools is a command",
+TEST_CASE("HaloPSA connection flags are passed on, --list-tools is a command",
           "[server][options]") {
   auto p = Parse({"--base-url", "https://acme.halopsa.com", "--tenant", "acme", "--rate-limit",
                   "off", "--list-tools"});

@@ -30,6 +30,9 @@ struct ExecutorOptions {
   std::size_t bulk_chunk = 50;
   /// A bulk change to more records than this needs confirm: true.
   std::size_t bulk_confirm_threshold = 50;
+  /// The tenant's ticket source id that marks records this integration creates (HaloPSA's
+  /// sources are tenant lookup values, so there is no id to assume); 0 = not sent.
+  std::int64_t ticket_source = 0;
 };
 
 /// HaloPSA names the fields it rejects ("site_id"); the model knows the tool's arguments

@@ -115,11 +115,11 @@ StatusOr<Transform> ParseTransform(std::string const& name, std::string const& f
 
 /// Every key a binding may use; anything else is a typo that would silently do nothing.
 bool KnownBindingKey(std::string const& key) {
-  static std::set<std::string> const keys{"method",       "path",      "kind",       "list_key",
-                                          "paginate",     "record",    "params",     "fixed_query",
-                                          "fixed_body",   "exclusive", "defaults",   "id_field",
-                                          "get_path",     "get_query", "fields",     "unbound",
-                                          "acting_agent", "exists",    "side_effect"};
+  static std::set<std::string> const keys{"method",       "path",      "kind",        "list_key",
+                                          "paginate",     "record",    "params",      "fixed_query",
+                                          "fixed_body",   "exclusive", "defaults",    "id_field",
+                                          "get_path",     "get_query", "fields",      "unbound",
+                                          "acting_agent", "exists",    "side_effect", "source"};
   return keys.count(key) > 0;
 }
 
@@ -294,6 +294,10 @@ Status ParseBinding(json const& halo, ToolSpec& spec, json const& properties,
   if (!b.acting_agent_field.empty() && b.method != "POST") {
     return Bad(file, "halo.acting_agent only applies to writes (POST)");
   }
+  b.source_field = StringOr(halo, "source");
+  if (!b.source_field.empty() && b.kind != "create") {
+    return Bad(file, "halo.source only applies to creates");
+  }
   auto fields = StringList(halo.value("fields", json()), file, "halo.fields");
   if (!fields.ok()) return fields.status();
   b.fields = *std::move(fields);
@@ -428,8 +432,8 @@ StatusOr<ToolRegistry> ToolRegistry::FromJson(json const& toolsets_json,
       }
       for (auto const& [other, field] : refs.items()) {
         if (!reg.lookups_.contains(other) || !field.is_string()) {
-          return InvalidArgumentError("lookups.json: " + kind + "." + key + " names "" + other +
-                                      "", which is not a lookup (or its field is not a string)");
+          return InvalidArgumentError("lookups.json: " + kind + "." + key + " names \"" + other +
+                                      "\", which is not a lookup (or its field is not a string)");
         }
       }
     }

@@ -94,6 +94,9 @@ struct HaloBinding {
   /// The body field that names who did the work (an action's actionby_agent_id), filled with
   /// the acting agent's id when one is set; "" = none.
   std::string acting_agent_field;
+  /// The body field that says where a new record came from (a ticket's source), filled with
+  /// the tenant's source id for this integration when one is configured; "" = none.
+  std::string source_field;
 };
 
 struct ToolSpec {

@@ -32,6 +32,10 @@ json ToolExecutor::Create(ToolSpec const& tool, json const& args, CallScope& sco
     }
     built->body[tool.halo.acting_agent_field] = *me;
   }
+  if (!tool.halo.source_field.empty() && options_.ticket_source > 0 &&
+      !built->body.contains(tool.halo.source_field)) {
+    built->body[tool.halo.source_field] = options_.ticket_source;
+  }
   for (auto const& d : tool.halo.defaults) {
     if (args.contains(d.arg)) continue;
     auto id = resolver_->ResolveFirst(d.resolve, d.names, ctx);

@@ -124,7 +124,7 @@ TEST_CASE("Paging follows HaloPSA's rules", "[sim][paging]") {
   }
 }
 
-TEST_CASE("Ticket filters use HaloPSA's names; misnamed ones are ignored", "[sim][filters]") {
+TEST_CASE("Ticket filters use HaloPSA's names, misnamed ones are ignored", "[sim][filters]") {
   Tenant t;
   auto all = t.List("Tickets", "count=1000");
   REQUIRE(all["record_count"] == 260);
@@ -376,7 +376,7 @@ TEST_CASE("Actions are numbered per ticket and need an outcome", "[sim][actions]
   CHECK(t.Call("GET", "Tickets", std::to_string(tid)).body["status_id"] == 9);
 }
 
-TEST_CASE("DELETE answers the deleted record; unknown ids are 404", "[sim][writes]") {
+TEST_CASE("DELETE answers the deleted record, unknown ids are 404", "[sim][writes]") {
   Tenant t;
   auto del = t.Call("DELETE", "Tickets", "1002");
   CHECK(del.status == 200);

@@ -70,7 +70,7 @@ TEST_CASE("ambiguous_writes_next applies the write, then drops the connection", 
   CHECK(h.sim().faults().ambiguous_writes_next == 0);
 }
 
-TEST_CASE("slow_next exceeds a client's read timeout; latency_ms delays every request",
+TEST_CASE("slow_next exceeds a client's read timeout, latency_ms delays every request",
           "[sim][faults]") {
   SimHarness h;
   h.Auth();

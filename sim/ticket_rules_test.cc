@@ -29,7 +29,7 @@ std::int64_t ActiveAgent(ApiTenant& t) { return t.List("Agent")[0]["id"].get<std
 
 }  // namespace
 
-TEST_CASE("Actions are credited to actionby_agent_id; who is shown",
+TEST_CASE("Actions are credited to actionby_agent_id, who is shown",
           "[sim][actions][attribution]") {
   ApiTenant t;
   auto const ticket = NewTicket(t);
@@ -90,7 +90,7 @@ TEST_CASE("Actions are credited to actionby_agent_id; who is shown",
   }
 }
 
-TEST_CASE("Outcomes set the ticket's status; new_status wins", "[sim][actions][outcomes]") {
+TEST_CASE("Outcomes set the ticket's status, new_status wins", "[sim][actions][outcomes]") {
   ApiTenant t;
   auto const outcomes = t.List("Outcome")["outcomes"];
   auto newstatus = [&](std::string const& name) {
@@ -123,7 +123,7 @@ TEST_CASE("Outcomes set the ticket's status; new_status wins", "[sim][actions][o
   CHECK(t.Get("Tickets", id)["dateclosed"].is_string());
 }
 
-TEST_CASE("Departed agents still own tickets; list filters include them", "[sim][agents]") {
+TEST_CASE("Departed agents still own tickets, list filters include them", "[sim][agents]") {
   ApiTenant t;
   auto const enabled = t.List("Agent");
   for (auto const& a : enabled) CHECK(a["isdisabled"] == false);
@@ -321,7 +321,7 @@ TEST_CASE("Ticket list filters: relations, assets, contracts, SLA, unassigned, f
   }
 }
 
-TEST_CASE("Actions without paging are capped; count lifts the cap; documented filters",
+TEST_CASE("Actions without paging are capped, count lifts the cap, documented filters",
           "[sim][actions][paging]") {
   ApiTenant t;
   auto const capped = t.List("Actions");

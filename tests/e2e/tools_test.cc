@@ -1264,7 +1264,7 @@ TEST_CASE("HALO_MCP_STRUCTURED_CONTENT=off: text only, and no outputSchema that 
   CHECK_THAT(Text(r), Catch::Matchers::Contains("statuses"));
 }
 
-TEST_CASE("Lists: the text table holds exactly what structuredContent holds; full_text on lists",
+TEST_CASE("Lists: the text table holds exactly what structuredContent holds, full_text on lists",
           "[tools][output]") {
   Fixture f;
   json r = f.Call("halopsa_list_actions", {{"ticket_id", 1001}});

@@ -38,8 +38,10 @@ struct Desk {
     sim = std::make_unique<halo_sim::Simulator>(o);
     REQUIRE_FALSE(sim->Start());
     me = Technician();
-    std::vector<std::string> argv{HALO_MCP_BINARY, "--log-level", "warn", "--toolsets",
-                                  "all",           "--agent",     me};
+    // Source 14 stands for the tenant's own "AI assistant" ticket source.
+    std::vector<std::string> argv{
+        HALO_MCP_BINARY,   "--log-level", "warn", "--toolsets", "all", "--agent", me,
+        "--ticket-source", "14"};
     mcp = McpProcess::Start(argv, {{"HALOPSA_BASE_URL", sim->base_url()},
                                    {"HALOPSA_TENANT", sim->tenant()},
                                    {"HALOPSA_CLIENT_ID", sim->client_id()},
@@ -214,6 +216,7 @@ TEST_CASE("Workflows: a technician's day in the calls it should take", "[e2e][wo
     CHECK(t["user_id"] == user["id"]);
     CHECK(t["site_id"] == user["site_id"]);
     CHECK(t.value("sendack", true) == false);
+    CHECK(t["source"] == 14);
   }
 
   SECTION("a client's servers: 1 call, only that client's servers") {
