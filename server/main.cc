@@ -6,6 +6,7 @@
 #include "server/server_options.h"
 #include "server/signals.h"
 #include "server/stdio_transport.h"
+#include "server/terminal_hint.h"
 #include "server/tool_executor.h"
 #include "server/tool_registry.h"
 #include "server/version.h"
@@ -20,6 +21,8 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <system_error>
+#include <unistd.h>
 
 namespace {
 
@@ -228,6 +231,11 @@ int main(int argc, char** argv) {
 
   spdlog::info("halo-mcp {} serving {} tools over stdio (schemas: {})", mcp::Version(),
                shared_registry->tools().size(), dir.string());
+  if (isatty(STDIN_FILENO) == 1) {
+    std::error_code ec;
+    auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    std::cerr << mcp::TerminalHint(ec ? std::string(argv[0]) : exe.string(), o.demo);
+  }
   transport.Run();
   spdlog::info("halo-mcp stopped");
   // Locals are destroyed in reverse order: the HaloPSA client (and its keep-alive connections)

@@ -31,12 +31,42 @@ test("the manifest version is CMake's project version and the binary's --version
 
 test('the manifest has the metadata a plugin catalogue shows', () => {
   assert.match(manifest.name, /^[a-z][a-z0-9-]*$/);
-  for (const key of ['description', 'license', 'homepage']) {
+  for (const key of ['description', 'license']) {
     assert.equal(typeof manifest[key], 'string', key);
     assert.ok(manifest[key].length > 0, key);
   }
   assert.ok(manifest.author?.name, 'author.name');
-  assert.doesNotThrow(() => new URL(manifest.homepage), 'homepage is a URL');
+});
+
+test('the licence the manifest names is the LICENSE file in the repository', () => {
+  assert.equal(manifest.license, 'MIT');
+  const text = readFileSync(path.join(REPO_ROOT, 'LICENSE'), 'utf8');
+  assert.match(text, /^MIT License\n/);
+  assert.match(text, /Permission is hereby granted, free of charge/);
+});
+
+// The project has no public web address yet: a manifest must not invent one. Addresses may
+// appear only as examples inside descriptions (the HaloPSA URL setting explains its format).
+test('no web addresses in the manifests outside descriptions (no placeholders)', () => {
+  const manifests = ['plugin.json', '.claude-plugin/plugin.json', '.claude-plugin/marketplace.json', 'manifest.json'];
+  for (const file of manifests) {
+    let parsed;
+    try {
+      parsed = JSON.parse(readFileSync(path.join(REPO_ROOT, file), 'utf8'));
+    } catch (e) {
+      if (e.code === 'ENOENT') continue;
+      throw e;
+    }
+    const walk = (value, where) => {
+      if (typeof value === 'string') {
+        if (!where.endsWith('.description')) assert.doesNotMatch(value, /\bhttps?:\/\//, `${file} ${where}`);
+      } else if (value && typeof value === 'object') {
+        for (const [k, v] of Object.entries(value)) walk(v, `${where}.${k}`);
+      }
+    };
+    walk(parsed, '');
+    assert.doesNotMatch(JSON.stringify(parsed), /example\.(com|org)|your-?org|TODO|FIXME|<owner>/i, file);
+  }
 });
 
 test('the MCP server starts the launcher over stdio from ${CLAUDE_PLUGIN_ROOT}', () => {
