@@ -65,6 +65,10 @@ case "$mode" in
     for flag in $("$prefix/bin/halo-mcp" --help | grep -oE -- '--[a-z][a-z-]+' | sort -u); do
       grep -qF -- "$flag" <<<"$man_text" || fail "the man page lacks $flag"
     done
+    # ... and every command (the subcommands --help lists).
+    for command in $("$prefix/bin/halo-mcp" --help | sed -n '/^Subcommands:/,/^$/p' | awk 'NR > 1 && NF {print $1}'); do
+      grep -qE "^\.B (halo-mcp )?$command( |$)" "$prefix/share/man/man1/halo-mcp.1" || fail "the man page lacks the $command command"
+    done
     command -v groff >/dev/null || fail "groff is needed to check the man page (apt-get install groff-base)"
     warnings=$(groff -man -Tutf8 -ww -z "$prefix/share/man/man1/halo-mcp.1" 2>&1)
     [ -z "$warnings" ] || fail "the man page has troff warnings: $warnings"
