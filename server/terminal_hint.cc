@@ -20,7 +20,7 @@ std::string TerminalHint(std::string_view exe, bool demo) {
                      " --http 127.0.0.1:8787   (then point the host at "
                      "http://127.0.0.1:8787/mcp)\n"
                      "Settings: " +
-                     self + " --help";
+                     self + " --help; check them with " + self + " doctor" + args;
   if (!demo) text += ". No HaloPSA account? Try " + self + " --demo";
   text += ". Press Ctrl-D to quit.\n";
   return text;

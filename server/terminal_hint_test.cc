@@ -10,6 +10,7 @@ TEST_CASE("The terminal hint says what this is and how to connect a host", "[ter
   CHECK(text.find("claude mcp add halopsa -- /usr/bin/halo-mcp\n") != std::string::npos);
   CHECK(text.find("/usr/bin/halo-mcp --http 127.0.0.1:8787") != std::string::npos);
   CHECK(text.find("/usr/bin/halo-mcp --demo") != std::string::npos);
+  CHECK(text.find("check them with /usr/bin/halo-mcp doctor. No HaloPSA") != std::string::npos);
   CHECK(text.find("Ctrl-D") != std::string::npos);
   CHECK(text.back() == '\n');
 }
