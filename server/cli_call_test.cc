@@ -27,13 +27,13 @@ std::shared_ptr<mcp::ToolRegistry const> Registry(bool read_only) {
                                    "tags": {"type": "array", "items": {"type": "string"},
                                             "description": "Tags"}}},
     "halo": {"method": "GET", "path": "/X", "kind": "get", "params": {"n": {}, "tags": {}}}})");
-  json write = tool;
-  write["name"] = "write_tool";
-  write["title"] = "Write";
-  write["annotations"]["readOnlyHint"] = false;
-  write["annotations"]["idempotentHint"] = false;
-  write["halo"]["method"] = "POST";
-  write["halo"]["kind"] = "create";
+  // A write tool, so that read-only mode has something to hide.
+  json write = json::parse(R"({
+    "name": "write_tool", "title": "Write", "description": "Writes", "toolset": "t",
+    "annotations": {"readOnlyHint": false, "destructiveHint": false, "idempotentHint": false,
+                    "openWorldHint": false},
+    "inputSchema": {"type": "object", "additionalProperties": false, "properties": {}},
+    "halo": {"method": "POST", "path": "/X", "kind": "create"}})");
   auto reg =
       mcp::ToolRegistry::FromJson(json::parse(R"([{"id":"t","description":"T","default":true}])"),
                                   {tool, write}, {{}, {}, {}, read_only});
