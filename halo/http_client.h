@@ -42,6 +42,7 @@ struct HttpResult {
   int status = 0;          ///< HTTP status; also set with kTooLarge when the status line arrived
   std::string body;
   std::string retry_after;  ///< Retry-After header, if any
+  std::string date;         ///< Date header, if any (halo-mcp doctor compares clocks)
 };
 
 /**

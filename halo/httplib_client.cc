@@ -160,6 +160,7 @@ HttpResult OriginPool::Send(HttpRequest const& request, CallContext const& ctx) 
     out.status = res->status;
     out.body = std::move(body);
     out.retry_after = res->get_header_value("Retry-After");
+    out.date = res->get_header_value("Date");
     // The server asked to close: do not keep the client around for reuse.
     bool closing = res->get_header_value("Connection") == "close";
     Return(std::move(cli), !closing);

@@ -4,7 +4,8 @@ set -euo pipefail
 
 packages=(build-essential cmake pkg-config git curl ccache nlohmann-json3-dev libcpp-httplib-dev
   libssl-dev libspdlog-dev catch2 libcli11-dev libboost1.74-dev libhiredis-dev redis-server clang
-  libclang-rt-14-dev json-schema-test-suite ca-certificates)
+  libclang-rt-14-dev json-schema-test-suite ca-certificates
+  dpkg-dev file groff-base)  # the last three: the packaging tests (cpack DEB, man page)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the pinned npm packages the client tests use (tests/node/package-lock.json: the MCP
-# TypeScript SDK v1 and v2 clients and Claude Code) with `npm ci`, only when node_modules is
-# missing or older than the lockfile. Quiet when there is nothing to do. If the install is not
-# possible (no Node.js >= 18, no npm, no registry), it says why and leaves the node-labelled
-# tests to fail with the same advice, so the rest of the test run still happens.
+# TypeScript SDK v1 and v2 clients, Claude Code, and @anthropic-ai/mcpb for the Claude Desktop
+# bundle) with `npm ci`, only when node_modules is missing or older than the lockfile. Quiet
+# when there is nothing to do. If the install is not possible (no Node.js >= 18, no npm, no
+# registry), it says why and leaves the node-labelled tests to fail with the same advice, so the
+# rest of the test run still happens.
 set -euo pipefail
 cd "$(dirname "$0")/../tests/node"
 

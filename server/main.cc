@@ -1,11 +1,15 @@
 // halo-mcp: HaloPSA tools for AI assistants over the Model Context Protocol.
 #include "halo/halo_client.h"
+#include "halo/httplib_client.h"
 #include "halo/options.h"
+#include "server/cli_call.h"
+#include "server/doctor.h"
 #include "server/http_transport.h"
 #include "server/mcp_server.h"
 #include "server/server_options.h"
 #include "server/signals.h"
 #include "server/stdio_transport.h"
+#include "server/terminal_hint.h"
 #include "server/tool_executor.h"
 #include "server/tool_registry.h"
 #include "server/version.h"
@@ -20,6 +24,8 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <system_error>
+#include <unistd.h>
 
 namespace {
 
@@ -107,6 +113,18 @@ int main(int argc, char** argv) {
     std::cerr << "halo-mcp: " << registry.status().message() << "\n";
     return 2;
   }
+  if (o.command == mcp::ServerOptions::Command::kTools) {
+    return mcp::PrintTools(*registry, o.tool, o.json_output, std::cout, std::cerr);
+  }
+  nlohmann::json call_arguments;  // checked before anything starts
+  if (o.command == mcp::ServerOptions::Command::kCall) {
+    auto arguments = mcp::ParseCallArguments(o.tool_arguments);
+    if (!arguments.ok()) {
+      std::cerr << "halo-mcp call: " << arguments.status().message() << "\n";
+      return 2;
+    }
+    call_arguments = *std::move(arguments);
+  }
   if (o.command == mcp::ServerOptions::Command::kListTools) {
     for (auto const& ts : registry->toolsets()) {
       std::cout << ts.id << (ts.default_enabled ? " (default)" : "") << ": " << ts.description
@@ -150,6 +168,11 @@ int main(int argc, char** argv) {
   }
 
   auto options = halo::LoadHaloOptions(env, overrides);
+  bool const doctor = o.command == mcp::ServerOptions::Command::kDoctor;
+  if (!options.ok() && doctor) {
+    std::cout << mcp::ConfigurationFailure(options.status().message()).Render();
+    return 1;
+  }
   if (!options.ok()) {
     std::cerr << "halo-mcp: " << options.status().message()
               << "\n(run halo-mcp --help for the settings, or halo-mcp --demo to try it)\n";
@@ -180,6 +203,18 @@ int main(int argc, char** argv) {
            "); date arguments take YYYY-MM-DD, today, yesterday or -7d in that zone.";
   };
   auto principal = std::make_shared<mcp::Principal const>(mcp::Principal{"local", o.agent});
+  if (doctor) {
+    mcp::DoctorInputs inputs{
+        *options,
+        *client,
+        halo::MakeHttplibClient({1, options->connect_timeout, options->read_timeout}),
+        shared_registry,
+        executor,
+        principal};
+    auto report = mcp::RunDoctor(inputs);
+    std::cout << report.Render() << std::flush;
+    return report.ok() ? 0 : 1;
+  }
   if (auto agent = executor->CheckActingAgent(principal); !agent.ok()) {
     if (agent.code() == halo::StatusCode::kInvalidArgument ||
         agent.code() == halo::StatusCode::kFailedPrecondition) {
@@ -190,6 +225,9 @@ int main(int argc, char** argv) {
                  o.agent, agent.message());
   }
   mcp::McpServer server(info, shared_registry, executor, principal);
+  if (o.command == mcp::ServerOptions::Command::kCall) {
+    return mcp::RunToolCall(server, o.tool, call_arguments, o.json_output, std::cout, std::cerr);
+  }
 
   if (o.http) {
     mcp::HttpTransport transport(server, http_options);
@@ -229,6 +267,11 @@ int main(int argc, char** argv) {
 
   spdlog::info("halo-mcp {} serving {} tools over stdio (schemas: {})", mcp::Version(),
                shared_registry->tools().size(), dir.string());
+  if (isatty(STDIN_FILENO) == 1) {
+    std::error_code ec;
+    auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    std::cerr << mcp::TerminalHint(ec ? std::string(argv[0]) : exe.string(), o.demo);
+  }
   transport.Run();
   spdlog::info("halo-mcp stopped");
   // Locals are destroyed in reverse order: the HaloPSA client (and its keep-alive connections)

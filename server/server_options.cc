@@ -160,6 +160,21 @@ void Define(CLI::App& app, ServerOptions& o, Raw& r) {
       ->check(CLI::Range(std::size_t{1}, std::size_t{3600}));
   http->add_option("--tls-cert", h.tls_cert, "TLS certificate (PEM) for HTTPS");
   http->add_option("--tls-key", h.tls_key, "TLS private key (PEM) for HTTPS");
+  app.fallthrough();  // the options above may also follow a subcommand
+  app.require_subcommand(0, 1);
+  app.add_subcommand("doctor",
+                     "Check the set-up: settings, reaching HaloPSA, the token, the API and acting "
+                     "agents, one read per toolset, clock skew, rate limit; exit 0 when all "
+                     "needed works");
+  auto* call = app.add_subcommand(
+      "call", "Run one tool and print its result: TOOL key=value key:=JSON ... or TOOL '{JSON}'");
+  call->add_option("tool", o.tool, "The tool, e.g. halopsa_list_tickets")->required();
+  call->add_option("arguments", o.tool_arguments,
+                   "key=value (text), key:=JSON (numbers, true, arrays), or one JSON object");
+  call->add_flag("--json", o.json_output, "Print structuredContent as JSON instead of the text");
+  auto* tools = app.add_subcommand("tools", "List the exposed tools, or one tool's arguments");
+  tools->add_option("tool", o.tool, "A tool to describe");
+  tools->add_flag("--json", o.json_output, "Print the MCP tool definitions");
   app.footer(
       "Flags override the environment variables in brackets. HTTP security: binds to loopback by "
       "default; Origin and Host are checked (403 when foreign); off loopback every request needs "
@@ -261,6 +276,16 @@ ParsedOptions ParseServerOptions(std::vector<std::string> const& args, halo::Env
   }
 
   if (r.list_tools) o.command = ServerOptions::Command::kListTools;
+  if (app.got_subcommand("call")) o.command = ServerOptions::Command::kCall;
+  if (app.got_subcommand("tools")) o.command = ServerOptions::Command::kTools;
+  if (o.command == ServerOptions::Command::kCall && app.get_option("--log-level")->count() == 0) {
+    o.log_level = "warn";  // stdout is the tool's answer; keep stderr for what went wrong
+  }
+  if (app.got_subcommand("doctor")) {
+    o.command = ServerOptions::Command::kDoctor;
+    // The report goes to stdout; routine log lines would only interleave with it on stderr.
+    if (app.get_option("--log-level")->count() == 0) o.log_level = "warn";
+  }
   o.structured_content = Truth(r.structured_content).value_or(true);
   o.filter = ToolFilter{SplitList(r.toolsets), SplitList(r.tools), SplitList(r.exclude_tools),
                         r.read_only};

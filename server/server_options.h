@@ -16,8 +16,15 @@ struct ServerOptions {
   enum class Command {
     kServe,      ///< serve MCP (stdio, or HTTP with --http)
     kListTools,  ///< print toolsets and tools, then exit
+    kDoctor,     ///< `doctor`: check the HaloPSA set-up, print a report, exit 0 when it works
+    kCall,       ///< `call TOOL ARGS`: run one tool, print its result
+    kTools,      ///< `tools [TOOL]`: list the exposed tools, or one tool's arguments
   };
   Command command = Command::kServe;
+  /// `call`: the tool, and its arguments as words (see ParseCallArguments); `tools`: the tool.
+  std::string tool;
+  std::vector<std::string> tool_arguments;
+  bool json_output = false;  ///< `call --json` / `tools --json`
 
   bool demo = false;  ///< embedded simulator instead of a real tenant
   std::string log_level = "info";

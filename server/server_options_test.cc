@@ -143,3 +143,45 @@ TEST_CASE("structuredContent can be turned off", "[server][options]") {
   CHECK_FALSE(bad.run);
   CHECK_THAT(bad.output, Catch::Matchers::Contains("--structured-content"));
 }
+
+TEST_CASE("doctor, call and tools are commands; options may come before or after them",
+          "[server][options]") {
+  auto doctor = Parse({"doctor", "--agent", "Sam", "--toolsets", "all"});
+  REQUIRE(doctor.run);
+  CHECK(doctor.options.command == ServerOptions::Command::kDoctor);
+  CHECK(doctor.options.agent == "Sam");
+  CHECK(doctor.options.filter.toolsets == std::vector<std::string>{"all"});
+  CHECK(doctor.options.log_level == "warn");  // the report is the output; logs stay quiet
+  CHECK(Parse({"doctor", "--log-level", "debug"}).options.log_level == "debug");
+  CHECK(Parse({"doctor"}, {{"HALO_MCP_LOG_LEVEL", "info"}}).options.log_level == "info");
+
+  auto call = Parse({"--demo", "call", "halopsa_get_ticket", "id:=1001", "full_text=true", "--json",
+                     "--read-only"});
+  REQUIRE(call.run);
+  CHECK(call.options.command == ServerOptions::Command::kCall);
+  CHECK(call.options.demo);
+  CHECK(call.options.filter.read_only);
+  CHECK(call.options.tool == "halopsa_get_ticket");
+  CHECK(call.options.tool_arguments == std::vector<std::string>{"id:=1001", "full_text=true"});
+  CHECK(call.options.json_output);
+  CHECK(call.options.log_level == "warn");
+
+  auto tools = Parse({"tools", "halopsa_list_tickets"});
+  REQUIRE(tools.run);
+  CHECK(tools.options.command == ServerOptions::Command::kTools);
+  CHECK(tools.options.tool == "halopsa_list_tickets");
+  CHECK_FALSE(tools.options.json_output);
+  CHECK(Parse({"tools"}).options.tool.empty());
+}
+
+TEST_CASE("call needs a tool; an unknown command is refused", "[server][options]") {
+  auto no_tool = Parse({"call"});
+  CHECK_FALSE(no_tool.run);
+  CHECK(no_tool.exit_code != 0);
+  CHECK_THAT(no_tool.output, Catch::Matchers::Contains("tool"));
+  auto unknown = Parse({"doktor"});
+  CHECK_FALSE(unknown.run);
+  CHECK(unknown.exit_code != 0);
+  auto two = Parse({"doctor", "tools"});
+  CHECK_FALSE(two.run);
+}

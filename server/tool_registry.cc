@@ -586,7 +586,9 @@ std::filesystem::path FindSchemaDir(std::string const& flag, std::filesystem::pa
   std::error_code ec;
   auto bin = std::filesystem::canonical(exe, ec).parent_path();
   for (auto const& candidate : {bin / ".." / "share" / "halo-mcp" / "schemas", bin / "schemas"}) {
-    if (std::filesystem::exists(candidate / "toolsets.json", ec)) return candidate;
+    if (std::filesystem::exists(candidate / "toolsets.json", ec)) {
+      return candidate.lexically_normal();
+    }
   }
 #ifdef HALO_MCP_SOURCE_SCHEMA_DIR
   return HALO_MCP_SOURCE_SCHEMA_DIR;

@@ -12,7 +12,9 @@
 #include <arpa/inet.h>
 #include <atomic>
 #include <cctype>
+#include <chrono>
 #include <condition_variable>
+#include <ctime>
 #include <deque>
 #include <dirent.h>
 #include <filesystem>
@@ -28,6 +30,16 @@
 
 namespace halo_sim {
 namespace {
+
+/// An HTTP Date header (IMF-fixdate), as every real web server sends.
+std::string HttpDate(std::chrono::system_clock::time_point t) {
+  std::time_t const seconds = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return buf;
+}
 
 using SteadyClock = std::chrono::steady_clock;
 
@@ -706,6 +718,8 @@ std::optional<std::string> Simulator::Start() {
   auto const threads = static_cast<std::size_t>(std::max(1, d.options.threads));
   d.server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   auto handler = [&d](httplib::Request const& req, httplib::Response& res) {
+    res.set_header("Date", HttpDate(std::chrono::system_clock::now() +
+                                    std::chrono::seconds(d.options.clock_skew_seconds)));
     try {
       d.Handle(req, res);
     } catch (std::exception const& e) {

@@ -39,6 +39,9 @@ struct SimOptions {
   bool honour_actionby_agent = true;  ///< credit actions to `actionby_agent_id` (else API agent)
   std::size_t max_logged_requests = 10000;
   int save_debounce_ms = 200;  ///< data_file is written at most this often after writes
+  /// How far the Date header of every answer is from this machine's clock (a tenant whose
+  /// clock differs, for halo-mcp doctor's check).
+  int clock_skew_seconds = 0;
 };
 
 /// One request as the simulator saw it. The client secret in a token request body is redacted.

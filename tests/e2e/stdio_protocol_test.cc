@@ -9,8 +9,13 @@
 #include <cctype>
 #include <chrono>
 #include <memory>
+#include <poll.h>
+#include <pty.h>
 #include <signal.h>
 #include <string>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
 
 using halo_test::McpProcess;
 using nlohmann::json;
@@ -387,4 +392,50 @@ TEST_CASE("stdio: a storm of hostile input never crashes or corrupts stdout",
   CHECK(ping["result"] == json::object());
   json call = p.Call("halopsa_list_statuses");
   CHECK_FALSE(call.value("isError", false));
+}
+
+TEST_CASE("stdio: started by hand on a terminal, it says what it is and how to connect a host",
+          "[e2e][stdio][terminal]") {
+  int master = -1;
+  pid_t pid = forkpty(&master, nullptr, nullptr, nullptr);
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    execl(HALO_MCP_BINARY, HALO_MCP_BINARY, "--demo", "--log-level", "warn",
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  std::string seen;
+  auto const deadline = std::chrono::steady_clock::now() + 20s;
+  while (seen.find("Ctrl-D") == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+    pollfd p{master, POLLIN, 0};
+    if (poll(&p, 1, 200) <= 0) continue;
+    char buf[4096];
+    ssize_t n = read(master, buf, sizeof buf);
+    if (n <= 0) break;
+    seen.append(buf, static_cast<std::size_t>(n));
+  }
+  INFO(seen);
+  CHECK_THAT(seen, Catch::Matchers::Contains("is an MCP server for HaloPSA"));
+  CHECK_THAT(seen, Catch::Matchers::Contains("claude mcp add halopsa -- "));
+  CHECK_THAT(seen, Catch::Matchers::Contains("halo-mcp --demo\r\n"));  // the tty maps \n to \r\n
+  // Ctrl-D on the terminal is end of input: the server stops.
+  REQUIRE(write(master, "\x04", 1) == 1);
+  int status = -1;
+  for (int i = 0; i < 100 && waitpid(pid, &status, WNOHANG) == 0; ++i)
+    std::this_thread::sleep_for(100ms);
+  if (!WIFEXITED(status)) {
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+  }
+  close(master);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+}
+
+TEST_CASE("stdio: started by a host (stdin not a terminal), it prints no hint", "[e2e][stdio]") {
+  auto p = McpProcess::Start({HALO_MCP_BINARY, "--demo"});
+  p->Initialize();
+  p->CloseStdin();
+  REQUIRE(p->Wait() == 0);
+  CHECK_THAT(p->Stderr(), !Catch::Matchers::Contains("Ctrl-D"));
 }

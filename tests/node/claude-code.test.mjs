@@ -4,7 +4,7 @@
 // its userConfig filled in, connects through bin/halo-mcp. Every run uses a temporary HOME, so
 // the user's real Claude Code configuration is neither read nor touched.
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, test } from 'node:test';
 
@@ -169,4 +169,52 @@ test("the plugin's own MCP server connects through bin/halo-mcp once its userCon
                'the manifest\'s arguments and the userConfig values in the environment');
   assert.match(serverLine(r.stdout), new RegExp(`${REPO_ROOT.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/bin/halo-mcp`),
                `\${CLAUDE_PLUGIN_ROOT} resolved to the repository\n${r.describe()}`);
+});
+
+// The way users install it: add the repository's marketplace (.claude-plugin/marketplace.json),
+// install the plugin from it, set its userConfig, and see its server connected. Claude Code copies
+// a local plugin's whole directory into its cache, so the marketplace is a copy of the files the
+// plugin consists of (not build/ or node_modules); bin/halo-mcp finds the built server through
+// HALO_MCP_BUILD_DIR, as an installed one would be found on PATH.
+test('marketplace add + plugin install: the plugin, its skill and commands install and its server connects', () => {
+  const home = tempDir('halo-mcp-claude-');
+  const cwd = tempDir('halo-mcp-claude-cwd-');
+  const market = tempDir('halo-mcp-marketplace-');
+  for (const part of ['.claude-plugin', 'plugin.json', 'bin', 'skills', 'commands', 'LICENSE', 'README.md']) {
+    cpSync(path.join(REPO_ROOT, part), path.join(market, part), { recursive: true });
+  }
+  const env = { HALO_MCP_BUILD_DIR: path.dirname(path.dirname(serverBinary())) };
+  const catalogue = JSON.parse(readFileSync(path.join(REPO_ROOT, '.claude-plugin', 'marketplace.json'), 'utf8'));
+  const manifest = JSON.parse(readFileSync(path.join(REPO_ROOT, 'plugin.json'), 'utf8'));
+  assert.deepEqual(catalogue.plugins.map((p) => [p.name, p.source, p.version]), [[manifest.name, './', manifest.version]],
+                   'the marketplace lists this plugin at the repository root, at its version');
+
+  let r = claudeRun(['plugin', 'validate', '.'], { home, cwd: market });
+  assert.equal(r.status, 0, r.describe());
+  r = claudeRun(['plugin', 'marketplace', 'add', market], { home, cwd });
+  assert.equal(r.status, 0, r.describe());
+  assert.match(r.stdout, new RegExp(`Successfully added marketplace: ${catalogue.name}`), r.describe());
+  const id = `${manifest.name}@${catalogue.name}`;
+  r = claudeRun(['plugin', 'install', id, '--config', 'base_url=https://halo-mcp-test.invalid',
+                 '--config', 'client_id=test-id', '--config', 'client_secret=test-secret'], { home, cwd, env });
+  assert.equal(r.status, 0, r.describe());
+  assert.match(r.stdout, new RegExp(`Successfully installed plugin: ${id}`), r.describe());
+
+  // The installed copy carries the skill and the slash commands.
+  const installed = JSON.parse(readFileSync(path.join(home, '.claude', 'plugins', 'installed_plugins.json'), 'utf8'));
+  const entry = [installed.plugins?.[id]].flat()[0];
+  assert.ok(entry?.installPath, `installed_plugins.json names ${id}\n${JSON.stringify(installed)}`);
+  assert.ok(existsSync(path.join(entry.installPath, 'skills', 'halopsa', 'SKILL.md')), 'skill installed');
+  for (const c of ['triage-queue', 'my-day', 'close-ticket', 'handover', 'client-review']) {
+    assert.ok(existsSync(path.join(entry.installPath, 'commands', `${c}.md`)), `command ${c} installed`);
+  }
+
+  r = claudeRun(['mcp', 'list'], { home, cwd, env, timeoutMs: 120000 });
+  assert.equal(r.status, 0, r.describe());
+  const line = r.stdout.split('\n').find((l) => /halo-mcp.*halopsa.*:/.test(l)) ?? '';
+  assert.match(line, /✔ Connected/, `the installed plugin's server is connected\n${r.describe()}`);
+  // ${CLAUDE_PLUGIN_ROOT} is the installed copy, or for a local marketplace its directory.
+  const launcher = line.match(/: (\S+\/bin\/halo-mcp) --stdio /)?.[1];
+  assert.ok([entry.installPath, market].some((root) => launcher === path.join(root, 'bin', 'halo-mcp')),
+            `it runs the plugin's launcher, not the repository's\n${r.describe()}`);
 });

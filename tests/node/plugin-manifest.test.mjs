@@ -3,7 +3,7 @@
 // version and the binary's --version, every userConfig option referenced is declared (and every
 // declared one used), no secrets, and bin/halo-mcp starts the built server or says how to build.
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 
@@ -31,12 +31,42 @@ test("the manifest version is CMake's project version and the binary's --version
 
 test('the manifest has the metadata a plugin catalogue shows', () => {
   assert.match(manifest.name, /^[a-z][a-z0-9-]*$/);
-  for (const key of ['description', 'license', 'homepage']) {
+  for (const key of ['description', 'license']) {
     assert.equal(typeof manifest[key], 'string', key);
     assert.ok(manifest[key].length > 0, key);
   }
   assert.ok(manifest.author?.name, 'author.name');
-  assert.doesNotThrow(() => new URL(manifest.homepage), 'homepage is a URL');
+});
+
+test('the licence the manifest names is the LICENSE file in the repository', () => {
+  assert.equal(manifest.license, 'MIT');
+  const text = readFileSync(path.join(REPO_ROOT, 'LICENSE'), 'utf8');
+  assert.match(text, /^MIT License\n/);
+  assert.match(text, /Permission is hereby granted, free of charge/);
+});
+
+// The project has no public web address yet: a manifest must not invent one. Addresses may
+// appear only as examples inside descriptions (the HaloPSA URL setting explains its format).
+test('no web addresses in the manifests outside descriptions (no placeholders)', () => {
+  const manifests = ['plugin.json', '.claude-plugin/plugin.json', '.claude-plugin/marketplace.json', 'manifest.json'];
+  for (const file of manifests) {
+    let parsed;
+    try {
+      parsed = JSON.parse(readFileSync(path.join(REPO_ROOT, file), 'utf8'));
+    } catch (e) {
+      if (e.code === 'ENOENT') continue;
+      throw e;
+    }
+    const walk = (value, where) => {
+      if (typeof value === 'string') {
+        if (!where.endsWith('.description')) assert.doesNotMatch(value, /\bhttps?:\/\//, `${file} ${where}`);
+      } else if (value && typeof value === 'object') {
+        for (const [k, v] of Object.entries(value)) walk(v, `${where}.${k}`);
+      }
+    };
+    walk(parsed, '');
+    assert.doesNotMatch(JSON.stringify(parsed), /example\.(com|org)|your-?org|TODO|FIXME|<owner>/i, file);
+  }
 });
 
 test('the MCP server starts the launcher over stdio from ${CLAUDE_PLUGIN_ROOT}', () => {
@@ -110,4 +140,55 @@ test('bin/halo-mcp without a build says how to build, exit 127', () => {
   assert.equal(r.stdout, '', 'nothing on stdout (it is the MCP channel)');
   assert.match(r.stderr, /not built/, r.describe());
   assert.match(r.stderr, /scripts\/build\.sh/, r.describe());
+});
+
+// The plugin's skill and slash commands: well-formed, naming only tools that exist, one command
+// per service-desk prompt, and the safety rules the skill must teach.
+const toolNames = new Set(readdirSync(path.join(REPO_ROOT, 'schemas'), { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .flatMap((d) => readdirSync(path.join(REPO_ROOT, 'schemas', d.name))
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => JSON.parse(readFileSync(path.join(REPO_ROOT, 'schemas', d.name, f), 'utf8')).name)));
+
+function frontmatter(file) {
+  const text = readFileSync(file, 'utf8');
+  const m = text.match(/^---\n([\s\S]*?)\n---\n([\s\S]+)$/);
+  assert.ok(m, `${file} starts with a --- frontmatter block`);
+  const fields = Object.fromEntries(m[1].split('\n').map((l) => l.match(/^([\w-]+):\s*(.*)$/)).filter(Boolean)
+    .map((x) => [x[1], x[2]]));
+  return { fields, body: m[2] };
+}
+
+function toolsNamed(text) {
+  return [...text.matchAll(/\bhalopsa_[a-z_]+\b/g)].map((m) => m[0]);
+}
+
+test('the skill is well-formed, names real tools and teaches the safety rules', () => {
+  const file = path.join(REPO_ROOT, 'skills', 'halopsa', 'SKILL.md');
+  const { fields, body } = frontmatter(file);
+  assert.equal(fields.name, 'halopsa');
+  assert.ok(fields.description?.length > 40, 'a description that says when to use it');
+  const named = toolsNamed(body);
+  assert.ok(new Set(named).size >= 6, 'it names the tools to use');
+  for (const t of named) assert.ok(toolNames.has(t), `${t} (named in SKILL.md) is a tool in schemas/`);
+  for (const rule of [/names?, not ids/i, /private/i, /never email a customer unless/i, /confirm: true/,
+                      /"me"/, /acting agent/i, /outcome is unknown/i]) {
+    assert.match(body, rule, `the skill covers ${rule}`);
+  }
+});
+
+test('one slash command per service-desk prompt, each naming real tools', () => {
+  const dir = path.join(REPO_ROOT, 'commands');
+  const commands = readdirSync(dir).filter((f) => f.endsWith('.md')).map((f) => f.slice(0, -3)).sort();
+  assert.deepEqual(commands, ['client-review', 'close-ticket', 'handover', 'my-day', 'triage-queue']);
+  for (const c of commands) {
+    const { fields, body } = frontmatter(path.join(dir, `${c}.md`));
+    assert.ok(fields.description, `${c} has a description`);
+    assert.ok(fields['argument-hint'], `${c} has an argument hint`);
+    assert.match(body, /\$ARGUMENTS/, `${c} uses its arguments`);
+    const named = toolsNamed(body);
+    assert.ok(named.length >= 2, `${c} names the tools to use`);
+    for (const t of named) assert.ok(toolNames.has(t), `${t} (named in ${c}.md) is a tool in schemas/`);
+  }
+  assert.match(readFileSync(path.join(dir, 'close-ticket.md'), 'utf8'), /no email to\s+the customer unless I explicitly ask/i);
 });
