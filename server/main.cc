@@ -1,8 +1,11 @@
 // halo-mcp: HaloPSA tools for AI assistants over the Model Context Protocol.
 #include "halo/halo_client.h"
 #include "halo/options.h"
+#include "server/completions.h"
 #include "server/http_transport.h"
 #include "server/mcp_server.h"
+#include "server/prompts.h"
+#include "server/resources.h"
 #include "server/server_options.h"
 #include "server/signals.h"
 #include "server/stdio_transport.h"
@@ -107,6 +110,11 @@ int main(int argc, char** argv) {
     std::cerr << "halo-mcp: " << registry.status().message() << "\n";
     return 2;
   }
+  auto prompts = mcp::PromptCatalog::Load(dir, *registry);
+  if (!prompts.ok()) {
+    std::cerr << "halo-mcp: " << prompts.status().message() << "\n";
+    return 2;
+  }
   if (o.command == mcp::ServerOptions::Command::kListTools) {
     for (auto const& ts : registry->toolsets()) {
       std::cout << ts.id << (ts.default_enabled ? " (default)" : "") << ": " << ts.description
@@ -189,6 +197,21 @@ int main(int argc, char** argv) {
                  o.agent, agent.message());
   }
   mcp::McpServer server(info, shared_registry, executor, principal);
+  auto prompt_catalog = std::make_shared<mcp::PromptCatalog const>(*std::move(prompts));
+  mcp::RegisterPrompts(server, prompt_catalog);
+  auto resource_catalog = std::make_shared<mcp::ResourceCatalog const>(
+      shared_registry,
+      [executor](mcp::ToolSpec const& tool, nlohmann::json const& args, mcp::CallScope& scope) {
+        return executor->ReadRecord(tool, args, scope);
+      },
+      executor);
+  mcp::RegisterResources(server, resource_catalog);
+  mcp::RegisterCompletions(server, prompt_catalog, resource_catalog,
+                           [executor](std::string const& kind, std::string const& prefix,
+                                      halo::CallContext const& ctx, std::size_t max, bool* more) {
+                             return executor->resolver().NamesStartingWith(kind, prefix, ctx, max,
+                                                                           more);
+                           });
 
   if (o.http) {
     mcp::HttpTransport transport(server, http_options);

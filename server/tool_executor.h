@@ -58,6 +58,13 @@ class ToolExecutor final : public ToolCaller {
   /// (HaloPSA unreachable) are returned as they are, and the check repeats at first use.
   halo::Status CheckActingAgent(std::shared_ptr<Principal const> principal);
 
+  /// A get tool's record, projected as the tool projects it, with HaloPSA's failure kept as a
+  /// status (kNotFound for an unknown id): resources/read serves records through this.
+  halo::StatusOr<nlohmann::json> ReadRecord(ToolSpec const& tool, nlohmann::json const& args,
+                                            CallScope& scope);
+  /// The lookup cache, for completions of names.
+  LookupResolver& resolver() { return *resolver_; }
+
  private:
   struct Built {
     std::string path;
