@@ -34,7 +34,7 @@ constexpr char kInstructions[] =
     "client, agent \"me\", open_only, dates) or halopsa_get_ticket; halopsa_add_action for a "
     "private note or time. Lists return compact rows: ask for `fields` or detail:\"full\" only "
     "when needed, and continue with `cursor`. Deletes, and bulk changes over 50 records, need "
-    "confirm:true.";
+    "confirm:true (hosts that support elicitation ask the person instead).";
 
 /// Bearer tokens: one per line in the file (blank lines and # comments skipped), plus the
 /// comma-separated HALO_MCP_HTTP_TOKENS.
@@ -173,6 +173,7 @@ int main(int argc, char** argv) {
   auto shared_registry = std::make_shared<mcp::ToolRegistry const>(*std::move(registry));
   mcp::ExecutorOptions executor_options;
   executor_options.time_zone = time_zone;
+  executor_options.confirmer = std::make_shared<mcp::Confirmer const>();
   auto executor =
       std::make_shared<mcp::ToolExecutor>(*client, halo::Status(), shared_registry->lookups(),
                                           shared_registry->records(), executor_options);

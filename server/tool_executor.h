@@ -2,6 +2,7 @@
 
 #include "halo/halo_client.h"
 #include "halo/status.h"
+#include "server/confirmer.h"
 #include "server/dates.h"
 #include "server/failure_text.h"
 #include "server/lookup_resolver.h"
@@ -30,6 +31,9 @@ struct ExecutorOptions {
   std::size_t bulk_chunk = 50;
   /// A bulk change to more records than this needs confirm: true.
   std::size_t bulk_confirm_threshold = 50;
+  /// Asks the person before deletes and bulk changes over the threshold when the client can
+  /// be asked (elicitation); null = the confirm argument alone decides.
+  std::shared_ptr<Confirmer const> confirmer;
 };
 
 /// HaloPSA names the fields it rejects ("site_id"); the model knows the tool's arguments
@@ -97,6 +101,12 @@ class ToolExecutor final : public ToolCaller {
   nlohmann::json Delete(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);
 
   std::string Noun(ToolSpec const& tool) const;
+  /// The person's consent through options_.confirmer (kNotAsked without one).
+  Consent AskConsent(ToolSpec const& tool, nlohmann::json const& args, std::string const& message,
+                     CallScope& scope) const {
+    return options_.confirmer ? options_.confirmer->Ask(tool.name, args, message, scope)
+                              : Consent{};
+  }
 
   std::shared_ptr<halo::HaloClient> client_;
   halo::Status unavailable_;

@@ -2,6 +2,7 @@
 // HTTP, in the initialize era and in 2026-07-28; HaloPSA is the in-process simulator.
 #include "sim/simulator.h"
 #include "tests/support/mcp_process.h"
+#include "tests/support/raw_connection.h"
 
 #include <catch2/catch.hpp>
 #include <httplib.h>
@@ -11,6 +12,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <regex>
 #include <set>
 #include <thread>
 #include <unistd.h>
@@ -290,4 +292,186 @@ TEST_CASE("read-only: prompts that change tickets are withdrawn", "[e2e][feature
       p->Request("prompts/get", {{"name", "close_ticket"}, {"arguments", {{"ticket_id", "1"}}}});
   CHECK(refused["error"]["code"] == -32602);
   CHECK_THAT(refused["error"]["message"].get<std::string>(), Catch::Matchers::Contains("disabled"));
+}
+
+namespace {
+
+/// A stdio server whose client declared elicitation (legacy era).
+std::unique_ptr<McpProcess> StartEliciting(halo_sim::Simulator const& sim) {
+  auto p = McpProcess::Start({HALO_MCP_BINARY, "--log-level", "warn"}, SimEnv(sim));
+  json init = p->Request("initialize", {{"protocolVersion", "2025-11-25"},
+                                        {"capabilities", {{"elicitation", json::object()}}},
+                                        {"clientInfo", {{"name", "e2e"}, {"version", "1"}}}});
+  REQUIRE(init.contains("result"));
+  p->Send({{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}});
+  return p;
+}
+
+/// Calls a tool, answers the server's elicitation/create with `answer`, returns the tool result
+/// and (through `asked`) the elicitation request.
+json CallAnswering(McpProcess& p, std::string const& id, std::string const& tool, json args,
+                   json const& answer, json* asked) {
+  p.Send({{"jsonrpc", "2.0"},
+          {"id", id},
+          {"method", "tools/call"},
+          {"params", {{"name", tool}, {"arguments", std::move(args)}}}});
+  for (;;) {
+    auto m = p.Read();
+    REQUIRE(m);
+    if (m->value("method", "") == "elicitation/create") {
+      *asked = *m;
+      p.Send({{"jsonrpc", "2.0"}, {"id", (*m)["id"]}, {"result", answer}});
+      break;
+    }
+    REQUIRE_FALSE(m->value("id", json()) == id);  // answered without asking
+  }
+  json r = p.AwaitResponse(id);
+  REQUIRE(r.contains("result"));
+  return r["result"];
+}
+
+json OpenTicketIds(McpProcess& p, int n) {
+  json rows = p.Call("halopsa_list_tickets", {{"open_only", true}, {"limit", n}});
+  json ids = json::array();
+  for (auto const& row : rows["structuredContent"]["items"]) ids.push_back(row["id"]);
+  return ids;
+}
+
+}  // namespace
+
+TEST_CASE("elicitation (2025-11-25 stdio): a delete asks the person; only accept deletes",
+          "[e2e][features][elicitation]") {
+  auto sim = StartSim();
+  auto p = StartEliciting(*sim);
+  json const ticket = OpenTicketIds(*p, 1)[0];
+  json asked;
+  // confirm: true from the model does not stand in for the person.
+  json declined =
+      CallAnswering(*p, "d1", "halopsa_delete_ticket", {{"id", ticket}, {"confirm", true}},
+                    {{"action", "decline"}}, &asked);
+  CHECK_THAT(asked["params"]["message"].get<std::string>(),
+             Catch::Matchers::StartsWith("Delete this ticket?"));
+  CHECK_THAT(declined["content"][0]["text"].get<std::string>(),
+             Catch::Matchers::StartsWith("Not deleted: the person declined. Nothing changed."));
+  CHECK(declined["structuredContent"]["deleted"] == false);
+  CHECK_FALSE(p->Call("halopsa_get_ticket", {{"id", ticket}}).value("isError", false));
+
+  json unticked = CallAnswering(*p, "d2", "halopsa_delete_ticket", {{"id", ticket}},
+                                {{"action", "accept"}, {"content", {{"confirm", false}}}}, &asked);
+  CHECK(unticked["structuredContent"]["deleted"] == false);
+  CHECK_FALSE(p->Call("halopsa_get_ticket", {{"id", ticket}}).value("isError", false));
+
+  json accepted = CallAnswering(*p, "d3", "halopsa_delete_ticket", {{"id", ticket}},
+                                {{"action", "accept"}, {"content", {{"confirm", true}}}}, &asked);
+  CHECK(accepted["structuredContent"]["deleted"] == true);
+  CHECK(p->Call("halopsa_get_ticket", {{"id", ticket}}).value("isError", false));
+}
+
+TEST_CASE(
+    "elicitation (2025-11-25 stdio): a bulk change over the threshold asks; cancel "
+    "changes nothing",
+    "[e2e][features][elicitation]") {
+  auto sim = StartSim();
+  auto p = StartEliciting(*sim);
+  json const ids = OpenTicketIds(*p, 60);
+  REQUIRE(ids.size() == 60);
+  json asked;
+  json cancelled = CallAnswering(*p, "b1", "halopsa_bulk_update_tickets",
+                                 {{"ids", ids}, {"priority", "4"}}, {{"action", "cancel"}}, &asked);
+  CHECK_THAT(asked["params"]["message"].get<std::string>(),
+             Catch::Matchers::StartsWith("Update 60 tickets (priority: 4)?"));
+  CHECK_THAT(
+      cancelled["content"][0]["text"].get<std::string>(),
+      Catch::Matchers::Contains("cancelled") && Catch::Matchers::Contains("Nothing changed"));
+  CHECK(cancelled["structuredContent"]["succeeded"] == 0);
+
+  // Under the threshold nothing is asked, as before.
+  json few = p->Call("halopsa_bulk_update_tickets",
+                     {{"ids", json::array({ids[0], ids[1]})}, {"priority", "4"}});
+  CHECK(few["structuredContent"]["succeeded"] == 2);
+}
+
+TEST_CASE("elicitation (2026-07-28): input_required with a signed requestState, then the retry",
+          "[e2e][features][elicitation]") {
+  auto sim = StartSim();
+  auto p = McpProcess::Start({HALO_MCP_BINARY, "--log-level", "warn"}, SimEnv(*sim));
+  p->Initialize();  // for the plain calls that check HaloPSA; the deletes are stateless
+  auto call = [&](json args, json extra = json::object()) {
+    json params{{"name", "halopsa_delete_ticket"}, {"arguments", std::move(args)}};
+    params.update(extra);
+    params = ModernParams(params);
+    params["_meta"]["io.modelcontextprotocol/clientCapabilities"] = {
+        {"elicitation", json::object()}};
+    json r = p->Request("tools/call", params);
+    REQUIRE(r.contains("result"));
+    return r["result"];
+  };
+  json const ticket = OpenTicketIds(*p, 1)[0];
+  json first = call({{"id", ticket}});
+  REQUIRE(first["resultType"] == "input_required");
+  json const request = first["inputRequests"]["confirm"];
+  CHECK(request["method"] == "elicitation/create");
+  CHECK_THAT(request["params"]["message"].get<std::string>(),
+             Catch::Matchers::StartsWith("Delete this ticket?"));
+  std::string const state = first["requestState"];
+
+  json const yes{{"action", "accept"}, {"content", {{"confirm", true}}}};
+  // The state is bound to this change: not usable for another ticket.
+  json other = call({{"id", ticket.get<int>() + 1}},
+                    {{"inputResponses", {{"confirm", yes}}}, {"requestState", state}});
+  CHECK(other["resultType"] == "input_required");
+  json declined =
+      call({{"id", ticket}},
+           {{"inputResponses", {{"confirm", {{"action", "decline"}}}}}, {"requestState", state}});
+  CHECK(declined["resultType"] == "complete");
+  CHECK(declined["structuredContent"]["deleted"] == false);
+  CHECK_FALSE(p->Call("halopsa_get_ticket", {{"id", ticket}}).value("isError", false));
+  json deleted =
+      call({{"id", ticket}}, {{"inputResponses", {{"confirm", yes}}}, {"requestState", state}});
+  CHECK(deleted["structuredContent"]["deleted"] == true);
+  CHECK(p->Call("halopsa_get_ticket", {{"id", ticket}}).value("isError", false));
+}
+
+TEST_CASE("elicitation (2025-11-25 HTTP): asked on the call's SSE stream, answered by a POST",
+          "[e2e][features][elicitation][http]") {
+  auto sim = StartSim();
+  HttpServer s(*sim);
+  json init = s.Legacy("initialize", {{"protocolVersion", "2025-11-25"},
+                                      {"capabilities", {{"elicitation", json::object()}}},
+                                      {"clientInfo", {{"name", "e2e"}, {"version", "1"}}}});
+  REQUIRE(init.contains("result"));
+  s.Legacy("notifications/initialized", json::object());
+  json rows = s.Legacy("tools/call", {{"name", "halopsa_list_tickets"},
+                                      {"arguments", {{"open_only", true}, {"limit", 1}}}});
+  json const ticket = rows["result"]["structuredContent"]["items"][0]["id"];
+
+  for (std::string const action : {"decline", "accept"}) {
+    INFO(action);
+    std::string const body =
+        json{{"jsonrpc", "2.0"},
+             {"id", "del-" + action},
+             {"method", "tools/call"},
+             {"params", {{"name", "halopsa_delete_ticket"}, {"arguments", {{"id", ticket}}}}}}
+            .dump();
+    halo_test::RawConnection call(s.port);
+    REQUIRE(call.Send(halo_test::McpPostHead(s.port,
+                                             "Mcp-Session-Id: " + s.session +
+                                                 "\r\nMCP-Protocol-Version: 2025-11-25\r\n",
+                                             body.size()) +
+                      body));
+    std::string stream = call.Read(20s, "elicitation/create");
+    std::smatch m;
+    REQUIRE(std::regex_search(stream, m, std::regex(R"re("id":"(halo-mcp-[0-9]+)")re")));
+    json answer{{"action", action}};
+    if (action == "accept") answer["content"] = {{"confirm", true}};
+    s.Post(json{{"jsonrpc", "2.0"}, {"id", m[1].str()}, {"result", answer}},
+           {{"Mcp-Session-Id", s.session}, {"MCP-Protocol-Version", "2025-11-25"}});
+    stream += call.Read(20s, "\"deleted\"");
+    bool const deleted = action == "accept";
+    CHECK_THAT(stream,
+               Catch::Matchers::Contains(deleted ? "\"deleted\":true" : "\"deleted\":false"));
+    json get =
+        s.Legacy("tools/call", {{"name", "halopsa_get_ticket"}, {"arguments", {{"id", ticket}}}});
+    CHECK(get["result"].value("isError", false) == deleted);
+  }
 }
