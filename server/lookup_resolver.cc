@@ -415,4 +415,30 @@ std::string LookupResolver::NameOf(std::string const& kind, json const& id,
   return it == entry->names->end() ? "" : it->second;
 }
 
+StatusOr<std::vector<std::string>> LookupResolver::NamesStartingWith(std::string const& kind,
+                                                                     std::string const& prefix,
+                                                                     halo::CallContext const& ctx,
+                                                                     std::size_t max, bool* more) {
+  if (more != nullptr) *more = false;
+  if (!lookups_.contains(kind)) return halo::InternalError("no lookup named " + kind);
+  json const& spec = lookups_.at(kind);
+  auto records = Records(kind, spec.contains("search") ? prefix : "", ctx);
+  if (!records.ok()) return records.status();
+  std::string const wanted = Lower(prefix);
+  std::set<std::string> found;
+  for (auto const& r : **records) {
+    for (auto const& f : NameFields(spec)) {
+      auto n = r.find(f);
+      if (n == r.end() || !n->is_string() || n->get<std::string>().empty()) continue;
+      if (Lower(n->get<std::string>()).rfind(wanted, 0) == 0) found.insert(n->get<std::string>());
+    }
+  }
+  std::vector<std::string> names(found.begin(), found.end());
+  if (names.size() > max) {
+    names.resize(max);
+    if (more != nullptr) *more = true;
+  }
+  return names;
+}
+
 }  // namespace mcp

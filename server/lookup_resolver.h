@@ -65,6 +65,13 @@ class LookupResolver {
   /// The display name for an id, from a cached (small) lookup; "" when unknown or not cached.
   std::string NameOf(std::string const& kind, nlohmann::json const& id,
                      halo::CallContext const& ctx);
+  /// Names of `kind` starting with `prefix` (case-insensitive), sorted, without duplicates, at
+  /// most `max`; `more` (if given) says whether there were others. Small lists come from the
+  /// cached whole list; large ones from a cached server-side search for the prefix.
+  halo::StatusOr<std::vector<std::string>> NamesStartingWith(std::string const& kind,
+                                                             std::string const& prefix,
+                                                             halo::CallContext const& ctx,
+                                                             std::size_t max, bool* more = nullptr);
   bool Knows(std::string const& kind) const { return lookups_.contains(kind); }
   nlohmann::json const& lookups() const { return lookups_; }
   /// Whether some kind is searched within `kind` (its id should be resolved first).

@@ -325,3 +325,34 @@ TEST_CASE("Departed agents are found, labelled and flagged", "[server][lookup]")
   REQUIRE_FALSE(unknown.ok());
   CHECK(unknown.status().message().find("Bob Hart (2, disabled)") != std::string::npos);
 }
+
+TEST_CASE("Names by prefix come from the cache, sorted and bounded", "[server][lookup]") {
+  Rig rig;
+  halo::CallContext ctx;
+  bool more = true;
+  auto all = rig.resolver.NamesStartingWith("status", "", ctx, 100, &more);
+  REQUIRE(all.ok());
+  CHECK(*all ==
+        std::vector<std::string>{"Acme Ltd", "Globex", "Hooli", "Initech", "Stark", "Umbrella"});
+  CHECK_FALSE(more);
+  auto in = rig.resolver.NamesStartingWith("status", "IN", ctx, 100);
+  REQUIRE(in.ok());
+  CHECK(*in == std::vector<std::string>{"Initech"});  // a prefix, not "Umbrella"'s middle
+  auto two = rig.resolver.NamesStartingWith("status", "", ctx, 2, &more);
+  REQUIRE(two.ok());
+  CHECK(two->size() == 2);
+  CHECK(more);
+  CHECK(rig.client->lists() == 1);  // one whole-list load served all three
+
+  // Large lists are searched server-side for the prefix, and the search is cached too.
+  auto acme = rig.resolver.NamesStartingWith("client", "Ac", ctx, 100);
+  REQUIRE(acme.ok());
+  CHECK(*acme == std::vector<std::string>{"Acme Ltd"});
+  CHECK(rig.client->lists() == 2);
+
+  CHECK(rig.resolver.NamesStartingWith("planet", "", ctx, 100).status().code() ==
+        StatusCode::kInternal);
+  rig.client->Fail(halo::UnavailableError("HaloPSA is down"));
+  CHECK(rig.resolver.NamesStartingWith("client", "Gl", ctx, 100).status().code() ==
+        StatusCode::kUnavailable);
+}

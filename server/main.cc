@@ -4,8 +4,11 @@
 #include "halo/options.h"
 #include "server/cli_call.h"
 #include "server/doctor.h"
+#include "server/completions.h"
 #include "server/http_transport.h"
 #include "server/mcp_server.h"
+#include "server/prompts.h"
+#include "server/resources.h"
 #include "server/server_options.h"
 #include "server/signals.h"
 #include "server/stdio_transport.h"
@@ -37,7 +40,7 @@ constexpr char kInstructions[] =
     "client, agent \"me\", open_only, dates) or halopsa_get_ticket; halopsa_add_action for a "
     "private note or time. Lists return compact rows: ask for `fields` or detail:\"full\" only "
     "when needed, and continue with `cursor`. Deletes, and bulk changes over 50 records, need "
-    "confirm:true.";
+    "confirm:true (hosts that support elicitation ask the person instead).";
 
 /// Bearer tokens: one per line in the file (blank lines and # comments skipped), plus the
 /// comma-separated HALO_MCP_HTTP_TOKENS.
@@ -125,6 +128,11 @@ int main(int argc, char** argv) {
     }
     call_arguments = *std::move(arguments);
   }
+  auto prompts = mcp::PromptCatalog::Load(dir, *registry);
+  if (!prompts.ok()) {
+    std::cerr << "halo-mcp: " << prompts.status().message() << "\n";
+    return 2;
+  }
   if (o.command == mcp::ServerOptions::Command::kListTools) {
     for (auto const& ts : registry->toolsets()) {
       std::cout << ts.id << (ts.default_enabled ? " (default)" : "") << ": " << ts.description
@@ -189,6 +197,7 @@ int main(int argc, char** argv) {
   mcp::ExecutorOptions executor_options;
   executor_options.time_zone = time_zone;
   executor_options.ticket_source = o.ticket_source;
+  executor_options.confirmer = std::make_shared<mcp::Confirmer const>();
   auto executor =
       std::make_shared<mcp::ToolExecutor>(*client, halo::Status(), shared_registry->lookups(),
                                           shared_registry->records(), executor_options);
@@ -228,6 +237,21 @@ int main(int argc, char** argv) {
   if (o.command == mcp::ServerOptions::Command::kCall) {
     return mcp::RunToolCall(server, o.tool, call_arguments, o.json_output, std::cout, std::cerr);
   }
+  auto prompt_catalog = std::make_shared<mcp::PromptCatalog const>(*std::move(prompts));
+  mcp::RegisterPrompts(server, prompt_catalog);
+  auto resource_catalog = std::make_shared<mcp::ResourceCatalog const>(
+      shared_registry,
+      [executor](mcp::ToolSpec const& tool, nlohmann::json const& args, mcp::CallScope& scope) {
+        return executor->ReadRecord(tool, args, scope);
+      },
+      executor);
+  mcp::RegisterResources(server, resource_catalog);
+  mcp::RegisterCompletions(server, prompt_catalog, resource_catalog,
+                           [executor](std::string const& kind, std::string const& prefix,
+                                      halo::CallContext const& ctx, std::size_t max, bool* more) {
+                             return executor->resolver().NamesStartingWith(kind, prefix, ctx, max,
+                                                                           more);
+                           });
 
   if (o.http) {
     mcp::HttpTransport transport(server, http_options);

@@ -174,8 +174,12 @@ class McpServer {
   /// The same with only a sender; a token registered by Track() for the id is used.
   nlohmann::json Handle(Session& session, Message const& message, CallScope::Sender const& send);
 
-  /// Whether a message may take long (worth running off the reading thread).
-  static bool IsSlow(Message const& message) { return message.method == "tools/call"; }
+  /// Whether a message may take long (worth running off the reading thread): resource reads,
+  /// lists and completions may wait on HaloPSA as tool calls do.
+  static bool IsSlow(Message const& message) {
+    return message.method == "tools/call" || message.method == "resources/read" ||
+           message.method == "resources/list" || message.method == "completion/complete";
+  }
 
   /// A method beyond the built-in lifecycle and tools (resources/*, prompts/*,
   /// completion/complete, ...). The handler returns the result object, or sets `error`. It runs in

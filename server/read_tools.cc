@@ -97,20 +97,27 @@ std::string ToolExecutor::Closest(ToolSpec const& tool, json const& args, CallSc
   return "Closest names: " + message.substr(closest + 9) + "\n";
 }
 
+StatusOr<json> ToolExecutor::ReadRecord(ToolSpec const& tool, json const& args, CallScope& scope) {
+  if (!client_) {
+    return halo::UnavailableError("no HaloPSA tenant is configured: " + unavailable_.message());
+  }
+  auto ctx = scope.halo_context();
+  auto built = Build(tool, args, scope, false);
+  if (!built.ok()) return built.status();
+  auto body = client_->Get(built->path, built->query, ctx);
+  if (!body.ok()) return body.status();
+  if (auto s = CheckFields(tool, args, json::array({FirstRecord(*body)})); !s.ok()) return s;
+  // whoami shows two agents: their list rows say who they are without the detail.
+  return Project(FirstRecord(*body), tool, args, tool.halo.kind == "whoami", ctx);
+}
+
 json ToolExecutor::Get(ToolSpec const& tool, json const& args, CallScope& scope) {
   auto ctx = scope.halo_context();
-  std::string const noun = Noun(tool);
-  auto built = Build(tool, args, scope, false);
-  if (!built.ok()) return ToolErrorResult(DescribeFailure(built.status(), "getting the " + noun));
-  auto body = client_->Get(built->path, built->query, ctx);
-  if (!body.ok()) return ToolErrorResult(DescribeFailure(body.status(), "getting the " + noun));
-  // whoami shows two agents: their list rows say who they are without the detail.
-  bool const whoami = tool.halo.kind == "whoami";
-  if (auto s = CheckFields(tool, args, json::array({FirstRecord(*body)})); !s.ok()) {
-    return ToolErrorResult(DescribeFailure(s, "getting the " + noun));
-  }
-  json record = Project(FirstRecord(*body), tool, args, whoami, ctx);
-  if (!whoami) return ToolTextResult(RenderRecord(record), record);
+  auto read = ReadRecord(tool, args, scope);
+  if (!read.ok())
+    return ToolErrorResult(DescribeFailure(read.status(), "getting the " + Noun(tool)));
+  json record = *std::move(read);
+  if (tool.halo.kind != "whoami") return ToolTextResult(RenderRecord(record), record);
 
   // The API application acts as one agent; the technician's own name goes on their work.
   json structured{{"api_account", record}};

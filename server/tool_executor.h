@@ -2,6 +2,7 @@
 
 #include "halo/halo_client.h"
 #include "halo/status.h"
+#include "server/confirmer.h"
 #include "server/dates.h"
 #include "server/failure_text.h"
 #include "server/lookup_resolver.h"
@@ -33,6 +34,9 @@ struct ExecutorOptions {
   /// The tenant's ticket source id that marks records this integration creates (HaloPSA's
   /// sources are tenant lookup values, so there is no id to assume); 0 = not sent.
   std::int64_t ticket_source = 0;
+  /// Asks the person before deletes and bulk changes over the threshold when the client can
+  /// be asked (elicitation); null = the confirm argument alone decides.
+  std::shared_ptr<Confirmer const> confirmer;
 };
 
 /// HaloPSA names the fields it rejects ("site_id"); the model knows the tool's arguments
@@ -60,6 +64,13 @@ class ToolExecutor final : public ToolCaller {
   /// or inexact name is kInvalidArgument/kFailedPrecondition (stop and say so); other failures
   /// (HaloPSA unreachable) are returned as they are, and the check repeats at first use.
   halo::Status CheckActingAgent(std::shared_ptr<Principal const> principal);
+
+  /// A get tool's record, projected as the tool projects it, with HaloPSA's failure kept as a
+  /// status (kNotFound for an unknown id): resources/read serves records through this.
+  halo::StatusOr<nlohmann::json> ReadRecord(ToolSpec const& tool, nlohmann::json const& args,
+                                            CallScope& scope);
+  /// The lookup cache, for completions of names.
+  LookupResolver& resolver() { return *resolver_; }
 
  private:
   struct Built {
@@ -104,6 +115,12 @@ class ToolExecutor final : public ToolCaller {
   nlohmann::json Delete(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);
 
   std::string Noun(ToolSpec const& tool) const;
+  /// The person's consent through options_.confirmer (kNotAsked without one).
+  Consent AskConsent(ToolSpec const& tool, nlohmann::json const& args, std::string const& message,
+                     CallScope& scope) const {
+    return options_.confirmer ? options_.confirmer->Ask(tool.name, args, message, scope)
+                              : Consent{};
+  }
 
   std::shared_ptr<halo::HaloClient> client_;
   halo::Status unavailable_;

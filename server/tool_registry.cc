@@ -79,17 +79,6 @@ bool ValidToolName(std::string const& name) {
   });
 }
 
-StatusOr<json> ReadJsonFile(std::filesystem::path const& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) return InvalidArgumentError("cannot read " + p.string());
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string error;
-  auto value = ParseJson(ss.str(), &error);
-  if (!value) return Bad(p.string(), "invalid JSON: " + error);
-  return *value;
-}
-
 StatusOr<std::vector<std::string>> StringList(json const& v, std::string const& file,
                                               std::string const& what) {
   std::vector<std::string> out;
@@ -305,6 +294,17 @@ Status ParseBinding(json const& halo, ToolSpec& spec, json const& properties,
 }
 
 }  // namespace
+
+StatusOr<json> ReadJsonFile(std::filesystem::path const& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) return InvalidArgumentError("cannot read " + p.string());
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string error;
+  auto value = ParseJson(ss.str(), &error);
+  if (!value) return Bad(p.string(), "invalid JSON: " + error);
+  return *value;
+}
 
 bool IsControlArgument(std::string_view name) {
   return std::find(std::begin(kControlArgs), std::end(kControlArgs), name) !=

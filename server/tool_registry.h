@@ -172,6 +172,9 @@ class ToolRegistry {
   nlohmann::json records_ = nlohmann::json::object();
 };
 
+/// A JSON file read and parsed with the server's limits; errors name the file.
+halo::StatusOr<nlohmann::json> ReadJsonFile(std::filesystem::path const& p);
+
 /// Parses and checks one tool definition against the registry's rules.
 halo::StatusOr<ToolSpec> ParseToolSpec(nlohmann::json const& def,
                                        std::set<std::string> const& toolsets,

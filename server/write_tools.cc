@@ -171,18 +171,25 @@ json ToolExecutor::BulkUpdate(ToolSpec const& tool, json const& args, CallScope&
   for (auto const& id : args.value("ids", json::array())) {
     if (position.emplace(id.dump(), ids.size()).second) ids.push_back(id);
   }
-  if (ids.size() > options_.bulk_confirm_threshold && !args.value("confirm", false)) {
+  if (ids.size() > options_.bulk_confirm_threshold) {
     std::string change;  // in the caller's words, not HaloPSA's field names
     for (auto const& [k, v] : args.items()) {
       if (k == "ids" || k == "confirm") continue;
       change += (change.empty() ? "" : ", ") + k + ": " + (v.is_null() ? "none" : Render(v));
     }
+    std::string const what = std::to_string(ids.size()) + " " + nouns + " (" + change + ")";
     json structured{{"succeeded", 0}, {"failed", 0}, {"results", json::array()}};
-    return ToolTextResult("Would update " + std::to_string(ids.size()) + " " + nouns + " (" +
-                              change + "). Nothing changed yet: more than " +
-                              std::to_string(options_.bulk_confirm_threshold) +
-                              " need confirm: true. Call again with confirm: true to apply it.",
-                          structured);
+    Consent const consent = AskConsent(tool, args, "Update " + what + "?", scope);
+    if (consent.kind == Consent::Kind::kPending) return consent.pending;
+    if (consent.kind == Consent::Kind::kRefused) {
+      return ToolTextResult("Not updated: " + consent.reason + ". Nothing changed.", structured);
+    }
+    if (consent.kind == Consent::Kind::kNotAsked && !args.value("confirm", false)) {
+      return ToolTextResult("Would update " + what + ". Nothing changed yet: more than " +
+                                std::to_string(options_.bulk_confirm_threshold) +
+                                " need confirm: true. Call again with confirm: true to apply it.",
+                            structured);
+    }
   }
 
   // Only ids that exist are posted: a POST with an unknown id would create a new record.
@@ -273,7 +280,14 @@ json ToolExecutor::Delete(ToolSpec const& tool, json const& args, CallScope& sco
                            "\nNothing was deleted.");
   }
   json preview = Project(FirstRecord(*existing), tool, json::object(), true, ctx);
-  if (!args.value("confirm", false)) {
+  Consent const consent =
+      AskConsent(tool, args, "Delete this " + noun + "?\n" + RenderRecord(preview), scope);
+  if (consent.kind == Consent::Kind::kPending) return consent.pending;
+  if (consent.kind == Consent::Kind::kRefused) {
+    return ToolTextResult("Not deleted: " + consent.reason + ". Nothing changed.",
+                          json{{"deleted", false}, {"record", preview}});
+  }
+  if (consent.kind == Consent::Kind::kNotAsked && !args.value("confirm", false)) {
     json structured{{"deleted", false}, {"record", preview}};
     return ToolTextResult("Would delete this " + noun +
                               " (nothing changed yet; call again with "

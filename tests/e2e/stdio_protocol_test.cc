@@ -99,7 +99,7 @@ TEST_CASE("stdio: bad input gets JSON-RPC errors and the server keeps serving", 
   CHECK(early["error"]["code"] == -32600);
 
   p.Initialize();
-  json unknown_method = p.Request("resources/list");
+  json unknown_method = p.Request("resources/subscribe", {{"uri", "halopsa://tickets/1"}});
   CHECK(unknown_method["error"]["code"] == -32601);
   json unknown_tool = p.Request("tools/call", {{"name", "no_such_tool"}});
   CHECK(unknown_tool["error"]["code"] == -32602);
