@@ -88,6 +88,11 @@ class ToolExecutor final : public ToolCaller {
   nlohmann::json Update(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);
   nlohmann::json BulkUpdate(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);
   nlohmann::json Delete(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);
+  // server/action_tools.cc
+  nlohmann::json AddAction(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);
+  // server/time_tools.cc
+  nlohmann::json TimeEntries(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);
+  nlohmann::json Timesheet(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);
 
   std::string Noun(ToolSpec const& tool) const;
 

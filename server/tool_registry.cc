@@ -109,8 +109,10 @@ StatusOr<Transform> ParseTransform(std::string const& name, std::string const& f
   if (name == "not") return Transform::kNot;
   if (name == "date_start") return Transform::kDateStart;
   if (name == "date_end") return Transform::kDateEnd;
+  if (name == "bool_to_int") return Transform::kBoolToInt;
   return Bad(file, "halo.params." + arg + ".transform \"" + name +
-                       "\" is not known (minutes_to_hours, not, date_start, date_end)");
+                       "\" is not known (minutes_to_hours, not, date_start, date_end, "
+                       "bool_to_int)");
 }
 
 /// Every key a binding may use; anything else is a typo that would silently do nothing.
@@ -139,8 +141,9 @@ Status ParseBinding(json const& halo, ToolSpec& spec, json const& properties,
     return Bad(file, "halo.method must be GET, POST or DELETE, got \"" + b.method + "\"");
   }
   if (b.path.empty() || b.path[0] != '/') return Bad(file, "halo.path must start with /");
-  static std::set<std::string> const kinds{"list",   "get",         "create", "update",
-                                           "delete", "bulk_update", "action", "whoami"};
+  static std::set<std::string> const kinds{"list",         "get",         "create", "update",
+                                           "delete",       "bulk_update", "action", "whoami",
+                                           "time_entries", "timesheet"};
   if (!kinds.count(b.kind)) return Bad(file, "halo.kind \"" + b.kind + "\" is not known");
   if (spec.read_only() != (b.method == "GET")) {
     return Bad(file, "annotations.readOnlyHint must be true exactly when halo.method is GET");
