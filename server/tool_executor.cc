@@ -103,6 +103,8 @@ json ToolExecutor::Dispatch(ToolSpec const& tool, json const& args, CallScope& s
   if (kind == "delete") return Delete(tool, args, scope);
   if (kind == "time_entries") return TimeEntries(tool, args, scope);
   if (kind == "timesheet") return Timesheet(tool, args, scope);
+  if (kind == "attachment") return GetAttachment(tool, args, scope);
+  if (kind == "attachment_upload") return AddAttachment(tool, args, scope);
   return ToolErrorResult("Tool kind " + kind + " is not implemented");
 }
 

@@ -90,6 +90,9 @@ class ToolExecutor final : public ToolCaller {
   nlohmann::json Delete(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);
   // server/action_tools.cc
   nlohmann::json AddAction(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);
+  // server/attachment_tools.cc
+  nlohmann::json GetAttachment(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);
+  nlohmann::json AddAttachment(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);
   // server/time_tools.cc
   nlohmann::json TimeEntries(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);
   nlohmann::json Timesheet(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);

@@ -141,9 +141,9 @@ Status ParseBinding(json const& halo, ToolSpec& spec, json const& properties,
     return Bad(file, "halo.method must be GET, POST or DELETE, got \"" + b.method + "\"");
   }
   if (b.path.empty() || b.path[0] != '/') return Bad(file, "halo.path must start with /");
-  static std::set<std::string> const kinds{"list",         "get",         "create", "update",
-                                           "delete",       "bulk_update", "action", "whoami",
-                                           "time_entries", "timesheet"};
+  static std::set<std::string> const kinds{
+      "list",   "get",    "create",       "update",    "delete",     "bulk_update",
+      "action", "whoami", "time_entries", "timesheet", "attachment", "attachment_upload"};
   if (!kinds.count(b.kind)) return Bad(file, "halo.kind \"" + b.kind + "\" is not known");
   if (spec.read_only() != (b.method == "GET")) {
     return Bad(file, "annotations.readOnlyHint must be true exactly when halo.method is GET");
@@ -154,7 +154,7 @@ Status ParseBinding(json const& halo, ToolSpec& spec, json const& properties,
   b.idempotency = spec.annotations["idempotentHint"].get<bool>()
                       ? halo::Idempotency::kIdempotent
                       : halo::Idempotency::kNonIdempotent;
-  if ((b.kind == "create" || b.kind == "action") &&
+  if ((b.kind == "create" || b.kind == "action" || b.kind == "attachment_upload") &&
       b.idempotency == halo::Idempotency::kIdempotent) {
     return Bad(file,
                "a create or action tool makes a new record each time: idempotentHint must "

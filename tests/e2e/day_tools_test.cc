@@ -439,3 +439,75 @@ TEST_CASE("Actions: get one in full with its email, update, canned text", "[e2e]
   for (auto const& c : canned["items"]) mfa |= c.value("name", "").find("MFA") != std::string::npos;
   CHECK(mfa);
 }
+
+TEST_CASE("Attachments: list, text, image, embedded PDF, size limits, upload",
+          "[e2e][day][attachments]") {
+  Day d;
+  std::int64_t text_id = 0, image_id = 0, pdf_id = 0, pdf_ticket = 0;
+  d.sim->WithStore([&](halo_sim::Store& s) {
+    for (auto const& [id, a] : s.table("Attachment").rows) {
+      std::string const type = a.value("content_type", "");
+      if (type == "text/plain" && text_id == 0) text_id = id;
+      if (type == "image/png" && image_id == 0) image_id = id;
+      if (type == "application/pdf" && pdf_id == 0) {
+        pdf_id = id;
+        pdf_ticket = a.value("ticket_id", 0);
+      }
+    }
+  });
+  REQUIRE(text_id > 0);
+  REQUIRE(image_id > 0);
+  REQUIRE(pdf_id > 0);
+
+  json listed = d.Ok("halopsa_list_attachments", {{"ticket_id", pdf_ticket}});
+  bool seen = false;
+  for (auto const& i : listed["items"]) seen |= i["id"] == pdf_id;
+  CHECK(seen);
+
+  json text = d.Call("halopsa_get_attachment", {{"id", text_id}});
+  CHECK(text["structuredContent"]["returned_as"] == "text");
+  CHECK(text["content"].size() == 1);
+  CHECK(Text(text).size() > 100);
+
+  json image = d.Call("halopsa_get_attachment", {{"id", image_id}});
+  REQUIRE(image["content"].size() == 2);
+  CHECK(image["content"][1]["type"] == "image");
+  CHECK(image["content"][1]["mimeType"] == "image/png");
+  CHECK(image["content"][1]["data"].get<std::string>().rfind("iVBORw0KGgo", 0) == 0);  // PNG
+
+  json pdf = d.Call("halopsa_get_attachment", {{"id", pdf_id}});
+  REQUIRE(pdf["content"].size() == 2);
+  CHECK(pdf["content"][1]["type"] == "resource");
+  CHECK(pdf["content"][1]["resource"]["mimeType"] == "application/pdf");
+  CHECK(pdf["content"][1]["resource"]["blob"].get<std::string>().rfind("JVBERi", 0) == 0);  // %PDF
+
+  // A file over the limit is described, not returned.
+  d.sim->WithStore(
+      [&](halo_sim::Store& s) { (*s.Find("Attachment", pdf_id))["filesize"] = 5000000; });
+  json big = d.Call("halopsa_get_attachment", {{"id", pdf_id}});
+  CHECK(big["content"].size() == 1);
+  CHECK_THAT(Text(big), Contains("Too large"));
+  CHECK_THAT(d.Error("halopsa_get_attachment", {{"id", 999999}}),
+             Contains("404") || Contains("not"));
+
+  // Upload: stored as sent; bad base64 and oversized files never reach HaloPSA.
+  std::int64_t const ticket = d.Row("Attachment", text_id)["ticket_id"].get<std::int64_t>();
+  auto const count_before = d.Row("Tickets", ticket).value("attachment_count", 0);
+  json added =
+      d.Ok("halopsa_add_attachment", {{"ticket_id", ticket},
+                                      {"filename", "ipconfig.txt"},
+                                      {"data_base64", "SVB2NCBBZGRyZXNzOiAxMC4wLjAuNQ=="}});
+  json row = d.Row("Attachment", added["id"].get<std::int64_t>());
+  CHECK(row["filename"] == "ipconfig.txt");
+  CHECK(row["filesize"] == 22);
+  CHECK(d.Row("Tickets", ticket).value("attachment_count", 0) == count_before + 1);
+  std::size_t const writes = d.Writes();
+  CHECK_THAT(d.Error("halopsa_add_attachment",
+                     {{"ticket_id", ticket}, {"filename", "a.txt"}, {"data_base64", "a b c"}}),
+             Contains("not valid base64"));
+  std::string huge(3500000, 'A');  // 2.6 MB of file, under the 4 MiB message limit
+  CHECK_THAT(d.Error("halopsa_add_attachment",
+                     {{"ticket_id", ticket}, {"filename", "a.bin"}, {"data_base64", huge}}),
+             Contains("limited to 2.0 MB"));
+  CHECK(d.Writes() == writes);
+}
