@@ -93,6 +93,8 @@ class ToolExecutor final : public ToolCaller {
   // server/attachment_tools.cc
   nlohmann::json GetAttachment(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);
   nlohmann::json AddAttachment(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);
+  // server/search_tools.cc
+  nlohmann::json Search(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);
   // server/time_tools.cc
   nlohmann::json TimeEntries(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);
   nlohmann::json Timesheet(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);

@@ -511,3 +511,52 @@ TEST_CASE("Attachments: list, text, image, embedded PDF, size limits, upload",
              Contains("limited to 2.0 MB"));
   CHECK(d.Writes() == writes);
 }
+
+TEST_CASE("Tickets: link children, merge a duplicate, search everything", "[e2e][day][tickets]") {
+  Day d;
+  std::vector<std::int64_t> open;
+  d.sim->WithStore([&](halo_sim::Store& s) {
+    for (auto const& [id, t] : s.table("Tickets").rows) {
+      if (t.value("status_id", 0) != 9 && t.value("parent_id", 0) == 0 && open.size() < 4) {
+        open.push_back(id);
+      }
+    }
+  });
+  REQUIRE(open.size() == 4);
+  json linked =
+      d.Ok("halopsa_link_tickets", {{"parent", open[0]}, {"ids", {open[1], open[2], 99999}}});
+  CHECK(linked["succeeded"] == 2);
+  CHECK(linked["failed"] == 1);
+  CHECK(d.Row("Tickets", open[1])["parent_id"] == open[0]);
+  CHECK(d.Row("Tickets", open[0])["child_count"] == 2);
+  json unlinked = d.Ok("halopsa_link_tickets", {{"parent", 0}, {"ids", {open[2]}}});
+  CHECK(unlinked["succeeded"] == 1);
+  CHECK(d.Row("Tickets", open[2]).value("parent_id", 0) == 0);
+
+  std::size_t actions_before = 0;
+  d.sim->WithStore([&](halo_sim::Store& s) {
+    for (auto const& [key, r] : s.actions()) actions_before += key.first == open[3];
+  });
+  json merged = d.Ok("halopsa_merge_tickets", {{"id", open[3]}, {"into", open[1]}});
+  CHECK(merged["changes"].contains("merged_into_id"));
+  CHECK(d.Row("Tickets", open[3])["merged_into_id"] == open[1]);
+  CHECK(d.Row("Tickets", open[3])["status_id"] == 9);
+  std::size_t moved = 0;
+  d.sim->WithStore([&](halo_sim::Store& s) {
+    for (auto const& [key, r] : s.actions()) moved += key.first == open[1];
+  });
+  CHECK(moved >= actions_before);
+  CHECK_THAT(d.Error("halopsa_merge_tickets", {{"id", open[2]}, {"into", 99999}}),
+             Contains("into") || Contains("99999"));
+  CHECK_THAT(d.Error("halopsa_merge_tickets", {{"id", 99999}, {"into", open[1]}}),
+             Contains("404") || Contains("not"));
+
+  json found = d.Ok("halopsa_search", {{"search", "MFA"}, {"per_kind", 3}});
+  CHECK(found["results"]["kbarticles"].size() >= 1);
+  CHECK(found["returned"].get<int>() >= 2);
+  CHECK(found["results"]["tickets"].size() <= 3);
+  auto const q = d.sim->requests().back();
+  CHECK(q.path == "/api/Search");
+  CHECK_THAT(q.query, Contains("count_per_entity=3"));
+  CHECK_THAT(d.Error("halopsa_search", {{"search", "x"}}), Contains("search"));
+}
