@@ -87,8 +87,14 @@ json ToolExecutor::TimeEntries(ToolSpec const& tool, json const& args, CallScope
     items.push_back(Project(records[static_cast<std::size_t>(i)], tool, args, true, ctx));
   }
   bool const more = offset + limit < total;
-  json structured{{"items", items},        {"returned", items.size()},     {"has_more", more},
-                  {"record_count", total}, {"totals", TotalsJson(totals)}, {"dates", DateBasis()}};
+  json structured{{"items", items},
+                  {"returned", items.size()},
+                  {"has_more", more},
+                  {"record_count", total},
+                  {"totals", TotalsJson(totals)},
+                  {"dates", DateBasis()},
+                  {"from", *from},
+                  {"to", *to}};
   if (more) structured["next_cursor"] = std::to_string(offset + limit);
 
   std::string text =

@@ -24,16 +24,15 @@ constexpr std::string_view kControlArgs[] = {"limit",  "cursor",    "fields",
 // keeps tools/list small (every byte of it lands in a model's context).
 json NamedOutputSchema(std::string const& name) {
   if (name == "list") {
-    return json::parse(R"({"type":"object","properties":{
-      "items":{"type":"array","items":{"type":"object"}},
-      "record_count":{"type":"integer"},"returned":{"type":"integer"},
-      "has_more":{"type":"boolean"},"next_cursor":{"type":"string"}},
+    // Only what a client needs to rely on: the default toolsets' tools/list is held to 40 KB,
+    // and this shape is repeated on every list tool.
+    return json::parse(R"({"type":"object","properties":{"items":{"type":"array"}},
       "required":["items","returned","has_more"]})");
   }
   if (name == "record") return json{{"type", "object"}};
   if (name == "write") {
-    return json::parse(R"({"type":"object","properties":{
-      "id":{"type":["integer","string"]},"record":{"type":"object"}},"required":["record"]})");
+    return json::parse(
+        R"({"type":"object","properties":{"record":{"type":"object"}},"required":["record"]})");
   }
   if (name == "delete") {
     return json::parse(R"({"type":"object","properties":{
@@ -326,6 +325,9 @@ json ToolSpec::Definition() const {
            {"description", description},
            {"inputSchema", input_schema},
            {"annotations", annotations}};
+  // openWorldHint: true is MCP's default; every tool here reaches HaloPSA, so saying it on
+  // each one only costs the model's context (the schema files still state it).
+  if (annotations.value("openWorldHint", false)) def["annotations"].erase("openWorldHint");
   if (!output_schema.is_null()) def["outputSchema"] = output_schema;
   return def;
 }

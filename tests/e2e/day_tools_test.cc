@@ -8,6 +8,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <iostream>
 #include <map>
 #include <memory>
 #include <set>
@@ -32,6 +33,7 @@ struct Day {
   std::unique_ptr<McpProcess> mcp;
   std::map<std::string, json> output_schemas;
   std::set<std::string> listed;
+  std::size_t list_bytes = 0;  // the tools/list response
   std::string agent_name;
   std::int64_t agent_id = 0;
   int calls = 0;
@@ -71,6 +73,7 @@ struct Day {
     REQUIRE(mcp->Initialize().contains("result"));
     json r = mcp->Request("tools/list");
     REQUIRE(r.contains("result"));
+    list_bytes = r.dump().size();
     for (auto const& t : r["result"]["tools"]) {
       listed.insert(t["name"].get<std::string>());
       if (t.contains("outputSchema")) output_schemas[t["name"]] = t["outputSchema"];
@@ -559,4 +562,126 @@ TEST_CASE("Tickets: link children, merge a duplicate, search everything", "[e2e]
   CHECK(q.path == "/api/Search");
   CHECK_THAT(q.query, Contains("count_per_entity=3"));
   CHECK_THAT(d.Error("halopsa_search", {{"search", "x"}}), Contains("search"));
+}
+
+TEST_CASE("Budgets: default tools/list within 40 KB; new lists within the tickets' per-row budget",
+          "[e2e][day][budget]") {
+  Day d;
+  std::cout << "[measure] tools/list (default toolsets, " << d.listed.size()
+            << " tools): " << d.list_bytes << " bytes\n";
+  CHECK(d.list_bytes <= 40 * 1024);
+  std::int64_t ticket = 0;
+  d.sim->WithStore([&](halo_sim::Store& s) {
+    std::map<std::int64_t, int> per_ticket;
+    for (auto const& [id, a] : s.table("Attachment").rows) ++per_ticket[a.value("ticket_id", 0)];
+    for (auto const& [t, n] : per_ticket) {
+      if (ticket == 0 || n > per_ticket[ticket]) ticket = t;
+    }
+  });
+  // The 50-ticket page is held to 24 KB: about 490 bytes a row, whole result.
+  constexpr std::size_t kPerRow = 24 * 1024 / 50;
+  std::vector<std::pair<std::string, json>> const lists = {
+      {"halopsa_list_time_entries", {{"from", "-28d"}}},
+      {"halopsa_search_kb", json::object()},
+      {"halopsa_list_canned_text", json::object()},
+      {"halopsa_list_attachments", {{"ticket_id", ticket}}}};
+  for (auto const& [tool, args] : lists) {
+    json r = d.Call(tool, args);
+    REQUIRE_FALSE(r.value("isError", false));
+    std::size_t const rows = r["structuredContent"]["returned"].get<std::size_t>();
+    std::size_t const bytes = r.dump().size();
+    std::cout << "[measure] " << tool << ": " << rows << " rows, " << bytes << " bytes\n";
+    CHECK(rows > 0);
+    // A list's fixed part (totals per day, counts) gets one row's worth on top.
+    CHECK(bytes <= (rows + 1) * kPerRow + 1024);
+  }
+}
+
+// Workflows as an assistant runs them: tools chosen from tools/list, tools/call counted, and
+// the tenant checked afterwards.
+
+TEST_CASE("Workflow: how many hours did I log this week", "[e2e][day][workflow]") {
+  Day d;
+  json week = d.Ok("halopsa_list_time_entries");
+  CHECK(d.calls == 1);
+  // The tenant's own sum of the agent's time since Monday (UTC, the tenant's zone here).
+  std::string const monday = week["from"];
+  double expected = 0;
+  d.sim->WithStore([&](halo_sim::Store& s) {
+    for (auto const& [id, e] : s.table("TimesheetEvent").rows) {
+      if (e.value("agent_id", 0) == d.agent_id && e.value("start_date", "") >= monday) {
+        expected += e.value("timetaken", 0.0);
+      }
+    }
+  });
+  CHECK(week["totals"]["hours"].get<double>() == Approx(expected).margin(0.01));
+}
+
+TEST_CASE("Workflow: KB article on MFA reset sent to the user on a ticket as a visible note",
+          "[e2e][day][workflow]") {
+  Day d;
+  std::int64_t ticket = 0;
+  d.sim->WithStore([&](halo_sim::Store& s) {
+    for (auto const& [id, t] : s.table("Tickets").rows) {
+      if (t.value("status_id", 0) != 9 && t.value("summary", "").find("MFA") != std::string::npos) {
+        ticket = id;
+      }
+    }
+    if (ticket == 0) ticket = s.table("Tickets").rows.begin()->first;
+  });
+  json found = d.Ok("halopsa_search_kb", {{"search", "MFA"}});
+  REQUIRE(found["returned"].get<int>() >= 1);
+  json article = d.Ok("halopsa_get_kb_article", {{"id", found["items"][0]["id"]}});
+  std::string const steps = article["resolution"];
+  json note = d.Ok(
+      "halopsa_add_action",
+      {{"ticket_id", ticket}, {"note", "To reset your MFA: " + steps}, {"visible_to_user", true}});
+  CHECK(d.calls == 3);
+  json row = d.Action(ticket, note["id"]);
+  CHECK(row["hiddenfromuser"] == false);
+  CHECK_THAT(row["note"].get<std::string>(), Contains("Authenticator"));
+  CHECK(row["actionby_agent_id"] == d.agent_id);
+}
+
+TEST_CASE("Workflow: what is attached to a ticket", "[e2e][day][workflow]") {
+  Day d;
+  std::int64_t ticket = 0;
+  std::size_t files = 0;
+  d.sim->WithStore([&](halo_sim::Store& s) {
+    std::map<std::int64_t, std::size_t> per_ticket;
+    for (auto const& [id, a] : s.table("Attachment").rows) ++per_ticket[a.value("ticket_id", 0)];
+    for (auto const& [t, n] : per_ticket) {
+      if (n > files) {
+        ticket = t;
+        files = n;
+      }
+    }
+  });
+  REQUIRE(files >= 1);
+  json listed = d.Ok("halopsa_list_attachments", {{"ticket_id", ticket}});
+  CHECK(listed["returned"] == files);
+  for (auto const& a : listed["items"]) {
+    json got = d.Call("halopsa_get_attachment", {{"id", a["id"]}});
+    CHECK_FALSE(got.value("isError", false));
+    CHECK(got["structuredContent"]["returned_as"] != "none");
+  }
+  CHECK(d.calls == static_cast<int>(1 + files));
+  CHECK(d.Writes() == 0);
+}
+
+TEST_CASE("Workflow: make one ticket a child of another", "[e2e][day][workflow]") {
+  Day d;
+  std::vector<std::int64_t> ids;
+  d.sim->WithStore([&](halo_sim::Store& s) {
+    for (auto const& [id, t] : s.table("Tickets").rows) {
+      if (t.value("status_id", 0) != 9 && t.value("parent_id", 0) == 0 && ids.size() < 2) {
+        ids.push_back(id);
+      }
+    }
+  });
+  REQUIRE(ids.size() == 2);
+  d.Ok("halopsa_update_ticket", {{"id", ids[1]}, {"parent", ids[0]}});
+  CHECK(d.calls == 1);
+  CHECK(d.Row("Tickets", ids[1])["parent_id"] == ids[0]);
+  CHECK(d.Row("Tickets", ids[0])["child_count"] == 1);
 }
