@@ -28,6 +28,18 @@ StatusOr<std::string> DateArg(json const& args, char const* name, std::string fa
   return TenantDate(range->start, tz);
 }
 
+/// Whose time: the caller's agent argument, else the acting agent.
+bool DefaultToMe(json& a, CallScope& scope) {
+  if (a.contains("agent")) return true;
+  if (scope.principal().agent.empty()) return false;
+  a["agent"] = "me";
+  return true;
+}
+
+constexpr char kWhose[] =
+    "Say whose time: give agent (name, email or id). Starting halo-mcp with --agent (or "
+    "HALOPSA_AGENT) makes the technician's own time the default.";
+
 std::string TotalsLine(TimeTotals const& t) {
   return FormatHours(t.hours) + " h in " + CountOf(t.entries, "entry") + " (billable " +
          FormatHours(t.billable) + " h, non-billable " + FormatHours(t.non_billable) + " h)";
@@ -41,7 +53,7 @@ json ToolExecutor::TimeEntries(ToolSpec const& tool, json const& args, CallScope
   auto const& tz = *options_.time_zone;
   // "How many hours did I log this week" is this call without arguments.
   json a = args;
-  if (!a.contains("agent")) a["agent"] = "me";
+  if (!DefaultToMe(a, scope)) return ToolErrorResult(kWhose);
   auto monday = WeekStart(TenantDate(now, tz));
   if (!monday.ok()) return ToolErrorResult(monday.status().message());
   auto from = DateArg(args, "from", *monday, now, tz);
@@ -123,7 +135,7 @@ json ToolExecutor::Timesheet(ToolSpec const& tool, json const& args, CallScope& 
   auto const now = std::chrono::floor<std::chrono::seconds>(options_.wall_clock());
   auto const& tz = *options_.time_zone;
   json a = args;
-  if (!a.contains("agent")) a["agent"] = "me";
+  if (!DefaultToMe(a, scope)) return ToolErrorResult(kWhose);
   auto day = DateArg(args, "date", TenantDate(now, tz), now, tz);
   if (!day.ok()) return ToolErrorResult(DescribeFailure(day.status(), "reading the timesheet"));
   std::string first = *day, last = *day;

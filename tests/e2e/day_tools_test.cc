@@ -38,7 +38,8 @@ struct Day {
   std::int64_t agent_id = 0;
   int calls = 0;
 
-  explicit Day(std::vector<std::string> extra = {}) {
+  /// `acting`: start halo-mcp as the tenant's first technician (--agent).
+  explicit Day(std::vector<std::string> extra = {}, bool acting = true) {
     halo_sim::SimOptions o;
     o.tickets = 150;
     o.clients = 6;
@@ -58,8 +59,8 @@ struct Day {
       }
     });
     REQUIRE_FALSE(agent_name.empty());
-    std::vector<std::string> argv{HALO_MCP_BINARY, "--log-level", "warn",    "--timezone",
-                                  "UTC",           "--agent",     agent_name};
+    std::vector<std::string> argv{HALO_MCP_BINARY, "--log-level", "warn", "--timezone", "UTC"};
+    if (acting) argv.insert(argv.end(), {"--agent", agent_name});
     argv.insert(argv.end(), extra.begin(), extra.end());
     mcp = McpProcess::Start(argv, {{"HALOPSA_BASE_URL", sim->base_url()},
                                    {"HALOPSA_TENANT", sim->tenant()},
@@ -69,7 +70,8 @@ struct Day {
                                    {"HALO_MCP_TOOLSETS", ""},
                                    {"HALO_MCP_TOOLS", ""},
                                    {"HALO_MCP_EXCLUDE_TOOLS", ""},
-                                   {"HALO_MCP_READ_ONLY", ""}});
+                                   {"HALO_MCP_READ_ONLY", ""},
+                                   {"HALOPSA_AGENT", ""}});
     REQUIRE(mcp->Initialize().contains("result"));
     json r = mcp->Request("tools/list");
     REQUIRE(r.contains("result"));
@@ -684,4 +686,13 @@ TEST_CASE("Workflow: make one ticket a child of another", "[e2e][day][workflow]"
   CHECK(d.calls == 1);
   CHECK(d.Row("Tickets", ids[1])["parent_id"] == ids[0]);
   CHECK(d.Row("Tickets", ids[0])["child_count"] == 1);
+}
+
+TEST_CASE("Time without an acting agent: whose time is asked, not guessed", "[e2e][day][time]") {
+  Day d({}, /*acting=*/false);
+  CHECK_THAT(d.Error("halopsa_list_time_entries", json::object()), Contains("give agent"));
+  CHECK_THAT(d.Error("halopsa_get_timesheet", json::object()), Contains("give agent"));
+  CHECK(d.sim->requests().empty());
+  json theirs = d.Ok("halopsa_list_time_entries", {{"agent", d.agent_name}});
+  CHECK(theirs["totals"]["entries"] == theirs["record_count"]);
 }
