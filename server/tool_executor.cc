@@ -106,6 +106,7 @@ json ToolExecutor::Dispatch(ToolSpec const& tool, json const& args, CallScope& s
   if (kind == "attachment") return GetAttachment(tool, args, scope);
   if (kind == "attachment_upload") return AddAttachment(tool, args, scope);
   if (kind == "search") return Search(tool, args, scope);
+  if (kind == "merge") return MergeTickets(tool, args, scope);
   return ToolErrorResult("Tool kind " + kind + " is not implemented");
 }
 

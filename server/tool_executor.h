@@ -95,6 +95,8 @@ class ToolExecutor final : public ToolCaller {
   nlohmann::json AddAttachment(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);
   // server/search_tools.cc
   nlohmann::json Search(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);
+  // server/ticket_link_tools.cc
+  nlohmann::json MergeTickets(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);
   // server/time_tools.cc
   nlohmann::json TimeEntries(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);
   nlohmann::json Timesheet(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);

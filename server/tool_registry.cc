@@ -143,7 +143,7 @@ Status ParseBinding(json const& halo, ToolSpec& spec, json const& properties,
   static std::set<std::string> const kinds{
       "list",   "get",    "create",       "update",    "delete",     "bulk_update",
       "action", "whoami", "time_entries", "timesheet", "attachment", "attachment_upload",
-      "search"};
+      "search", "merge"};
   if (!kinds.count(b.kind)) return Bad(file, "halo.kind \"" + b.kind + "\" is not known");
   if (spec.read_only() != (b.method == "GET")) {
     return Bad(file, "annotations.readOnlyHint must be true exactly when halo.method is GET");
@@ -269,7 +269,7 @@ Status ParseBinding(json const& halo, ToolSpec& spec, json const& properties,
   auto get_query = StringList(halo.value("get_query", json()), file, "halo.get_query");
   if (!get_query.ok()) return get_query.status();
   b.get_query = *std::move(get_query);
-  if ((b.kind == "update" || b.kind == "bulk_update") && b.get_path.empty()) {
+  if ((b.kind == "update" || b.kind == "bulk_update" || b.kind == "merge") && b.get_path.empty()) {
     return Bad(file, "an update needs halo.get_path to check that the record exists first");
   }
   if (auto e = halo.find("exists"); e != halo.end()) {

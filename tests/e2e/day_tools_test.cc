@@ -542,7 +542,14 @@ TEST_CASE("Tickets: link children, merge a duplicate, search everything", "[e2e]
   d.sim->WithStore([&](halo_sim::Store& s) {
     for (auto const& [key, r] : s.actions()) actions_before += key.first == open[3];
   });
-  json merged = d.Ok("halopsa_merge_tickets", {{"id", open[3]}, {"into", open[1]}});
+  std::size_t const writes = d.Writes();
+  json preview = d.Ok("halopsa_merge_tickets", {{"id", open[3]}, {"into", open[1]}});
+  CHECK(preview["merged"] == false);
+  CHECK(preview["into"]["id"] == open[1]);
+  CHECK(d.Writes() == writes);
+  CHECK(d.Row("Tickets", open[3]).value("merged_into_id", 0) == 0);
+  json merged =
+      d.Ok("halopsa_merge_tickets", {{"id", open[3]}, {"into", open[1]}, {"confirm", true}});
   CHECK(merged["changes"].contains("merged_into_id"));
   CHECK(d.Row("Tickets", open[3])["merged_into_id"] == open[1]);
   CHECK(d.Row("Tickets", open[3])["status_id"] == 9);
@@ -552,7 +559,10 @@ TEST_CASE("Tickets: link children, merge a duplicate, search everything", "[e2e]
   });
   CHECK(moved >= actions_before);
   CHECK_THAT(d.Error("halopsa_merge_tickets", {{"id", open[2]}, {"into", 99999}}),
-             Contains("into") || Contains("99999"));
+             Contains("99999"));
+  CHECK_THAT(
+      d.Error("halopsa_merge_tickets", {{"id", open[2]}, {"into", 99999}, {"confirm", true}}),
+      Contains("into") || Contains("99999"));
   CHECK_THAT(d.Error("halopsa_merge_tickets", {{"id", 99999}, {"into", open[1]}}),
              Contains("404") || Contains("not"));
 
