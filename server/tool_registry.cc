@@ -35,13 +35,11 @@ json NamedOutputSchema(std::string const& name) {
         R"({"type":"object","properties":{"record":{"type":"object"}},"required":["record"]})");
   }
   if (name == "delete") {
-    return json::parse(R"({"type":"object","properties":{
-      "deleted":{"type":"boolean"},"record":{"type":"object"}},"required":["deleted"]})");
+    return json::parse(
+        R"({"type":"object","properties":{"deleted":{"type":"boolean"}},"required":["deleted"]})");
   }
   if (name == "bulk") {
-    return json::parse(R"({"type":"object","properties":{
-      "succeeded":{"type":"integer"},"failed":{"type":"integer"},
-      "results":{"type":"array","items":{"type":"object"}}},
+    return json::parse(R"({"type":"object","properties":{"results":{"type":"array"}},
       "required":["succeeded","failed","results"]})");
   }
   return nullptr;
