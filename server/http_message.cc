@@ -1,8 +1,7 @@
 #include "server/http_message.h"
 
+#include "server/base64.h"
 #include "server/json_rpc.h"
-
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <array>
@@ -70,17 +69,8 @@ std::string DecodeHeaderValue(std::string_view value) {
       value.substr(value.size() - suffix.size()) != suffix) {
     return std::string(value);
   }
-  std::string_view b64 = value.substr(prefix.size(), value.size() - prefix.size() - 2);
-  std::string out((b64.size() / 4 + 1) * 3, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<unsigned char const*>(b64.data()),
-                          static_cast<int>(b64.size()));
-  if (n < 0) return std::string(value);
-  std::size_t pad = 0;
-  if (!b64.empty() && b64.back() == '=') ++pad;
-  if (b64.size() > 1 && b64[b64.size() - 2] == '=') ++pad;
-  out.resize(static_cast<std::size_t>(n) - std::min(pad, static_cast<std::size_t>(n)));
-  return out;
+  auto decoded = DecodeBase64(value.substr(prefix.size(), value.size() - prefix.size() - 2));
+  return decoded ? *std::move(decoded) : std::string(value);
 }
 
 std::string HeaderSafe(std::string_view value) {

@@ -98,10 +98,17 @@ json ToolExecutor::Dispatch(ToolSpec const& tool, json const& args, CallScope& s
   std::string const& kind = tool.halo.kind;
   if (kind == "list") return List(tool, args, scope);
   if (kind == "get" || kind == "whoami") return Get(tool, args, scope);
-  if (kind == "create" || kind == "action") return Create(tool, args, scope);
+  if (kind == "create") return Create(tool, args, scope);
+  if (kind == "action") return AddAction(tool, args, scope);
   if (kind == "update") return Update(tool, args, scope);
   if (kind == "bulk_update") return BulkUpdate(tool, args, scope);
   if (kind == "delete") return Delete(tool, args, scope);
+  if (kind == "time_entries") return TimeEntries(tool, args, scope);
+  if (kind == "timesheet") return Timesheet(tool, args, scope);
+  if (kind == "attachment") return GetAttachment(tool, args, scope);
+  if (kind == "attachment_upload") return AddAttachment(tool, args, scope);
+  if (kind == "search") return Search(tool, args, scope);
+  if (kind == "merge") return MergeTickets(tool, args, scope);
   return ToolErrorResult("Tool kind " + kind + " is not implemented");
 }
 
@@ -164,6 +171,9 @@ StatusOr<ToolExecutor::Built> ToolExecutor::Build(ToolSpec const& tool, json con
         break;
       case Transform::kNot:
         if (value.is_boolean()) value = !value.get<bool>();
+        break;
+      case Transform::kBoolToInt:
+        if (value.is_boolean()) value = value.get<bool>() ? 1 : 0;
         break;
       case Transform::kDateStart:
       case Transform::kDateEnd:

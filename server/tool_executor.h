@@ -113,6 +113,18 @@ class ToolExecutor final : public ToolCaller {
   nlohmann::json Update(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);
   nlohmann::json BulkUpdate(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);
   nlohmann::json Delete(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);
+  // server/action_tools.cc
+  nlohmann::json AddAction(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);
+  // server/attachment_tools.cc
+  nlohmann::json GetAttachment(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);
+  nlohmann::json AddAttachment(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);
+  // server/search_tools.cc
+  nlohmann::json Search(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);
+  // server/ticket_link_tools.cc
+  nlohmann::json MergeTickets(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);
+  // server/time_tools.cc
+  nlohmann::json TimeEntries(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);
+  nlohmann::json Timesheet(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);
 
   std::string Noun(ToolSpec const& tool) const;
   /// The person's consent through options_.confirmer (kNotAsked without one).

@@ -24,25 +24,22 @@ constexpr std::string_view kControlArgs[] = {"limit",  "cursor",    "fields",
 // keeps tools/list small (every byte of it lands in a model's context).
 json NamedOutputSchema(std::string const& name) {
   if (name == "list") {
-    return json::parse(R"({"type":"object","properties":{
-      "items":{"type":"array","items":{"type":"object"}},
-      "record_count":{"type":"integer"},"returned":{"type":"integer"},
-      "has_more":{"type":"boolean"},"next_cursor":{"type":"string"}},
+    // Only what a client needs to rely on: the default toolsets' tools/list is held to 40 KB,
+    // and this shape is repeated on every list tool.
+    return json::parse(R"({"type":"object","properties":{"items":{"type":"array"}},
       "required":["items","returned","has_more"]})");
   }
   if (name == "record") return json{{"type", "object"}};
   if (name == "write") {
-    return json::parse(R"({"type":"object","properties":{
-      "id":{"type":["integer","string"]},"record":{"type":"object"}},"required":["record"]})");
+    return json::parse(
+        R"({"type":"object","properties":{"record":{"type":"object"}},"required":["record"]})");
   }
   if (name == "delete") {
-    return json::parse(R"({"type":"object","properties":{
-      "deleted":{"type":"boolean"},"record":{"type":"object"}},"required":["deleted"]})");
+    return json::parse(
+        R"({"type":"object","properties":{"deleted":{"type":"boolean"}},"required":["deleted"]})");
   }
   if (name == "bulk") {
-    return json::parse(R"({"type":"object","properties":{
-      "succeeded":{"type":"integer"},"failed":{"type":"integer"},
-      "results":{"type":"array","items":{"type":"object"}}},
+    return json::parse(R"({"type":"object","properties":{"results":{"type":"array"}},
       "required":["succeeded","failed","results"]})");
   }
   return nullptr;
@@ -98,8 +95,10 @@ StatusOr<Transform> ParseTransform(std::string const& name, std::string const& f
   if (name == "not") return Transform::kNot;
   if (name == "date_start") return Transform::kDateStart;
   if (name == "date_end") return Transform::kDateEnd;
+  if (name == "bool_to_int") return Transform::kBoolToInt;
   return Bad(file, "halo.params." + arg + ".transform \"" + name +
-                       "\" is not known (minutes_to_hours, not, date_start, date_end)");
+                       "\" is not known (minutes_to_hours, not, date_start, date_end, "
+                       "bool_to_int)");
 }
 
 /// Every key a binding may use; anything else is a typo that would silently do nothing.
@@ -128,8 +127,10 @@ Status ParseBinding(json const& halo, ToolSpec& spec, json const& properties,
     return Bad(file, "halo.method must be GET, POST or DELETE, got \"" + b.method + "\"");
   }
   if (b.path.empty() || b.path[0] != '/') return Bad(file, "halo.path must start with /");
-  static std::set<std::string> const kinds{"list",   "get",         "create", "update",
-                                           "delete", "bulk_update", "action", "whoami"};
+  static std::set<std::string> const kinds{
+      "list",   "get",    "create",       "update",    "delete",     "bulk_update",
+      "action", "whoami", "time_entries", "timesheet", "attachment", "attachment_upload",
+      "search", "merge"};
   if (!kinds.count(b.kind)) return Bad(file, "halo.kind \"" + b.kind + "\" is not known");
   if (spec.read_only() != (b.method == "GET")) {
     return Bad(file, "annotations.readOnlyHint must be true exactly when halo.method is GET");
@@ -140,7 +141,7 @@ Status ParseBinding(json const& halo, ToolSpec& spec, json const& properties,
   b.idempotency = spec.annotations["idempotentHint"].get<bool>()
                       ? halo::Idempotency::kIdempotent
                       : halo::Idempotency::kNonIdempotent;
-  if ((b.kind == "create" || b.kind == "action") &&
+  if ((b.kind == "create" || b.kind == "action" || b.kind == "attachment_upload") &&
       b.idempotency == halo::Idempotency::kIdempotent) {
     return Bad(file,
                "a create or action tool makes a new record each time: idempotentHint must "
@@ -255,7 +256,7 @@ Status ParseBinding(json const& halo, ToolSpec& spec, json const& properties,
   auto get_query = StringList(halo.value("get_query", json()), file, "halo.get_query");
   if (!get_query.ok()) return get_query.status();
   b.get_query = *std::move(get_query);
-  if ((b.kind == "update" || b.kind == "bulk_update") && b.get_path.empty()) {
+  if ((b.kind == "update" || b.kind == "bulk_update" || b.kind == "merge") && b.get_path.empty()) {
     return Bad(file, "an update needs halo.get_path to check that the record exists first");
   }
   if (auto e = halo.find("exists"); e != halo.end()) {
@@ -326,6 +327,9 @@ json ToolSpec::Definition() const {
            {"description", description},
            {"inputSchema", input_schema},
            {"annotations", annotations}};
+  // openWorldHint: true is MCP's default; every tool here reaches HaloPSA, so saying it on
+  // each one only costs the model's context (the schema files still state it).
+  if (annotations.value("openWorldHint", false)) def["annotations"].erase("openWorldHint");
   if (!output_schema.is_null()) def["outputSchema"] = output_schema;
   return def;
 }

@@ -22,6 +22,7 @@ enum class Transform {
   kNot,             ///< a positive flag for a negative field (visible_to_user -> hiddenfromuser)
   kDateStart,       ///< YYYY-MM-DD -> the first second of that day
   kDateEnd,         ///< YYYY-MM-DD -> the last second of that day
+  kBoolToInt,       ///< a flag for a numeric field (billable -> charge_rate 1 / 0)
 };
 
 /// How one tool argument reaches HaloPSA. Arguments without a binding are either control

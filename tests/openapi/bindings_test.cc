@@ -27,6 +27,9 @@ std::map<std::pair<std::string, std::string>, std::string> const kExceptions = {
      "DELETE /Actions/{id} documents no parameters, yet HaloPSA refuses it without ticket_id "
      "(\"ticket_id must be included when deleting an Action\", halo-api.md section 9, "
      "confirmed live)"},
+    {{"halopsa_get_timesheet", "query:agents"},
+     "GET /Timesheet documents no parameters; HaloPSA's own clients send agents, start_date and "
+     "end_date (the timesheet kind adds the dates), sim/README.md Timesheet [L]"},
     {{"records.action", "field:who"},
      "live action rows carry the display name of who did it (halo-api.md sections 14 and 23); "
      "the Actions schema has only who_agentid"},
