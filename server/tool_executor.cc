@@ -100,6 +100,9 @@ json ToolExecutor::Dispatch(ToolSpec const& tool, json const& args, CallScope& s
   if (kind == "update") return Update(tool, args, scope);
   if (kind == "bulk_update") return BulkUpdate(tool, args, scope);
   if (kind == "delete") return Delete(tool, args, scope);
+  if (kind == "prepay") return ListPrepay(tool, args, scope);
+  if (kind == "report") return RunReport(tool, args, scope);
+  if (kind == "respond") return RespondToApproval(tool, args, scope);
   return ToolErrorResult("Tool kind " + kind + " is not implemented");
 }
 

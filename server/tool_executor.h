@@ -88,6 +88,13 @@ class ToolExecutor final : public ToolCaller {
   nlohmann::json Update(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);
   nlohmann::json BulkUpdate(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);
   nlohmann::json Delete(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);
+  /// billing_tools.cc: prepaid balances per client.
+  nlohmann::json ListPrepay(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);
+  /// approval_tools.cc: answers one approval step, checking it first.
+  nlohmann::json RespondToApproval(ToolSpec const& tool, nlohmann::json const& args,
+                                   CallScope& scope);
+  /// report_tools.cc: a saved report's rows, projected and paged.
+  nlohmann::json RunReport(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);
 
   std::string Noun(ToolSpec const& tool) const;
 
