@@ -335,7 +335,7 @@ Fixture& Shared() {
 // ---------------------------------------------------------------------------------------------
 // tools/list: snapshot, budget, annotations, selection flags
 
-TEST_CASE("tools/list: golden snapshot, 32 KB budget and truthful annotations",
+TEST_CASE("tools/list: golden snapshot, 80 KB budget and truthful annotations",
           "[e2e][tools][snapshot][budget]") {
   auto sim = StartSim({.tickets = 10, .clients = 2, .assets = 5});
   auto p = StartMcp(*sim, {"--toolsets", "all"});
@@ -347,7 +347,7 @@ TEST_CASE("tools/list: golden snapshot, 32 KB budget and truthful annotations",
   std::size_t const bytes = first.dump().size();
   std::cout << "[measure] tools/list (all toolsets, " << tools.size() << " tools): " << bytes
             << " bytes\n";
-  CHECK(bytes <= 32 * 1024);
+  CHECK(bytes <= 80 * 1024);  // issue 11; office_tools_test.cc also bounds the default set
 
   auto names = ToolNames(tools);
   for (auto const& t : kAllTools) CHECK(names.count(t) == 1);
@@ -357,7 +357,8 @@ TEST_CASE("tools/list: golden snapshot, 32 KB budget and truthful annotations",
     INFO(name);
     auto const& a = t["annotations"];
     bool const read = name.find("_list_") != std::string::npos ||
-                      name.find("_get_") != std::string::npos || name == "halopsa_whoami";
+                      name.find("_get_") != std::string::npos || name == "halopsa_whoami" ||
+                      name == "halopsa_run_report";
     CHECK(a["readOnlyHint"] == read);
     CHECK(a["destructiveHint"] == (name.find("_delete_") != std::string::npos));
     if (name.find("_update_") != std::string::npos || read) CHECK(a["idempotentHint"] == true);
@@ -405,7 +406,15 @@ TEST_CASE("Tool selection: --toolsets, --tools, --exclude-tools and their enviro
   CHECK(defaults.count("halopsa_list_statuses"));
   CHECK_FALSE(defaults.count("halopsa_list_contracts"));  // contracts is not a default toolset
   auto all = names_for({"--toolsets", "all"});
-  CHECK(all.size() == kAllTools.size());
+  std::size_t schema_files = 0;  // every tool of every toolset, this file's and later ones
+  for (auto const& dir : std::filesystem::directory_iterator(HALO_MCP_SOURCE_DIR "/schemas")) {
+    if (!dir.is_directory()) continue;
+    for (auto const& f : std::filesystem::directory_iterator(dir.path())) {
+      schema_files += f.path().extension() == ".json";
+    }
+  }
+  CHECK(all.size() == schema_files);
+  for (auto const& t : kAllTools) CHECK(all.count(t) == 1);
 
   auto tickets = names_for({"--toolsets", "tickets"});
   CHECK(tickets == std::set<std::string>{"halopsa_bulk_update_tickets", "halopsa_create_ticket",
