@@ -165,6 +165,8 @@ int main(int argc, char** argv) {
   auto shared_registry = std::make_shared<mcp::ToolRegistry const>(*std::move(registry));
   mcp::ExecutorOptions executor_options;
   executor_options.time_zone = time_zone;
+  executor_options.openapi_index = dir / "openapi-index.json";
+  executor_options.allow_api_writes = o.allow_api_writes && !o.filter.read_only;
   auto executor =
       std::make_shared<mcp::ToolExecutor>(*client, halo::Status(), shared_registry->lookups(),
                                           shared_registry->records(), executor_options);

@@ -139,9 +139,9 @@ Status ParseBinding(json const& halo, ToolSpec& spec, json const& properties,
     return Bad(file, "halo.method must be GET, POST or DELETE, got \"" + b.method + "\"");
   }
   if (b.path.empty() || b.path[0] != '/') return Bad(file, "halo.path must start with /");
-  static std::set<std::string> const kinds{"list",   "get",         "create", "update",
-                                           "delete", "bulk_update", "action", "whoami",
-                                           "prepay", "report",      "respond"};
+  static std::set<std::string> const kinds{
+      "list",   "get",    "create", "update",  "delete",         "bulk_update", "action",
+      "whoami", "prepay", "report", "respond", "api_operations", "api_call"};
   if (!kinds.count(b.kind)) return Bad(file, "halo.kind \"" + b.kind + "\" is not known");
   if (spec.read_only() != (b.method == "GET")) {
     return Bad(file, "annotations.readOnlyHint must be true exactly when halo.method is GET");
