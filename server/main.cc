@@ -198,6 +198,8 @@ int main(int argc, char** argv) {
   executor_options.time_zone = time_zone;
   executor_options.ticket_source = o.ticket_source;
   executor_options.confirmer = std::make_shared<mcp::Confirmer const>();
+  executor_options.openapi_index = dir / "openapi-index.json";
+  executor_options.allow_api_writes = o.allow_api_writes && !o.filter.read_only;
   auto executor =
       std::make_shared<mcp::ToolExecutor>(*client, halo::Status(), shared_registry->lookups(),
                                           shared_registry->records(), executor_options);

@@ -25,6 +25,7 @@ constexpr EnvBinding kEnv[] = {
     {"--max-response-bytes", "HALO_MCP_MAX_RESPONSE_BYTES", false},
     {"--workers", "HALO_MCP_WORKERS", false},
     {"--read-only", "HALO_MCP_READ_ONLY", true},
+    {"--allow-api-writes", "HALO_MCP_API_WRITES", true},
     {"--toolsets", "HALO_MCP_TOOLSETS", false},
     {"--tools", "HALO_MCP_TOOLS", false},
     {"--exclude-tools", "HALO_MCP_EXCLUDE_TOOLS", false},
@@ -80,6 +81,9 @@ void Define(CLI::App& app, ServerOptions& o, Raw& r) {
                  "Tool calls served concurrently [HALO_MCP_WORKERS; default 4, HTTP 16]")
       ->check(CLI::Range(1, 64));
   app.add_flag("--read-only", r.read_only, "Expose and allow only read tools [HALO_MCP_READ_ONLY]");
+  app.add_flag("--allow-api-writes", o.allow_api_writes,
+               "Let halopsa_api_call send POST and DELETE (GET only otherwise; never with "
+               "--read-only) [HALO_MCP_API_WRITES]");
   app.add_option("--toolsets", r.toolsets,
                  "Comma-separated toolsets to expose: ids, 'default' or 'all' (see --list-tools) "
                  "[HALO_MCP_TOOLSETS]");

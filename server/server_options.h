@@ -33,6 +33,8 @@ struct ServerOptions {
   std::size_t max_response_bytes = 2 * 1024 * 1024;
   std::size_t workers = 4;  ///< concurrent tool calls (HTTP default: 16)
   ToolFilter filter;
+  /// halopsa_api_call may send POST and DELETE: --allow-api-writes / HALO_MCP_API_WRITES.
+  bool allow_api_writes = false;
 
   /// HaloPSA connection flags; unset ones come from HALOPSA_* through halo::LoadHaloOptions.
   halo::HaloOptionOverrides halo;

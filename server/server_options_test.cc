@@ -57,6 +57,16 @@ TEST_CASE("Variables stand in for flags, and flags win", "[server][options]") {
   CHECK_FALSE(Parse({}, {{"HALO_MCP_READ_ONLY", "0"}}).options.filter.read_only);
 }
 
+TEST_CASE("API writes are off unless asked for by flag or variable", "[server][options]") {
+  CHECK_FALSE(Parse({}, {}).options.allow_api_writes);
+  CHECK(Parse({"--allow-api-writes"}, {}).options.allow_api_writes);
+  CHECK(Parse({}, {{"HALO_MCP_API_WRITES", "1"}}).options.allow_api_writes);
+  CHECK_FALSE(Parse({}, {{"HALO_MCP_API_WRITES", "0"}}).options.allow_api_writes);
+  auto bad = Parse({}, {{"HALO_MCP_API_WRITES", "perhaps"}});
+  CHECK_FALSE(bad.run);
+  CHECK_THAT(bad.output, Catch::Matchers::Contains("HALO_MCP_API_WRITES must be 1 or 0"));
+}
+
 TEST_CASE("A bad variable or flag stops with a message naming it", "[server][options]") {
   auto bad_switch = Parse({}, {{"HALO_MCP_READ_ONLY", "maybe"}});
   CHECK_FALSE(bad_switch.run);

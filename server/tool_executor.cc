@@ -109,6 +109,11 @@ json ToolExecutor::Dispatch(ToolSpec const& tool, json const& args, CallScope& s
   if (kind == "attachment_upload") return AddAttachment(tool, args, scope);
   if (kind == "search") return Search(tool, args, scope);
   if (kind == "merge") return MergeTickets(tool, args, scope);
+  if (kind == "prepay") return ListPrepay(tool, args, scope);
+  if (kind == "report") return RunReport(tool, args, scope);
+  if (kind == "respond") return RespondToApproval(tool, args, scope);
+  if (kind == "api_operations") return ApiOperations(tool, args, scope);
+  if (kind == "api_call") return ApiCall(tool, args, scope);
   return ToolErrorResult("Tool kind " + kind + " is not implemented");
 }
 

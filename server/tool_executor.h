@@ -7,11 +7,13 @@
 #include "server/failure_text.h"
 #include "server/lookup_resolver.h"
 #include "server/mcp_server.h"
+#include "server/openapi_index.h"
 #include "server/tool_registry.h"
 
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -29,6 +31,11 @@ struct ExecutorOptions {
   std::size_t get_text_chars = 1000;  // long text in a single record (x2: text + structured)
   std::int64_t default_limit = 25;    // when a list tool's schema gives no default
   std::size_t bulk_chunk = 50;
+  /// schemas/openapi-index.json, read on the first api tool call.
+  std::filesystem::path openapi_index;
+  /// halopsa_api_call may send POST and DELETE (--allow-api-writes / HALO_MCP_API_WRITES).
+  bool allow_api_writes = false;
+  std::size_t api_result_chars = 8000;  // an api_call answer's text (x4 with full_text)
   /// A bulk change to more records than this needs confirm: true.
   std::size_t bulk_confirm_threshold = 50;
   /// The tenant's ticket source id that marks records this integration creates (HaloPSA's
@@ -125,6 +132,17 @@ class ToolExecutor final : public ToolCaller {
   // server/time_tools.cc
   nlohmann::json TimeEntries(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);
   nlohmann::json Timesheet(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);
+  /// billing_tools.cc: prepaid balances per client.
+  nlohmann::json ListPrepay(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);
+  /// approval_tools.cc: answers one approval step, checking it first.
+  nlohmann::json RespondToApproval(ToolSpec const& tool, nlohmann::json const& args,
+                                   CallScope& scope);
+  /// api_tools.cc: search the operation index; call one documented operation.
+  nlohmann::json ApiOperations(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);
+  nlohmann::json ApiCall(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);
+  halo::StatusOr<std::shared_ptr<ApiCatalogue const>> Catalogue();
+  /// report_tools.cc: a saved report's rows, projected and paged.
+  nlohmann::json RunReport(ToolSpec const& tool, nlohmann::json const& args, CallScope& scope);
 
   std::string Noun(ToolSpec const& tool) const;
   /// The person's consent through options_.confirmer (kNotAsked without one).
@@ -139,6 +157,8 @@ class ToolExecutor final : public ToolCaller {
   nlohmann::json records_;
   ExecutorOptions options_;
   std::unique_ptr<LookupResolver> resolver_;
+  std::unique_ptr<LazyApiCatalogue> api_catalogue_ =
+      std::make_unique<LazyApiCatalogue>(options_.openapi_index);
 };
 
 }  // namespace mcp

@@ -11,6 +11,7 @@
 #include "server/output_format.h"
 #include "sim/simulator.h"
 #include "tests/support/mcp_process.h"
+#include "tests/support/tool_result_check.h"
 
 #include <catch2/catch.hpp>
 
@@ -220,21 +221,8 @@ struct Fixture {
   /// tools/call; checks the result's shape and that structuredContent matches the outputSchema.
   json Call(std::string const& tool, json args = json::object()) {
     json r = mcp->Call(tool, std::move(args));
-    INFO(tool << " -> " << r.dump().substr(0, 2000));
-    REQUIRE(r.is_object());
-    REQUIRE_FALSE(r.contains("error"));
-    REQUIRE(r.contains("content"));
-    REQUIRE(r["content"].size() >= 1);
-    CHECK(r["content"][0]["type"] == "text");
+    halo_test::CheckToolResult(tool, r, output_schemas);
     NoteCalled(tool);
-    if (!IsError(r)) {
-      REQUIRE(r.contains("structuredContent"));
-      auto schema = output_schemas.find(tool);
-      REQUIRE(schema != output_schemas.end());
-      auto problems = mcp::ValidateJson(schema->second, r["structuredContent"]);
-      for (auto const& p : problems) UNSCOPED_INFO(p.path << ": " << p.message);
-      CHECK(problems.empty());
-    }
     return r;
   }
 
@@ -347,7 +335,7 @@ TEST_CASE("tools/list: golden snapshot, 80 KB budget and truthful annotations",
   std::size_t const bytes = first.dump().size();
   std::cout << "[measure] tools/list (all toolsets, " << tools.size() << " tools): " << bytes
             << " bytes\n";
-  CHECK(bytes <= 80 * 1024);  // every toolset (issue 11); the default set: day_tools_test.cc
+  CHECK(bytes <= 80 * 1024);  // every toolset (issue 11); default set: day/office tools tests
 
   auto names = ToolNames(tools);
   for (auto const& t : kAllTools) CHECK(names.count(t) == 1);
@@ -358,11 +346,13 @@ TEST_CASE("tools/list: golden snapshot, 80 KB budget and truthful annotations",
     auto const& a = t["annotations"];
     bool const read = name.find("_list_") != std::string::npos ||
                       name.find("_get_") != std::string::npos ||
-                      name.find("_search") != std::string::npos || name == "halopsa_whoami";
+                      name.find("_search") != std::string::npos || name == "halopsa_whoami" ||
+                      name == "halopsa_run_report" || name == "halopsa_api_operations";
     CHECK(a["readOnlyHint"] == read);
-    // A merge cannot be undone either.
+    // A merge cannot be undone either, and api_call can send a DELETE.
     CHECK(a["destructiveHint"] == (name.find("_delete_") != std::string::npos ||
-                                   name.find("_merge_") != std::string::npos));
+                                   name.find("_merge_") != std::string::npos ||
+                                   name == "halopsa_api_call"));
     if (name.find("_update_") != std::string::npos || read) CHECK(a["idempotentHint"] == true);
     CHECK(t.contains("outputSchema"));
     CHECK_FALSE(t["description"].get<std::string>().empty());
@@ -414,6 +404,7 @@ TEST_CASE("Tool selection: --toolsets, --tools, --exclude-tools and their enviro
     files += e.path().extension() == ".json" && e.path().parent_path().filename() != "schemas";
   }
   CHECK(all.size() == files);
+  for (auto const& t : kAllTools) CHECK(all.count(t) == 1);
 
   auto tickets = names_for({"--toolsets", "tickets"});
   CHECK(tickets == std::set<std::string>{"halopsa_bulk_update_tickets", "halopsa_create_ticket",
