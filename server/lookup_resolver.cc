@@ -422,7 +422,7 @@ StatusOr<std::vector<std::string>> LookupResolver::NamesStartingWith(std::string
   if (more != nullptr) *more = false;
   if (!lookups_.contains(kind)) return halo::InternalError("no lookup named " + kind);
   json const& spec = lookups_.at(kind);
-  auto records = Records(kind, spec.contains("search") ? prefix : "", ctx);
+  auto records = Records(kind, spec.contains("search") ? prefix : "", {}, ctx);
   if (!records.ok()) return records.status();
   std::string const wanted = Lower(prefix);
   std::set<std::string> found;
