@@ -4,6 +4,7 @@
 
 #include "halo/options.h"
 #include "server/http_transport.h"
+#include "server/tool_policy.h"
 #include "server/tool_registry.h"
 
 #include <cstddef>
@@ -16,6 +17,7 @@ struct ServerOptions {
   enum class Command {
     kServe,      ///< serve MCP (stdio, or HTTP with --http)
     kListTools,  ///< print toolsets and tools, then exit
+    kTokenAdd,   ///< `token add`: append a technician to the token file, print their token
   };
   Command command = Command::kServe;
 
@@ -42,6 +44,25 @@ struct ServerOptions {
   HttpOptions http_options;
   std::string http_port_file;
   std::string http_token_file;
+  std::string metrics_token_file;  ///< GET /metrics needs this token; empty = loopback only
+
+  /// Audit log of every write: a file path, "-" for stderr, empty for none.
+  std::string audit_log;
+  bool audit_include_bodies = false;
+  std::size_t audit_max_bytes = std::size_t{64} << 20;  ///< rotate beyond this
+  std::size_t audit_keep = 5;                           ///< rotated files kept
+
+  /// redis://host:port[/db] shared by the replicas; empty = everything in-process.
+  std::string shared_state;
+  /// Replicas sharing the budget: without Redis each takes 1/N of it.
+  std::size_t shared_replicas = 3;
+
+  /// `token add`: who the new token is for and what it may do.
+  struct TokenAdd {
+    std::string name;
+    std::string agent;
+    ToolPolicy policy;
+  } token_add;
 };
 
 /// Parsing ends in options to run with, or in text to print and an exit status (--help,
