@@ -40,6 +40,16 @@ milliseconds SharedRateBudget::LocalShare(halo::Clock::time_point now, bool take
   return std::max(milliseconds(1), std::chrono::ceil<milliseconds>(frees - now));
 }
 
+void SharedRateBudget::Unreserve(halo::Clock::time_point at) {
+  std::lock_guard lock(mu_);
+  for (auto it = mine_.rbegin(); it != mine_.rend(); ++it) {
+    if (it->local && it->at == at) {
+      mine_.erase(std::next(it).base());
+      return;
+    }
+  }
+}
+
 void SharedRateBudget::Rejoin(halo::Clock::time_point now) {
   std::vector<milliseconds> ages;
   {
@@ -70,31 +80,35 @@ halo::RateBudget::AcquireResult SharedRateBudget::Acquire(halo::CallContext cons
     }
     auto const now = clock_->Now();
     milliseconds wait{0};
-    bool grace;
+    // Serving alone, or just back: the slot must also fit this replica's share. It is reserved
+    // first, so that concurrent callers cannot all pass on the same free place.
+    bool careful;
     {
       std::lock_guard lock(mu_);
-      grace = rejoined_at_ && now < *rejoined_at_ + spacing_;
+      careful = degraded_ || (rejoined_at_ && now < *rejoined_at_ + spacing_);
     }
-    if (grace) wait = LocalShare(now, false);
-    auto slot = wait > milliseconds(0)
-                    ? halo::StatusOr<SharedState::Slot>(SharedState::Slot{false, wait})
-                    : state_->TakeSlot(options_.key, options_.limit, spacing_);
-    if (slot.ok()) {
-      Rejoin(now);
-      if (slot->granted) {
-        std::lock_guard lock(mu_);
-        PruneLocked(now);
-        mine_.push_back(Taken{now, false});
-        return result;
-      }
-      wait = slot->wait;
-    } else {
-      {
+    if (careful) wait = LocalShare(now, true);
+    if (wait == milliseconds(0)) {
+      auto slot = state_->TakeSlot(options_.key, options_.limit, spacing_);
+      if (!slot.ok()) {
         std::lock_guard lock(mu_);
         degraded_ = true;
       }
-      wait = LocalShare(now, true);
-      if (wait == milliseconds(0)) return result;
+      if (!slot.ok() && careful) return result;  // the reserved local slot stands
+      if (!slot.ok()) {
+        wait = LocalShare(now, true);
+        if (wait == milliseconds(0)) return result;
+      } else {
+        if (careful) Unreserve(now);
+        Rejoin(now);
+        if (slot->granted) {
+          std::lock_guard lock(mu_);
+          PruneLocked(now);
+          mine_.push_back(Taken{now, false});
+          return result;
+        }
+        wait = slot->wait;
+      }
     }
     if (now + wait > deadline) {
       halo::ErrorInfo info;

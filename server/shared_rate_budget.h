@@ -52,6 +52,8 @@ class SharedRateBudget final : public halo::RateBudget {
   /// The wait until the local share has room (0 = now), taking the slot when `take` is set.
   std::chrono::milliseconds LocalShare(halo::Clock::time_point now, bool take);
   void PruneLocked(halo::Clock::time_point now);
+  /// Gives back a local reservation made at `at` (the store decided instead).
+  void Unreserve(halo::Clock::time_point at);
   /// Back with the store after serving alone: it learns what this replica took meanwhile.
   void Rejoin(halo::Clock::time_point now);
 
