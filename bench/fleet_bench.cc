@@ -13,20 +13,19 @@
 #include "server/redis_shared_state.h"
 #include "server/shared_rate_budget.h"
 
+#include <algorithm>
 #include <arpa/inet.h>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
 #include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <unistd.h>
-
-#include <algorithm>
-#include <atomic>
-#include <chrono>
-#include <cstdio>
-#include <iostream>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 extern char** environ;
@@ -53,16 +52,14 @@ std::shared_ptr<mcp::SharedRateBudget> Budget(int port, std::string const& key, 
   auto state = std::make_shared<mcp::RedisSharedState>(mcp::RedisAddress{"127.0.0.1", port, 0},
                                                        mcp::RedisOptions{});
   auto clock = std::make_shared<halo::SystemClock>();
-  auto feedback = std::make_shared<halo::RateLimiter>(0, window, clock, halo::RealSleeper(),
-                                                      250ms, 1);
+  auto feedback =
+      std::make_shared<halo::RateLimiter>(0, window, clock, halo::RealSleeper(), 250ms, 1);
   return std::make_shared<mcp::SharedRateBudget>(
       state, mcp::SharedRateBudget::Options{key, limit, window, share, 50ms}, feedback, clock,
       halo::RealSleeper());
 }
 
-double Micros(Clock::duration d) {
-  return std::chrono::duration<double, std::micro>(d).count();
-}
+double Micros(Clock::duration d) { return std::chrono::duration<double, std::micro>(d).count(); }
 
 void Report(char const* what, std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -92,9 +89,8 @@ int main(int argc, char** argv) {
   // ---- added latency per call ----
   {
     auto shared = Budget(port, "bench:latency", 1'000'000, 300'000ms, 1'000'000);
-    auto local = std::make_shared<halo::RateLimiter>(1'000'000, 300'000ms,
-                                                     std::make_shared<halo::SystemClock>(),
-                                                     halo::RealSleeper(), 250ms, 1);
+    auto local = std::make_shared<halo::RateLimiter>(
+        1'000'000, 300'000ms, std::make_shared<halo::SystemClock>(), halo::RealSleeper(), 250ms, 1);
     for (int i = 0; i < 200; ++i) shared->Acquire(ctx, far());  // connect, load the script
     std::vector<double> s, l;
     for (int i = 0; i < 5000; ++i) {
@@ -117,7 +113,8 @@ int main(int argc, char** argv) {
     constexpr int kLimit = 30;
     constexpr auto kWindow = 3000ms;
     std::vector<std::shared_ptr<mcp::SharedRateBudget>> replicas;
-    for (int r = 0; r < 3; ++r) replicas.push_back(Budget(port, "bench:fleet", kLimit, kWindow, 10));
+    for (int r = 0; r < 3; ++r)
+      replicas.push_back(Budget(port, "bench:fleet", kLimit, kWindow, 10));
     std::atomic<bool> stop{false};
     std::atomic<int> admitted{0};
     std::vector<std::thread> threads;

@@ -120,7 +120,7 @@ TEST_CASE("The audit file rotates by size and keeps a bounded number", "[server]
   REQUIRE(sink);
   std::string line(39, 'x');  // 40 bytes with its newline: two fit in 100
   for (int i = 0; i < 7; ++i) sink->Write(line);
-  CHECK(ReadFile(path).size() == 40);      // the 7th
+  CHECK(ReadFile(path).size() == 40);         // the 7th
   CHECK(ReadFile(path + ".1").size() == 80);  // 5th and 6th
   CHECK(ReadFile(path + ".2").size() == 80);  // 3rd and 4th
   std::ifstream gone(path + ".3");

@@ -11,7 +11,8 @@ std::size_t HandleBatch(McpServer& server, Session& session, json const& batch,
   std::size_t made = 0;
   for (auto const& item : batch) {
     Decoded d = DecodeMessage(item);
-    json r = d.error ? MakeError(d.error_id, *d.error) : server.Handle(session, *d.message, send, principal);
+    json r = d.error ? MakeError(d.error_id, *d.error)
+                     : server.Handle(session, *d.message, send, principal);
     if (r.is_null()) continue;
     respond(r);
     ++made;

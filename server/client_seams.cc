@@ -34,15 +34,16 @@ halo::StatusOr<halo::ClientDependencies> BuildClientSeams(halo::HaloOptions cons
       o.key = prefix + ":rate";
       o.limit = limit;
       o.window = std::chrono::duration_cast<std::chrono::milliseconds>(options.rate_limit_window);
-      o.local_share = std::max(1, limit / static_cast<int>(std::max<std::size_t>(1, fleet.replicas)));
+      o.local_share =
+          std::max(1, limit / static_cast<int>(std::max<std::size_t>(1, fleet.replicas)));
       auto shared = std::make_shared<SharedRateBudget>(
           state, o, halo::MakeDefaultRateLimiter(options, 0), clock, halo::RealSleeper());
       metrics->AddGauge("halo_mcp_budget_in_use",
-                       "HaloPSA requests in the current window (the fleet's; this replica's "
-                       "while Redis is away).",
-                       [shared] { return static_cast<double>(shared->InUse()); });
+                        "HaloPSA requests in the current window (the fleet's; this replica's "
+                        "while Redis is away).",
+                        [shared] { return static_cast<double>(shared->InUse()); });
       metrics->AddGauge("halo_mcp_budget_degraded", "1 while serving on the local share.",
-                       [shared] { return shared->degraded() ? 1.0 : 0.0; });
+                        [shared] { return shared->degraded() ? 1.0 : 0.0; });
       budget = shared;
     } else {
       budget = halo::MakeDefaultRateLimiter(options);
@@ -54,7 +55,7 @@ halo::StatusOr<halo::ClientDependencies> BuildClientSeams(halo::HaloOptions cons
         state, TokenSealer(options.client_secret, options.base_url + "|" + options.client_id), t,
         clock, halo::RealSleeper());
     metrics->AddGauge("halo_mcp_shared_state_up", "1 when the last Redis call succeeded.",
-                     [state] { return state->healthy() ? 1.0 : 0.0; });
+                      [state] { return state->healthy() ? 1.0 : 0.0; });
     spdlog::info("shared state: Redis at {} (budget {} per {} s for the fleet, {} each without it)",
                  address->Describe(), limit, options.rate_limit_window.count(),
                  std::max(1, limit / static_cast<int>(std::max<std::size_t>(1, fleet.replicas))));

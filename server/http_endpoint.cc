@@ -118,10 +118,9 @@ std::optional<HttpReply> HttpEndpoint::Admit(HttpRequestHead const& head) const 
     return JsonErrorReply(400, kInvalidRequest, "Bad Request: the " + *dup + " header is repeated");
   }
   std::string_view const path = head.path();
-  if (auto refusal = access_.Check(AccessRequest{path, head.headers.Find("host").value_or(""),
-                                                 head.headers.Find("origin"),
-                                                 head.headers.Find("authorization"),
-                                                 head.remote})) {
+  if (auto refusal = access_.Check(
+          AccessRequest{path, head.headers.Find("host").value_or(""), head.headers.Find("origin"),
+                        head.headers.Find("authorization"), head.remote})) {
     HttpReply r = JsonErrorReply(refusal->status, kInvalidRequest, refusal->message);
     if (!refusal->www_authenticate.empty()) {
       r.headers.emplace_back("WWW-Authenticate", refusal->www_authenticate);

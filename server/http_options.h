@@ -48,8 +48,8 @@ struct HttpOptions {
   std::chrono::milliseconds drain_timeout{10'000};     // Stop(): then running calls are cancelled
 
   // ---- who may connect ----
-  std::vector<std::string> tokens;           // bearer tokens; required when not bound to loopback
-  std::vector<Credential> credentials;       // per-technician tokens (--http-token-file)
+  std::vector<std::string> tokens;      // bearer tokens; required when not bound to loopback
+  std::vector<Credential> credentials;  // per-technician tokens (--http-token-file)
   std::string metrics_token;  // GET /metrics needs it when set; otherwise loopback peers only
   /// Renders GET /metrics (Prometheus text); unset = no /metrics route.
   std::function<std::string()> metrics;

@@ -468,9 +468,9 @@ std::unique_ptr<CallScope> McpServer::MakeScope(Session& session, Message const&
     client_capabilities = meta.value(kMetaCapabilities, json::object());
   }
   json progress_token = meta.is_object() ? meta.value("progressToken", json()) : json();
-  auto scope = std::make_unique<CallScope>(progress_token, log_rank, modern, context.send, token,
-                                           context.principal ? context.principal
-                                                             : default_principal_);
+  auto scope =
+      std::make_unique<CallScope>(progress_token, log_rank, modern, context.send, token,
+                                  context.principal ? context.principal : default_principal_);
   scope->set_request(message.params, std::move(client_capabilities));
   if (!modern && context.send) {
     scope->set_requester(

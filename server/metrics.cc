@@ -85,8 +85,8 @@ std::string Metrics::Render() const {
     std::int64_t cumulative = 0;
     for (std::size_t i = 0; i < bounds_.size(); ++i) {
       cumulative += latency_buckets_[i];
-      out << "halo_mcp_tool_call_seconds_bucket{le=\"" << Number(bounds_[i]) << "\"} "
-          << cumulative << '\n';
+      out << "halo_mcp_tool_call_seconds_bucket{le=\"" << Number(bounds_[i]) << "\"} " << cumulative
+          << '\n';
     }
     out << "halo_mcp_tool_call_seconds_bucket{le=\"+Inf\"} " << latency_count_ << '\n'
         << "halo_mcp_tool_call_seconds_sum " << Number(latency_sum_) << '\n'
@@ -105,7 +105,8 @@ std::string Metrics::Render() const {
     out << "halo_mcp_limiter_wait_seconds_total " << Number(limiter_wait_) << '\n';
     Header(out, "halo_mcp_limiter_acquires_total", "counter", "Rate-limit slots taken.");
     out << "halo_mcp_limiter_acquires_total " << limiter_acquires_ << '\n';
-    Header(out, "halo_mcp_token_fetches_total", "counter", "HaloPSA token fetches by this process.");
+    Header(out, "halo_mcp_token_fetches_total", "counter",
+           "HaloPSA token fetches by this process.");
     out << "halo_mcp_token_fetches_total " << token_fetches_ << '\n';
   }
   for (auto const& g : gauges_) {

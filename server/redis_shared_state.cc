@@ -3,10 +3,10 @@
 #include "halo/safe_int.h"
 #include "server/digest.h"
 
-#include <hiredis/hiredis.h>
 #include <openssl/sha.h>
 #include <spdlog/spdlog.h>
 
+#include <hiredis/hiredis.h>
 #include <sys/time.h>
 
 namespace mcp {
@@ -112,8 +112,9 @@ halo::Status Unexpected(std::string const& what) {
 halo::StatusOr<RedisAddress> ParseRedisUrl(std::string const& url) {
   constexpr std::string_view kScheme = "redis://";
   auto bad = [&url](std::string const& why) {
-    return halo::InvalidArgumentError("--shared-state " + url + ": " + why +
-                                      " (write redis://HOST:PORT/DB, e.g. redis://10.0.0.5:6379/0)");
+    return halo::InvalidArgumentError(
+        "--shared-state " + url + ": " + why +
+        " (write redis://HOST:PORT/DB, e.g. redis://10.0.0.5:6379/0)");
   };
   if (url.rfind(kScheme, 0) != 0) return bad("the scheme must be redis://");
   std::string rest = url.substr(kScheme.size());
@@ -134,7 +135,8 @@ halo::StatusOr<RedisAddress> ParseRedisUrl(std::string const& url) {
     a.port = static_cast<int>(*port);
     rest.resize(colon);
   }
-  if (rest.size() >= 2 && rest.front() == '[' && rest.back() == ']') rest = rest.substr(1, rest.size() - 2);
+  if (rest.size() >= 2 && rest.front() == '[' && rest.back() == ']')
+    rest = rest.substr(1, rest.size() - 2);
   if (rest.empty()) return bad("the host is missing");
   a.host = rest;
   return a;
@@ -244,8 +246,8 @@ halo::StatusOr<RedisSharedState::Reply> RedisSharedState::Command(
     bool reused = false;
     auto c = Borrow(reused);
     if (!c.ok()) return c.status();
-    auto* raw = static_cast<redisReply*>(redisCommandArgv(
-        c->get(), static_cast<int>(args.size()), args.data(), lengths.data()));
+    auto* raw = static_cast<redisReply*>(
+        redisCommandArgv(c->get(), static_cast<int>(args.size()), args.data(), lengths.data()));
     if (raw != nullptr) {
       Reply reply = Convert(raw);
       freeReplyObject(raw);
@@ -291,7 +293,7 @@ halo::StatusOr<RedisSharedState::Reply> RedisSharedState::Script(
 }
 
 halo::StatusOr<SharedState::Slot> RedisSharedState::TakeSlot(std::string const& key, int limit,
-                                                            milliseconds window) {
+                                                             milliseconds window) {
   auto r = Script(kSlotScript, slot_sha_, {key, key + ":seq"},
                   {std::to_string(window.count() * 1000), std::to_string(limit)});
   if (!r.ok()) return r.status();
@@ -340,8 +342,8 @@ halo::Status RedisSharedState::Set(std::string const& key, std::string const& va
 
 halo::StatusOr<bool> RedisSharedState::SetIfAbsent(std::string const& key, std::string const& value,
                                                    milliseconds ttl) {
-  auto r = Command(
-      {"SET", key, value, "NX", "PX", std::to_string(std::max<long long>(1, ttl.count()))});
+  auto r =
+      Command({"SET", key, value, "NX", "PX", std::to_string(std::max<long long>(1, ttl.count()))});
   if (!r.ok()) return r.status();
   if (r->type == Reply::Type::kError) return Unexpected("SET NX");
   return r->type == Reply::Type::kString;  // OK, or nil when the key exists

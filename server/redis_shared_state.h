@@ -24,7 +24,9 @@ struct RedisAddress {
   std::string host;
   int port = 6379;
   int db = 0;
-  std::string Describe() const { return host + ":" + std::to_string(port) + "/" + std::to_string(db); }
+  std::string Describe() const {
+    return host + ":" + std::to_string(port) + "/" + std::to_string(db);
+  }
 };
 
 /// redis://HOST[:PORT][/DB]; errors say what is wrong.

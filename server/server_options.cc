@@ -174,8 +174,9 @@ void Define(CLI::App& app, ServerOptions& o, Raw& r) {
   audit->add_flag("--audit-include-bodies", o.audit_include_bodies,
                   "Also record the arguments themselves (note bodies included) "
                   "[HALO_MCP_AUDIT_INCLUDE_BODIES]");
-  audit->add_option("--audit-max-bytes", o.audit_max_bytes,
-                    "Rotate the audit file beyond this size [default 64 MiB]")
+  audit
+      ->add_option("--audit-max-bytes", o.audit_max_bytes,
+                   "Rotate the audit file beyond this size [default 64 MiB]")
       ->check(CLI::Range(std::size_t{4096}, std::size_t{1} << 40));
   audit->add_option("--audit-keep", o.audit_keep, "Rotated audit files kept [default 5]")
       ->check(CLI::Range(std::size_t{1}, std::size_t{1000}));
@@ -184,9 +185,10 @@ void Define(CLI::App& app, ServerOptions& o, Raw& r) {
   fleet->add_option("--shared-state", o.shared_state,
                     "redis://HOST:PORT[/DB]: share the rate limit and the HaloPSA token between "
                     "replicas [HALO_MCP_SHARED_STATE]");
-  fleet->add_option("--shared-replicas", o.shared_replicas,
-                    "Replicas sharing the budget; while Redis is unreachable each uses 1/N of it "
-                    "[default 3]")
+  fleet
+      ->add_option("--shared-replicas", o.shared_replicas,
+                   "Replicas sharing the budget; while Redis is unreachable each uses 1/N of it "
+                   "[default 3]")
       ->check(CLI::Range(std::size_t{1}, std::size_t{1000}));
 
   auto* token = app.add_subcommand("token", "Manage the technicians' client tokens");

@@ -114,10 +114,10 @@ halo::RateBudget::AcquireResult SharedRateBudget::Acquire(halo::CallContext cons
       halo::ErrorInfo info;
       info.retry_after = wait;
       info.hint = "wait and retry; the team's HaloPSA budget is in use";
-      result.status = halo::ResourceExhaustedError(
-          "rate limit: the next request slot is " + std::to_string((wait.count() + 999) / 1000) +
-              " s away, longer than this call may wait",
-          std::move(info));
+      result.status = halo::ResourceExhaustedError("rate limit: the next request slot is " +
+                                                       std::to_string((wait.count() + 999) / 1000) +
+                                                       " s away, longer than this call may wait",
+                                                   std::move(info));
       return result;
     }
     result.waited = true;
@@ -149,7 +149,7 @@ int SharedRateBudget::InUse() {
   std::lock_guard lock(mu_);
   auto const now = clock_->Now();
   return static_cast<int>(std::count_if(mine_.begin(), mine_.end(),
-                                       [&](Taken const& t) { return t.at + spacing_ > now; }));
+                                        [&](Taken const& t) { return t.at + spacing_ > now; }));
 }
 
 bool SharedRateBudget::degraded() const {

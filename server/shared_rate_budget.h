@@ -23,10 +23,10 @@ namespace mcp {
 class SharedRateBudget final : public halo::RateBudget {
  public:
   struct Options {
-    std::string key;                  // the window's key in the store
-    int limit = 300;                  // requests per window for the whole fleet
+    std::string key;  // the window's key in the store
+    int limit = 300;  // requests per window for the whole fleet
     std::chrono::milliseconds window{300'000};
-    int local_share = 100;            // requests per window for this replica while degraded
+    int local_share = 100;  // requests per window for this replica while degraded
     std::chrono::milliseconds sleep_slice{250};
   };
   /// `feedback` takes HaloPSA's 429s (back-off, Retry-After) and is asked first on every

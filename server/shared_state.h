@@ -33,7 +33,8 @@ class SharedState {
                                         std::chrono::milliseconds window) = 0;
   /// Adds slots taken elsewhere `ages` ago (a replica that served on its own share while the
   /// store was away, rejoining a store that may have lost its window).
-  virtual halo::Status Backfill(std::string const& key, std::vector<std::chrono::milliseconds> const& ages,
+  virtual halo::Status Backfill(std::string const& key,
+                                std::vector<std::chrono::milliseconds> const& ages,
                                 std::chrono::milliseconds window) = 0;
   /// Slots taken in the window now (for the budget-in-use gauge).
   virtual halo::StatusOr<int> SlotsInUse(std::string const& key,

@@ -54,9 +54,8 @@ class FakeState : public mcp::SharedState {
     if (down) return halo::UnavailableError("down");
     auto it = values_.find(key);
     if (it == values_.end() || it->second.second <= clock_->Now()) return std::optional<Value>();
-    return std::optional<Value>(
-        Value{it->second.first,
-              std::chrono::duration_cast<milliseconds>(it->second.second - clock_->Now())});
+    return std::optional<Value>(Value{it->second.first, std::chrono::duration_cast<milliseconds>(
+                                                            it->second.second - clock_->Now())});
   }
   halo::Status Set(std::string const& key, std::string const& value, milliseconds ttl) override {
     if (down) return halo::UnavailableError("down");
@@ -96,8 +95,8 @@ struct Fleet {
     auto feedback =
         std::make_shared<halo::RateLimiter>(0, window, clock, sleeper.AsSleeper(), 250ms, 1);
     return std::make_shared<mcp::SharedRateBudget>(
-        state, mcp::SharedRateBudget::Options{"rate", limit, window, share, 250ms}, feedback,
-        clock, sleeper.AsSleeper());
+        state, mcp::SharedRateBudget::Options{"rate", limit, window, share, 250ms}, feedback, clock,
+        sleeper.AsSleeper());
   }
 };
 
@@ -131,8 +130,7 @@ TEST_CASE("Replicas draw from one shared window", "[server][fleet]") {
   CHECK(*late.status.info().retry_after > 1s);
 }
 
-TEST_CASE("Without the store a replica keeps serving on its share and rejoins",
-          "[server][fleet]") {
+TEST_CASE("Without the store a replica keeps serving on its share and rejoins", "[server][fleet]") {
   Fleet f;
   auto a = f.Replica(30, 3s, 10);
   halo::CallContext ctx;

@@ -22,15 +22,17 @@ SharedTokenStore::SharedTokenStore(std::shared_ptr<SharedState> state, TokenSeal
 
 halo::StatusOr<std::string> SharedTokenStore::Get(halo::CallContext const& ctx,
                                                   Fetch const& fetch) {
-  return local_.Get(ctx, [this, &fetch](halo::CallContext const& c) { return FleetToken(c, fetch); });
+  return local_.Get(ctx,
+                    [this, &fetch](halo::CallContext const& c) { return FleetToken(c, fetch); });
 }
 
 halo::StatusOr<halo::AccessToken> SharedTokenStore::FleetToken(halo::CallContext const& ctx,
-                                                              Fetch const& fetch) {
+                                                               Fetch const& fetch) {
   std::string const lock_key = options_.key + ":lock";
   auto const give_up = clock_->Now() + options_.lock_ttl + options_.lock_ttl;
   for (;;) {
-    if (ctx.cancelled()) return halo::CancelledError("the call was cancelled while waiting for a token");
+    if (ctx.cancelled())
+      return halo::CancelledError("the call was cancelled while waiting for a token");
     auto held = state_->Get(options_.key);
     if (!held.ok()) return fetch(ctx);  // no store: this replica fetches for itself
     if (*held && (*held)->ttl > options_.refresh_margin) {

@@ -52,7 +52,7 @@ halo::StatusOr<Credential> ParseEntry(std::string_view text, std::size_t line,
   if (entry.is_discarded() || !entry.is_object()) {
     return LineError(line, "not a JSON object (write one entry per line)");
   }
-  static constexpr std::string_view kKeys[] = {"digest",  "name",  "agent",        "read_only",
+  static constexpr std::string_view kKeys[] = {"digest",   "name",  "agent",        "read_only",
                                                "toolsets", "tools", "exclude_tools"};
   for (auto const& [key, value] : entry.items()) {
     if (std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys)) {
@@ -66,8 +66,8 @@ halo::StatusOr<Credential> ParseEntry(std::string_view text, std::size_t line,
     return LineError(line, "\"digest\" must be \"sha256:\" and 64 hex digits");
   }
   Principal p;
-  for (auto [key, target] : {std::pair<char const*, std::string*>{"name", &p.name},
-                             {"agent", &p.agent}}) {
+  for (auto [key, target] :
+       {std::pair<char const*, std::string*>{"name", &p.name}, {"agent", &p.agent}}) {
     if (auto v = entry.find(key); v != entry.end()) {
       if (!v->is_string()) return LineError(line, std::string("\"") + key + "\" must be a string");
       *target = v->get<std::string>();
@@ -164,8 +164,8 @@ halo::Status AppendTokenEntry(std::string const& path, std::string const& entry,
   if (!parsed.ok()) return parsed.status();
   for (auto const& c : *parsed) {
     if (c.principal && c.principal->name == name) {
-      return halo::InvalidArgumentError("the token file already has a technician named \"" +
-                                        name + "\"; pick another --name");
+      return halo::InvalidArgumentError("the token file already has a technician named \"" + name +
+                                        "\"; pick another --name");
     }
   }
   int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);

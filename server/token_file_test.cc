@@ -31,10 +31,10 @@ std::shared_ptr<mcp::ToolRegistry const> Registry() {
   json people = read;
   people["name"] = "list_agents";
   people["toolset"] = "people";
-  auto reg = mcp::ToolRegistry::FromJson(
-      json::parse(R"([{"id":"tickets","description":"T","default":true},
+  auto reg =
+      mcp::ToolRegistry::FromJson(json::parse(R"([{"id":"tickets","description":"T","default":true},
                       {"id":"people","description":"P","default":true}])"),
-      {read, write, people}, {});
+                                  {read, write, people}, {});
   REQUIRE(reg.ok());
   return std::make_shared<mcp::ToolRegistry const>(*std::move(reg));
 }
@@ -183,10 +183,11 @@ TEST_CASE("tools/list and tools/call follow the request's principal", "[server][
   CHECK(Listed(server, session, jane_p) == std::vector<std::string>{"list_tickets"});
 
   auto call = [&](std::string const& tool, std::shared_ptr<mcp::Principal const> p, int id) {
-    auto d = mcp::DecodeMessage(json{{"jsonrpc", "2.0"},
-                                     {"id", id},
-                                     {"method", "tools/call"},
-                                     {"params", Meta({{"name", tool}, {"arguments", json::object()}})}});
+    auto d =
+        mcp::DecodeMessage(json{{"jsonrpc", "2.0"},
+                                {"id", id},
+                                {"method", "tools/call"},
+                                {"params", Meta({{"name", tool}, {"arguments", json::object()}})}});
     return server.Handle(session, *d.message, nullptr, std::move(p));
   };
   json refused = call("create_ticket", jane_p, 10);

@@ -98,8 +98,8 @@ Replica StartReplica(std::vector<std::string> args, std::map<std::string, std::s
   r.audit_path = "/tmp/halo-fleet-" + std::to_string(getpid()) + "-" + tag + ".audit";
   std::remove(port_file.c_str());
   std::remove(r.audit_path.c_str());
-  std::vector<std::string> argv{HALO_MCP_BINARY, "--http",      "127.0.0.1:0",
-                                "--http-port-file", port_file, "--audit-log", r.audit_path};
+  std::vector<std::string> argv{HALO_MCP_BINARY, "--http",      "127.0.0.1:0", "--http-port-file",
+                                port_file,       "--audit-log", r.audit_path};
   argv.insert(argv.end(), args.begin(), args.end());
   r.process = halo_test::McpProcess::Start(argv, env);
   for (auto deadline = std::chrono::steady_clock::now() + 15s;

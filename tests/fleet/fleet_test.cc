@@ -137,8 +137,8 @@ TEST_CASE("Three replicas, one budget, one token, per-technician tokens and an a
   REQUIRE(tickets.size() >= 30);
   std::string const tokens = "/tmp/halo-fleet-" + std::to_string(getpid()) + ".tokens";
   std::remove(tokens.c_str());
-  std::string const jane = fleet_test::AddToken(
-      tokens, {"--name", "jane", "--agent", std::to_string(agents[0])});
+  std::string const jane =
+      fleet_test::AddToken(tokens, {"--name", "jane", "--agent", std::to_string(agents[0])});
   std::string const bob = fleet_test::AddToken(
       tokens, {"--name", "bob", "--agent", std::to_string(agents[1]), "--read-only"});
   REQUIRE(jane.rfind("hmcp_", 0) == 0);
@@ -179,8 +179,9 @@ TEST_CASE("Three replicas, one budget, one token, per-technician tokens and an a
     clients.emplace_back([&, c] {
       for (int n = 0; !stop; ++n) {
         calls++;
-        json r = as(c % 2 ? jane : bob, c % 3).Call("halopsa_get_ticket",
-                                                      {{"id", tickets[(c * 7 + n) % tickets.size()]}}, n);
+        json r =
+            as(c % 2 ? jane : bob, c % 3)
+                .Call("halopsa_get_ticket", {{"id", tickets[(c * 7 + n) % tickets.size()]}}, n);
         if (r.contains("transport") || r.contains("error")) {
           std::lock_guard lock(mu);
           if (surprises.size() < 5) surprises.push_back(r.dump().substr(0, 300));
@@ -218,9 +219,9 @@ TEST_CASE("Three replicas, one budget, one token, per-technician tokens and an a
             << ", after rejoining " << rejoin.throttled << "; token fetches: " << whole.tokens
             << "\n";
   INFO(surprises.size() << " unanswered, first: " << (surprises.empty() ? "" : surprises[0]));
-  CHECK(surprises.empty());      // every call answered
+  CHECK(surprises.empty());  // every call answered
   CHECK(answered == calls);
-  CHECK(surfaced == 0);          // no result surfaces a 429
+  CHECK(surfaced == 0);  // no result surfaces a 429
   CHECK(errors == 0);
   CHECK(shared.api_ok >= 0.9 * theoretical);  // the budget is used
   CHECK(shared.api_ok <= kLimit * 4);         // and not exceeded (at most 4 windows touched)
@@ -244,12 +245,13 @@ TEST_CASE("Three replicas, one budget, one token, per-technician tokens and an a
     auto names = as(bob, i).ToolNames();
     CHECK(std::find(names.begin(), names.end(), "halopsa_get_ticket") != names.end());
     CHECK(std::find(names.begin(), names.end(), "halopsa_add_action") == names.end());
-    json refused = as(bob, i).Call("halopsa_add_action", {{"ticket_id", tickets[5]}, {"note", "x"}}, 7);
+    json refused =
+        as(bob, i).Call("halopsa_add_action", {{"ticket_id", tickets[5]}, {"note", "x"}}, 7);
     CHECK(refused.value("isError", false));
     CHECK_THAT(TextOf(refused), Catch::Contains("not allowed for your token"));
     json added = as(jane, i).Call(
-        "halopsa_add_action", {{"ticket_id", tickets[5 + i]}, {"note", "fleet note " + std::to_string(i)}},
-        8);
+        "halopsa_add_action",
+        {{"ticket_id", tickets[5 + i]}, {"note", "fleet note " + std::to_string(i)}}, 8);
     INFO(added.dump());
     CHECK(added.contains("content"));
     CHECK_FALSE(added.value("isError", false));
@@ -273,9 +275,9 @@ TEST_CASE("Three replicas, one budget, one token, per-technician tokens and an a
   std::vector<std::thread> writers;
   for (int w = 0; w < 6; ++w) {
     writers.emplace_back([&, w] {
-      json r = as(jane, 0).Call("halopsa_add_action",
-                                {{"ticket_id", tickets[20 + w]}, {"note", "drain " + std::to_string(w)}},
-                                100 + w);
+      json r = as(jane, 0).Call(
+          "halopsa_add_action",
+          {{"ticket_id", tickets[20 + w]}, {"note", "drain " + std::to_string(w)}}, 100 + w);
       if (r.contains("content") && !r.value("isError", false)) ok_writes++;
     });
   }
