@@ -10,6 +10,8 @@ find_package(PkgConfig REQUIRED)
 # Debian's cpp-httplib 0.11.4 ships only a pkg-config file; its Cflags carry CPPHTTPLIB_OPENSSL_SUPPORT.
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET GLOBAL cpp-httplib>=0.11)
 add_library(httplib::httplib ALIAS PkgConfig::HTTPLIB)
+# Redis client for state shared between replicas (--shared-state).
+pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET GLOBAL hiredis>=0.14)
 if(HALO_MCP_BUILD_TESTS)
   find_package(Catch2 2 REQUIRED)
   include(Catch)

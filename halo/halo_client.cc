@@ -356,6 +356,33 @@ std::vector<StatusOr<json>> HaloClientImpl::GetMany(std::vector<std::string> con
 
 }  // namespace
 
+namespace {
+
+std::shared_ptr<RateLimiter> NewRateLimiter(HaloOptions const& options, int max_requests,
+                                            std::shared_ptr<Clock const> clock, Sleeper sleeper,
+                                            milliseconds sleep_slice, std::uint64_t seed) {
+  return std::make_shared<RateLimiter>(
+      max_requests, std::chrono::duration_cast<milliseconds>(options.rate_limit_window),
+      std::move(clock), std::move(sleeper), sleep_slice, seed,
+      ThrottleBackoff{options.throttle_initial_backoff, options.throttle_max_backoff});
+}
+
+}  // namespace
+
+std::shared_ptr<HttpClient> MakeDefaultHttpClient(HaloOptions const& options) {
+  HttplibClientOptions http;
+  http.connections_per_origin = options.connection_pool_size;
+  http.connect_timeout = options.connect_timeout;
+  http.read_timeout = options.read_timeout;
+  return MakeHttplibClient(http);
+}
+
+std::shared_ptr<RateBudget> MakeDefaultRateLimiter(HaloOptions const& options, int max_requests) {
+  return NewRateLimiter(options, max_requests < 0 ? options.rate_limit_requests : max_requests,
+                        std::make_shared<SystemClock>(), RealSleeper(), milliseconds(250),
+                        std::random_device{}());
+}
+
 StatusOr<std::shared_ptr<HaloClient>> MakeHaloClient(HaloOptions options, ClientDependencies deps) {
   if (options.base_url.empty()) {
     return FailedPreconditionError(
@@ -377,19 +404,10 @@ StatusOr<std::shared_ptr<HaloClient>> MakeHaloClient(HaloOptions options, Client
   if (!deps.sleeper) deps.sleeper = RealSleeper();
   std::uint64_t const seed = deps.jitter_seed != 0 ? deps.jitter_seed : std::random_device{}();
   deps.jitter_seed = seed;
-  if (!deps.http) {
-    HttplibClientOptions http;
-    http.connections_per_origin = options.connection_pool_size;
-    http.connect_timeout = options.connect_timeout;
-    http.read_timeout = options.read_timeout;
-    deps.http = MakeHttplibClient(http);
-  }
+  if (!deps.http) deps.http = MakeDefaultHttpClient(options);
   if (!deps.rate_budget) {
-    deps.rate_budget = std::make_shared<RateLimiter>(
-        options.rate_limit_requests,
-        std::chrono::duration_cast<milliseconds>(options.rate_limit_window), deps.clock,
-        deps.sleeper, deps.sleep_slice, seed ^ 0x5bd1e995ULL,
-        ThrottleBackoff{options.throttle_initial_backoff, options.throttle_max_backoff});
+    deps.rate_budget = NewRateLimiter(options, options.rate_limit_requests, deps.clock,
+                                      deps.sleeper, deps.sleep_slice, seed ^ 0x5bd1e995ULL);
   }
   if (!deps.token_store) {
     deps.token_store = std::make_shared<TokenCache>(deps.clock, options.token_refresh_margin);

@@ -168,6 +168,15 @@ class HaloClient {
   virtual HaloOptions const& options() const = 0;
 };
 
+/// The production transport MakeHaloClient uses by default (pooled cpp-httplib connections
+/// sized from the options), for callers that decorate it.
+std::shared_ptr<HttpClient> MakeDefaultHttpClient(HaloOptions const& options);
+
+/// An in-process RateLimiter as MakeHaloClient builds it, admitting `max_requests` per the
+/// options' window (the options' own count when negative). Real clock and sleeper.
+std::shared_ptr<RateBudget> MakeDefaultRateLimiter(HaloOptions const& options,
+                                                   int max_requests = -1);
+
 /// Builds the client. With default dependencies this is the production client (cpp-httplib,
 /// OpenSSL, system CA store); tests pass their own HttpClient, clock and sleeper in `deps`.
 StatusOr<std::shared_ptr<HaloClient>> MakeHaloClient(HaloOptions options,

@@ -96,6 +96,7 @@ void LogException(char const* where) {
 /// What a request served on a worker keeps alive until it is answered: its session (a lease on a
 /// legacy one, or the stateless one of a modern request) and the memory its message holds.
 struct HttpEndpoint::Held {
+  std::shared_ptr<Principal const> principal;  // who the request acts for (null = default)
   SessionStore::Lease lease;
   std::shared_ptr<Session> stateless;
   MemoryBudget::Lease memory;
@@ -105,8 +106,8 @@ HttpEndpoint::HttpEndpoint(McpServer& server, HttpOptions const& options)
     : server_(server),
       options_(options),
       access_(AccessConfig{options.host, options.path, !options.tls_cert.empty(), options.tokens,
-                           options.allowed_hosts, options.allowed_origins, options.auth_server,
-                           options.public_url}),
+                           options.credentials, options.metrics_token, options.allowed_hosts,
+                           options.allowed_origins, options.auth_server, options.public_url}),
       sessions_(options.clock, options.session_idle_timeout, options.max_sessions),
       pool_(std::max<std::size_t>(1, options.workers), options.max_queued) {}
 
@@ -117,9 +118,9 @@ std::optional<HttpReply> HttpEndpoint::Admit(HttpRequestHead const& head) const 
     return JsonErrorReply(400, kInvalidRequest, "Bad Request: the " + *dup + " header is repeated");
   }
   std::string_view const path = head.path();
-  if (auto refusal = access_.Check(AccessRequest{path, head.headers.Find("host").value_or(""),
-                                                 head.headers.Find("origin"),
-                                                 head.headers.Find("authorization")})) {
+  if (auto refusal = access_.Check(
+          AccessRequest{path, head.headers.Find("host").value_or(""), head.headers.Find("origin"),
+                        head.headers.Find("authorization"), head.remote})) {
     HttpReply r = JsonErrorReply(refusal->status, kInvalidRequest, refusal->message);
     if (!refusal->www_authenticate.empty()) {
       r.headers.emplace_back("WWW-Authenticate", refusal->www_authenticate);
@@ -133,7 +134,7 @@ std::optional<HttpReply> HttpEndpoint::Admit(HttpRequestHead const& head) const 
   };
   bool const metadata = !options_.auth_server.empty() &&
                         (path == kWellKnown || path == std::string(kWellKnown) + options_.path);
-  if (path == "/healthz" || metadata) {
+  if (path == "/healthz" || metadata || (path == "/metrics" && options_.metrics)) {
     if (head.method != "GET") return not_allowed("GET");
     return std::nullopt;
   }
@@ -174,6 +175,13 @@ HttpOutcome HttpEndpoint::Serve(HttpRequestHead const& head, std::string body,
                                 MemoryBudget::Lease memory) {
   std::string_view const path = head.path();
   if (path == "/healthz") return Reply(JsonReply(200, json{{"status", "ok"}}));
+  if (path == "/metrics" && options_.metrics) {
+    HttpReply r;
+    r.status = 200;
+    r.content_type = "text/plain; version=0.0.4";
+    r.body = options_.metrics();
+    return Reply(std::move(r));
+  }
   if (path != options_.path) return Reply(ProtectedResourceMetadata(head));
   if (head.method == "POST") return Post(head, std::move(body), std::move(memory));
   if (head.method == "GET") return Get(head);
@@ -201,6 +209,7 @@ HttpOutcome HttpEndpoint::Post(HttpRequestHead const& head, std::string body,
   if (!value) return Reply(JsonReply(400, MakeError(nullptr, parse_error)));
   auto held = std::make_shared<Held>();
   held->memory = std::move(memory);
+  held->principal = access_.PrincipalFor(head.headers.Find("authorization"));
   if (value->is_array()) return PostBatch(head, *std::move(value), std::move(held));
   Decoded decoded = DecodeMessage(*value);
   value.reset();
@@ -270,7 +279,8 @@ HttpOutcome HttpEndpoint::PostLegacy(HttpRequestHead const& head, Message messag
       r.headers = {{"Retry-After", "5"}};
       return Reply(std::move(r));
     }
-    json response = Handle(lease->state, message, nullptr);
+    if (held->principal) lease->state.owner = held->principal->name;
+    json response = Handle(lease->state, message, nullptr, held->principal);
     HttpReply r = JsonReply(200, response);
     if (response.contains("result")) {
       r.headers.emplace_back("Mcp-Session-Id", lease->id);
@@ -294,7 +304,7 @@ HttpOutcome HttpEndpoint::PostLegacy(HttpRequestHead const& head, Message messag
                             json{{"supported", LegacyVersions()}, {"requested", version}}));
   }
   held->lease = sessions_.Acquire(std::string(*session_id));
-  if (!held->lease) {
+  if (!held->lease || !Owns(held->lease->state, held->principal)) {
     return Reply(ErrorReply(404, message.id, kInvalidRequest,
                             "Session not found: it ended or expired; initialize a new one"));
   }
@@ -323,7 +333,7 @@ HttpOutcome HttpEndpoint::PostBatch(HttpRequestHead const& head, json batch,
         "", batch, options_.max_batch_length));  // empty, or outside a 2025-03-26 session
   }
   held->lease = sessions_.Acquire(std::string(*session_id));
-  if (!held->lease) {
+  if (!held->lease || !Owns(held->lease->state, held->principal)) {
     return Reply(ErrorReply(404, nullptr, kInvalidRequest,
                             "Session not found: it ended or expired; initialize a new one"),
                  label);
@@ -356,9 +366,10 @@ HttpOutcome HttpEndpoint::PostBatch(HttpRequestHead const& head, json batch,
   auto shared_batch = std::make_shared<json const>(std::move(batch));
   bool queued = Submit(
       ex, held, nullptr,
-      [this, &session, ex, shared_batch, untrack] {
-        HandleBatch(server_, session, *shared_batch, SenderFor(ex),
-                    [ex](json const& r) { ex->Respond(r); });
+      [this, &session, ex, shared_batch, untrack, principal = held->principal] {
+        HandleBatch(
+            server_, session, *shared_batch, SenderFor(ex), [ex](json const& r) { ex->Respond(r); },
+            principal);
         untrack();
         return json();  // every response has gone out
       },
@@ -375,7 +386,7 @@ HttpOutcome HttpEndpoint::PostBatch(HttpRequestHead const& head, json batch,
 HttpOutcome HttpEndpoint::Run(Session& session, Message message, bool modern,
                               std::shared_ptr<Held> held) {
   if (RunsInline(message)) {
-    json response = Handle(session, message, nullptr);
+    json response = Handle(session, message, nullptr, held->principal);
     if (response.is_null()) return Reply(Accepted());
     HttpReply r;
     r.status = ReplyStatus(response, modern);
@@ -393,7 +404,9 @@ HttpOutcome HttpEndpoint::Run(Session& session, Message message, bool modern,
   json const id = message.id;
   bool queued = Submit(
       ex, held, id,
-      [this, &session, ex, message = std::move(message)] { return Handle(session, message, ex); },
+      [this, &session, ex, message = std::move(message), principal = held->principal] {
+        return Handle(session, message, ex, principal);
+      },
       [&session, id, token] { Untrack(session, id, token); });
   if (!queued) return Reply(Busy(id, "Server busy: too many calls in flight; retry shortly"));
   HttpOutcome out;
@@ -402,8 +415,14 @@ HttpOutcome HttpEndpoint::Run(Session& session, Message message, bool modern,
 }
 
 json HttpEndpoint::Handle(Session& session, Message const& message,
-                          std::shared_ptr<Exchange> const& exchange) {
-  return server_.Handle(session, message, SenderFor(exchange));
+                          std::shared_ptr<Exchange> const& exchange,
+                          std::shared_ptr<Principal const> const& principal) {
+  return server_.Handle(session, message, SenderFor(exchange), principal);
+}
+
+bool HttpEndpoint::Owns(Session& session, std::shared_ptr<Principal const> const& principal) {
+  std::lock_guard lock(session.mu);
+  return session.owner == (principal ? principal->name : "");
 }
 
 CallScope::Sender HttpEndpoint::SenderFor(std::shared_ptr<Exchange> const& exchange) {
@@ -475,7 +494,9 @@ HttpOutcome HttpEndpoint::Get(HttpRequestHead const& head) {
         ErrorReply(406, nullptr, kInvalidRequest, "Not Acceptable: Accept text/event-stream"));
   }
   auto lease = sessions_.Acquire(std::string(*session_id));
-  if (!lease) return Reply(ErrorReply(404, nullptr, kInvalidRequest, "Session not found"));
+  if (!lease || !Owns(lease->state, access_.PrincipalFor(head.headers.Find("authorization")))) {
+    return Reply(ErrorReply(404, nullptr, kInvalidRequest, "Session not found"));
+  }
   // Streams hold connections that never give way: at most half of them.
   if (get_streams_.fetch_add(1) >= std::max<std::size_t>(1, options_.max_connections / 2)) {
     get_streams_--;
@@ -505,6 +526,12 @@ HttpOutcome HttpEndpoint::Delete(HttpRequestHead const& head) {
                              "Method Not Allowed: DELETE needs an Mcp-Session-Id to end");
     r.headers.emplace_back("Allow", "POST");
     return Reply(std::move(r));
+  }
+  {
+    auto lease = sessions_.Acquire(std::string(*session_id));
+    if (!lease || !Owns(lease->state, access_.PrincipalFor(head.headers.Find("authorization")))) {
+      return Reply(ErrorReply(404, nullptr, kInvalidRequest, "Session not found"));
+    }
   }
   if (!sessions_.End(std::string(*session_id))) {
     return Reply(ErrorReply(404, nullptr, kInvalidRequest, "Session not found"));

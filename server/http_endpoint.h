@@ -83,7 +83,10 @@ class HttpEndpoint {
   /// The one place the method layer is called for a single message, so that its request
   /// context is built once (with SenderFor, which batches use too).
   nlohmann::json Handle(Session& session, Message const& message,
-                        std::shared_ptr<Exchange> const& exchange);
+                        std::shared_ptr<Exchange> const& exchange,
+                        std::shared_ptr<Principal const> const& principal);
+  /// A legacy session continues only with a token of the principal that opened it.
+  static bool Owns(Session& session, std::shared_ptr<Principal const> const& principal);
   static CallScope::Sender SenderFor(std::shared_ptr<Exchange> const& exchange);
   std::shared_ptr<Exchange> NewExchange(Exchange::Kind kind, bool modern);
   /// Runs `work` on a worker and answers the exchange with what it returns (a batch returns

@@ -1,9 +1,11 @@
 #pragma once
 
 #include "halo/clock.h"
+#include "server/token_file.h"
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -46,7 +48,11 @@ struct HttpOptions {
   std::chrono::milliseconds drain_timeout{10'000};     // Stop(): then running calls are cancelled
 
   // ---- who may connect ----
-  std::vector<std::string> tokens;           // bearer tokens; required when not bound to loopback
+  std::vector<std::string> tokens;      // bearer tokens; required when not bound to loopback
+  std::vector<Credential> credentials;  // per-technician tokens (--http-token-file)
+  std::string metrics_token;  // GET /metrics needs it when set; otherwise loopback peers only
+  /// Renders GET /metrics (Prometheus text); unset = no /metrics route.
+  std::function<std::string()> metrics;
   std::vector<std::string> allowed_hosts;    // Host names accepted besides loopback ones
   std::vector<std::string> allowed_origins;  // full origins, e.g. https://app.example.com
   std::string auth_server;        // RFC 9728: advertised authorization server (enables metadata)

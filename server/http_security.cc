@@ -1,9 +1,7 @@
 #include "server/http_security.h"
 
+#include "server/digest.h"
 #include "server/http_message.h"
-
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <arpa/inet.h>
@@ -13,13 +11,6 @@
 
 namespace mcp {
 namespace {
-
-std::array<unsigned char, 32> Sha256(std::string_view s) {
-  std::array<unsigned char, 32> out{};
-  unsigned int len = 0;
-  EVP_Digest(s.data(), s.size(), out.data(), &len, EVP_sha256(), nullptr);
-  return out;
-}
 
 bool IsLoopbackAddress(std::string const& host) {
   in_addr v4{};
@@ -111,10 +102,10 @@ std::optional<std::string> CanonicalOrigin(std::string_view origin) {
 
 AccessPolicy::AccessPolicy(AccessConfig config) : config_(std::move(config)) {
   loopback_ = IsLoopbackHost(config_.bind_host);
-  for (auto const& t : config_.tokens) {
-    if (!t.empty()) token_digests_.push_back(Sha256(t));
-  }
-  if (!loopback_ && token_digests_.empty()) {
+  credentials_ = config_.credentials;
+  for (auto& c : PlainCredentials(config_.tokens)) credentials_.push_back(std::move(c));
+  if (!config_.metrics_token.empty()) metrics_digest_ = Sha256(config_.metrics_token);
+  if (!loopback_ && credentials_.empty()) {
     problem_ = "binding to " + config_.bind_host +
                " (not loopback) requires bearer tokens: set HALO_MCP_HTTP_TOKENS or "
                "--http-token-file";
@@ -154,19 +145,52 @@ bool AccessPolicy::OriginAllowed(std::string_view origin, std::string_view host_
   // The server's own origin: a page it served itself (the Host has been checked already).
   std::string own = std::string(config_.tls ? "https://" : "http://") + std::string(host_header);
   if (CanonicalOrigin(own) == canonical) return true;
-  if (token_digests_.empty()) return false;
+  if (credentials_.empty()) return false;
   auto host = AuthorityHost(canonical->substr(canonical->find("://") + 3));
   return host && (*host == "localhost" || IsLoopbackAddress(*host) ||
                   std::find(hosts_.begin(), hosts_.end(), *host) != hosts_.end());
 }
 
-bool AccessPolicy::TokenValid(std::string_view presented) const {
+Credential const* AccessPolicy::Match(std::string_view presented) const {
   auto digest = Sha256(presented);
-  int match = 0;
-  for (auto const& d : token_digests_) {
-    match |= CRYPTO_memcmp(d.data(), digest.data(), d.size()) == 0 ? 1 : 0;
+  Credential const* found = nullptr;
+  for (auto const& c : credentials_) {
+    if (DigestEqual(c.digest, digest) && found == nullptr) found = &c;
   }
-  return match != 0;
+  return found;
+}
+
+namespace {
+
+/// The token of an "Authorization: Bearer <token>" header, or nullopt.
+std::optional<std::string_view> BearerToken(std::optional<std::string_view> authorization) {
+  std::string_view auth = authorization.value_or("");
+  if (auth.size() > 7 && AsciiLower(auth.substr(0, 7)) == "bearer ") return auth.substr(7);
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::shared_ptr<Principal const> AccessPolicy::PrincipalFor(
+    std::optional<std::string_view> authorization) const {
+  auto token = BearerToken(authorization);
+  if (!token) return nullptr;
+  Credential const* c = Match(*token);
+  return c != nullptr ? c->principal : nullptr;
+}
+
+std::optional<AccessRefusal> AccessPolicy::CheckMetrics(AccessRequest const& request) const {
+  if (metrics_digest_) {
+    auto token = BearerToken(request.authorization);
+    if (token && DigestEqual(*metrics_digest_, Sha256(*token))) return std::nullopt;
+    return AccessRefusal{401, "Unauthorized: /metrics needs its own bearer token",
+                         "Bearer realm=\"halo-mcp-metrics\""};
+  }
+  if (IsLoopbackAddress(std::string(request.remote))) return std::nullopt;
+  return AccessRefusal{403,
+                       "Forbidden: /metrics answers loopback clients only (or set "
+                       "--metrics-token-file)",
+                       ""};
 }
 
 std::optional<AccessRefusal> AccessPolicy::Check(AccessRequest const& request) const {
@@ -184,13 +208,13 @@ std::optional<AccessRefusal> AccessPolicy::Check(AccessRequest const& request) c
                              " is not allowed (configure --http-allowed-origins)",
                          ""};
   }
-  if (token_digests_.empty() || request.path.substr(0, 13) == "/.well-known/") {
+  if (request.path == "/metrics") return CheckMetrics(request);
+  if (credentials_.empty() || request.path.substr(0, 13) == "/.well-known/") {
     return std::nullopt;
   }
   std::string_view auth = request.authorization.value_or("");
-  bool ok =
-      auth.size() > 7 && AsciiLower(auth.substr(0, 7)) == "bearer " && TokenValid(auth.substr(7));
-  if (ok) return std::nullopt;
+  auto token = BearerToken(request.authorization);
+  if (token && Match(*token) != nullptr) return std::nullopt;
   std::string challenge = "Bearer realm=\"halo-mcp\"";
   if (!auth.empty()) challenge += ", error=\"invalid_token\"";
   if (!config_.auth_server.empty()) {

@@ -4,7 +4,10 @@
 // web pages, and bearer tokens. Pure functions of a request's headers, so every rule is tested
 // without sockets.
 
+#include "server/token_file.h"
+
 #include <array>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,6 +35,7 @@ struct AccessRequest {
   std::string_view host;  // the Host header ("" when absent)
   std::optional<std::string_view> origin;
   std::optional<std::string_view> authorization;
+  std::string_view remote;  // the peer's address (for /metrics without its own token)
 };
 
 /// Why a request is turned away, and what to tell the client.
@@ -45,7 +49,9 @@ struct AccessConfig {
   std::string bind_host;                     // the address the server listens on
   std::string path = "/mcp";                 // the MCP endpoint
   bool tls = false;                          // whether we are reached over https
-  std::vector<std::string> tokens;           // accepted bearer tokens (empty: none required)
+  std::vector<std::string> tokens;           // accepted clear-text bearer tokens
+  std::vector<Credential> credentials;       // per-technician tokens (digests and principals)
+  std::string metrics_token;                 // /metrics bearer token; empty = loopback peers only
   std::vector<std::string> allowed_hosts;    // Host names accepted besides loopback ones
   std::vector<std::string> allowed_origins;  // browser origins accepted
   std::string auth_server;                   // RFC 9728 metadata, when set
@@ -61,7 +67,8 @@ struct AccessConfig {
  *   (a page there still needs a token). A loopback server without tokens accepts no other
  *   origin: another local port is another program.
  * - Tokens are required off loopback (Bind refuses to start without them) and whenever set.
- * /healthz needs nothing; /.well-known/ metadata needs Host and Origin but no token.
+ * /healthz needs nothing; /.well-known/ metadata needs Host and Origin but no token. /metrics
+ * needs Host and Origin, then its own token when one is set, else a loopback peer.
  */
 class AccessPolicy {
  public:
@@ -74,19 +81,27 @@ class AccessPolicy {
 
   std::optional<AccessRefusal> Check(AccessRequest const& request) const;
 
+  /// Who a request that passed Check() acts as: its token's principal, or null for the
+  /// server's default (no tokens, or a clear-text one).
+  std::shared_ptr<Principal const> PrincipalFor(
+      std::optional<std::string_view> authorization) const;
+
   /// scheme://authority the endpoint is reached at: from public_url, else from the Host header.
   std::string BaseUrl(std::string_view host_header) const;
 
  private:
   bool HostAllowed(std::string_view host_header) const;
   bool OriginAllowed(std::string_view origin, std::string_view host_header) const;
-  bool TokenValid(std::string_view presented) const;
+  /// The credential a bearer token matches, compared in constant time over all of them.
+  Credential const* Match(std::string_view presented) const;
+  std::optional<AccessRefusal> CheckMetrics(AccessRequest const& request) const;
 
   AccessConfig config_;
   bool loopback_ = true;
   std::vector<std::string> hosts_;    // canonical allowed hosts
   std::vector<std::string> origins_;  // canonical allowed origins
-  std::vector<std::array<unsigned char, 32>> token_digests_;
+  std::vector<Credential> credentials_;
+  std::optional<Sha256Digest> metrics_digest_;
   std::optional<std::string> problem_;
 };
 

@@ -12,7 +12,7 @@ namespace {
 AccessRequest Req(std::string_view host, std::optional<std::string_view> origin = std::nullopt,
                   std::optional<std::string_view> authorization = std::nullopt,
                   std::string_view path = "/mcp") {
-  return AccessRequest{path, host, origin, authorization};
+  return AccessRequest{path, host, origin, authorization, "127.0.0.1"};
 }
 
 AccessConfig Config(std::string bind_host, std::vector<std::string> tokens = {},

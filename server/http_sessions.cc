@@ -1,8 +1,8 @@
 #include "server/http_sessions.h"
 
+#include "server/digest.h"
 #include "server/http_exchange.h"
 
-#include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -10,22 +10,6 @@
 #include <vector>
 
 namespace mcp {
-namespace {
-
-std::string RandomSessionId() {
-  unsigned char bytes[16];
-  if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("RAND_bytes failed");
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id;
-  for (unsigned char b : bytes) {
-    id.push_back(kHex[b >> 4]);
-    id.push_back(kHex[b & 15]);
-  }
-  return id;
-}
-
-}  // namespace
-
 SessionStore::Lease::Lease(SessionStore* store, std::shared_ptr<HttpSession> session)
     : store_(store), session_(std::move(session)) {}
 
@@ -81,7 +65,7 @@ void SessionStore::CollectExpired(Ended& ended) {
 }
 
 SessionStore::Lease SessionStore::Create() {
-  auto session = std::make_shared<HttpSession>(RandomSessionId());
+  auto session = std::make_shared<HttpSession>(RandomHex(16));
   Ended ended;
   {
     std::lock_guard lock(mu_);

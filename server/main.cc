@@ -2,17 +2,21 @@
 #include "halo/halo_client.h"
 #include "halo/httplib_client.h"
 #include "halo/options.h"
+#include "server/audit_log.h"
 #include "server/cli_call.h"
-#include "server/doctor.h"
+#include "server/client_seams.h"
 #include "server/completions.h"
+#include "server/doctor.h"
 #include "server/http_transport.h"
 #include "server/mcp_server.h"
+#include "server/metered.h"
 #include "server/prompts.h"
 #include "server/resources.h"
 #include "server/server_options.h"
 #include "server/signals.h"
 #include "server/stdio_transport.h"
 #include "server/terminal_hint.h"
+#include "server/token_file.h"
 #include "server/tool_executor.h"
 #include "server/tool_registry.h"
 #include "server/version.h"
@@ -42,23 +46,49 @@ constexpr char kInstructions[] =
     "when needed, and continue with `cursor`. Deletes, and bulk changes over 50 records, need "
     "confirm:true (hosts that support elicitation ask the person instead).";
 
-/// Bearer tokens: one per line in the file (blank lines and # comments skipped), plus the
-/// comma-separated HALO_MCP_HTTP_TOKENS.
-bool LoadTokens(std::string const& file, std::vector<std::string>& tokens) {
-  if (!file.empty()) {
-    std::ifstream in(file);
-    if (!in) return false;
-    for (std::string line; std::getline(in, line);) {
-      while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
-      auto b = line.find_first_not_of(" \t");
-      if (b == std::string::npos || line[b] == '#') continue;
-      tokens.push_back(line.substr(b));
+/// Client tokens: the token file's entries (digests with their principals, see token_file.h),
+/// plus the clear-text, comma-separated HALO_MCP_HTTP_TOKENS.
+bool LoadCredentials(mcp::ServerOptions const& o, mcp::HttpOptions& http) {
+  if (!o.http_token_file.empty()) {
+    std::ifstream in(o.http_token_file);
+    if (!in) {
+      std::cerr << "halo-mcp: cannot read --http-token-file " << o.http_token_file << "\n";
+      return false;
     }
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto parsed = mcp::ParseTokenFile(text, o.agent);
+    if (!parsed.ok()) {
+      std::cerr << "halo-mcp: --http-token-file " << o.http_token_file << ": "
+                << parsed.status().message() << "\n";
+      return false;
+    }
+    http.credentials = *std::move(parsed);
   }
   if (char const* env = std::getenv("HALO_MCP_HTTP_TOKENS")) {
-    for (auto& t : mcp::SplitList(env)) tokens.push_back(t);
+    for (auto& t : mcp::SplitList(env)) http.tokens.push_back(t);
   }
   return true;
+}
+
+/// `halo-mcp token add`: appends the technician and prints their token, which is shown once.
+int AddToken(mcp::ServerOptions const& o, mcp::ToolRegistry const& registry) {
+  auto const& t = o.token_add;
+  mcp::ToolPolicy policy = t.policy;
+  if (auto s = policy.Resolve(registry); !s.ok()) {
+    std::cerr << "halo-mcp: " << s.message() << "\n";
+    return 2;
+  }
+  std::string token = mcp::NewClientToken();
+  auto s = mcp::AppendTokenEntry(o.http_token_file,
+                                 mcp::TokenFileEntry(token, t.name, t.agent, policy), t.name);
+  if (!s.ok()) {
+    std::cerr << "halo-mcp: " << s.message() << "\n";
+    return 2;
+  }
+  std::cerr << "added " << t.name << " to " << o.http_token_file
+            << " (only a digest is stored; the token below is not shown again)\n";
+  std::cout << token << "\n";
+  return 0;
 }
 
 void ConfigureLogging(std::string const& level) {
@@ -87,9 +117,15 @@ int main(int argc, char** argv) {
   mcp::ServerOptions& o = parsed.options;
   auto& http_options = o.http_options;
   if (o.http) {
-    if (!LoadTokens(o.http_token_file, http_options.tokens)) {
-      std::cerr << "halo-mcp: cannot read --http-token-file " << o.http_token_file << "\n";
-      return 2;
+    if (!LoadCredentials(o, http_options)) return 2;
+    if (!o.metrics_token_file.empty()) {
+      std::ifstream in(o.metrics_token_file);
+      if (!in || !std::getline(in, http_options.metrics_token) ||
+          http_options.metrics_token.empty()) {
+        std::cerr << "halo-mcp: cannot read a token from --metrics-token-file "
+                  << o.metrics_token_file << "\n";
+        return 2;
+      }
     }
     if (auto problem = mcp::CheckTls(http_options)) {  // before anything else starts
       std::cerr << "halo-mcp: " << *problem << "\n";
@@ -144,6 +180,11 @@ int main(int argc, char** argv) {
     }
     return 0;
   }
+  if (o.command == mcp::ServerOptions::Command::kTokenAdd) return AddToken(o, *registry);
+  if (auto s = mcp::ResolvePolicies(http_options.credentials, *registry); !s.ok()) {
+    std::cerr << "halo-mcp: --http-token-file: " << s.message() << "\n";
+    return 2;
+  }
 
   std::unique_ptr<halo_sim::Simulator> sim;
   halo::HaloOptionOverrides overrides = o.halo;
@@ -187,7 +228,17 @@ int main(int argc, char** argv) {
     return 2;
   }
   options->user_agent = std::string("halo-mcp/") + std::string(mcp::Version());
-  auto client = halo::MakeHaloClient(*options);
+  auto metrics = std::make_shared<mcp::Metrics>();
+  halo::ClientDependencies deps;
+  if (o.http || !o.shared_state.empty()) {
+    auto seams = mcp::BuildClientSeams(*options, {o.shared_state, o.shared_replicas}, metrics);
+    if (!seams.ok()) {
+      std::cerr << "halo-mcp: " << seams.status().message() << "\n";
+      return 2;
+    }
+    deps = *std::move(seams);
+  }
+  auto client = halo::MakeHaloClient(*options, deps);
   if (!client.ok()) {
     std::cerr << "halo-mcp: " << client.status().message() << "\n";
     return 2;
@@ -213,7 +264,7 @@ int main(int argc, char** argv) {
            mcp::FormatOffset(time_zone->OffsetAt(now)) +
            "); date arguments take YYYY-MM-DD, today, yesterday or -7d in that zone.";
   };
-  auto principal = std::make_shared<mcp::Principal const>(mcp::Principal{"local", o.agent});
+  auto principal = std::make_shared<mcp::Principal const>(mcp::Principal{"local", o.agent, {}});
   if (doctor) {
     mcp::DoctorInputs inputs{
         *options,
@@ -235,7 +286,30 @@ int main(int argc, char** argv) {
     spdlog::warn("could not check the acting agent \"{}\" yet ({}); it is checked again on use",
                  o.agent, agent.message());
   }
-  mcp::McpServer server(info, shared_registry, executor, principal);
+  for (auto const& c : http_options.credentials) {
+    if (!c.principal || c.principal->agent.empty() || c.principal->agent == o.agent) continue;
+    if (auto agent = executor->CheckActingAgent(c.principal); !agent.ok()) {
+      spdlog::warn("token \"{}\": agent \"{}\": {} (its writes will be refused until fixed)",
+                   c.principal->name, c.principal->agent, agent.message());
+    }
+  }
+  std::shared_ptr<mcp::ToolCaller> caller = executor;
+  if (!o.audit_log.empty()) {
+    std::shared_ptr<mcp::AuditSink> sink;
+    if (o.audit_log == "-") {
+      sink = std::make_shared<mcp::StderrAuditSink>();
+    } else {
+      std::string error;
+      sink = mcp::FileAuditSink::Open(o.audit_log, o.audit_max_bytes, o.audit_keep, error);
+      if (!sink) {
+        std::cerr << "halo-mcp: --audit-log: " << error << "\n";
+        return 2;
+      }
+    }
+    caller = std::make_shared<mcp::AuditingCaller>(caller, sink, o.audit_include_bodies);
+  }
+  if (o.http) caller = std::make_shared<mcp::MeteredCaller>(caller, metrics);
+  mcp::McpServer server(info, shared_registry, caller, principal);
   if (o.command == mcp::ServerOptions::Command::kCall) {
     return mcp::RunToolCall(server, o.tool, call_arguments, o.json_output, std::cout, std::cerr);
   }
@@ -256,7 +330,10 @@ int main(int argc, char** argv) {
                            });
 
   if (o.http) {
+    http_options.metrics = [metrics] { return metrics->Render(); };
     mcp::HttpTransport transport(server, http_options);
+    metrics->AddGauge("halo_mcp_sessions", "Legacy HTTP sessions open.",
+                      [&transport] { return static_cast<double>(transport.session_count()); });
     if (auto error = transport.Bind()) {
       std::cerr << "halo-mcp: " << *error << "\n";
       if (sim) sim->Stop();

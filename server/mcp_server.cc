@@ -146,9 +146,15 @@ json McpServer::Capabilities() const {
   return caps;
 }
 
-json McpServer::Handle(Session& session, Message const& message, CallScope::Sender const& send) {
+Principal const& McpServer::PrincipalOf(RequestContext const& context) const {
+  return context.principal ? *context.principal : *default_principal_;
+}
+
+json McpServer::Handle(Session& session, Message const& message, CallScope::Sender const& send,
+                       std::shared_ptr<Principal const> principal) {
   RequestContext context;
   context.send = send;
+  context.principal = std::move(principal);
   if (message.kind == Message::Kind::kRequest) {
     std::lock_guard lock(session.mu);
     if (auto it = session.in_flight.find(Serialize(message.id)); it != session.in_flight.end()) {
@@ -294,7 +300,11 @@ json McpServer::Dispatch(Session& session, Message const& message, bool modern, 
       }
       cursor = c->get<std::string>();
     }
-    auto page = registry_->ListPage(cursor, info_.tools_page_size);
+    ToolPolicy const& policy = PrincipalOf(context).policy;
+    auto page = policy.Narrows()
+                    ? registry_->ListPage(cursor, info_.tools_page_size,
+                                          [&policy](ToolSpec const& t) { return policy.Allows(t); })
+                    : registry_->ListPage(cursor, info_.tools_page_size);
     if (!page) {
       error = Err(kInvalidParams, "Invalid params: unknown cursor; start again without one");
       return nullptr;
@@ -385,6 +395,10 @@ json McpServer::CallTool(Session& session, Message const& message, bool modern, 
     }
     error = Err(kInvalidParams, "Unknown tool: " + tool_name + "; call tools/list for the tools");
     return nullptr;
+  }
+  if (ToolPolicy const& policy = PrincipalOf(context).policy; !policy.Allows(*tool)) {
+    return ToolErrorResult("Tool " + tool_name + " is not allowed for your token (" +
+                           policy.Describe() + "). Nothing was done.");
   }
   auto problems = CoerceArguments(tool->input_schema, arguments);
   if (problems.empty()) problems = ValidateJson(tool->input_schema, arguments);

@@ -3,6 +3,7 @@
 #include "halo/clock.h"
 #include "server/json_rpc.h"
 #include "server/protocol_era.h"
+#include "server/tool_policy.h"
 #include "server/tool_registry.h"
 
 #include <nlohmann/json.hpp>
@@ -29,6 +30,8 @@ struct Principal {
   /// The HaloPSA agent the request acts as, as configured (name, email or id); empty = none,
   /// and then "me" is refused with advice on how to set one.
   std::string agent;
+  /// What this principal may use, within what the server exposes (a client token's policy).
+  ToolPolicy policy;
 };
 
 /// What one tool call (or extension method) can see of the request it serves: cancellation,
@@ -156,6 +159,9 @@ struct Session {
   };
   std::map<std::string, std::shared_ptr<Awaiting>> awaiting;
   std::int64_t next_request_id = 0;
+  /// Who opened the session (the principal's name over HTTP): another client's token may not
+  /// continue it.
+  std::string owner;
 };
 
 /**
@@ -171,8 +177,10 @@ class McpServer {
   /// A decoded request or notification. Returns the response, or null json when none is due
   /// (notifications, and requests cancelled before they finished). Never throws.
   nlohmann::json Handle(Session& session, Message const& message, RequestContext const& context);
-  /// The same with only a sender; a token registered by Track() for the id is used.
-  nlohmann::json Handle(Session& session, Message const& message, CallScope::Sender const& send);
+  /// The same with only a sender (and who it acts for; null = the default); a token registered
+  /// by Track() for the id is used.
+  nlohmann::json Handle(Session& session, Message const& message, CallScope::Sender const& send,
+                        std::shared_ptr<Principal const> principal = nullptr);
 
   /// Whether a message may take long (worth running off the reading thread): resource reads,
   /// lists and completions may wait on HaloPSA as tool calls do.
@@ -213,6 +221,7 @@ class McpServer {
   nlohmann::json Dispatch(Session& session, Message const& message, bool modern,
                           nlohmann::json const& meta, RequestContext const& context,
                           std::optional<ErrorObject>& error);
+  Principal const& PrincipalOf(RequestContext const& context) const;
   nlohmann::json Initialize(Session& session, nlohmann::json const& params,
                             std::optional<ErrorObject>& error);
   nlohmann::json Capabilities() const;

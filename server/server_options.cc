@@ -46,6 +46,13 @@ constexpr EnvBinding kEnv[] = {
     {"--http-read-timeout", "HALO_MCP_HTTP_READ_TIMEOUT", false},
     {"--tls-cert", "HALO_MCP_TLS_CERT", false},
     {"--tls-key", "HALO_MCP_TLS_KEY", false},
+    {"--metrics-token-file", "HALO_MCP_METRICS_TOKEN_FILE", false},
+    {"--audit-log", "HALO_MCP_AUDIT_LOG", false},
+    {"--audit-include-bodies", "HALO_MCP_AUDIT_INCLUDE_BODIES", true},
+    {"--audit-max-bytes", "HALO_MCP_AUDIT_MAX_BYTES", false},
+    {"--audit-keep", "HALO_MCP_AUDIT_KEEP", false},
+    {"--shared-state", "HALO_MCP_SHARED_STATE", false},
+    {"--shared-replicas", "HALO_MCP_SHARED_REPLICAS", false},
 };
 
 /// Raw values the command line gives as text or numbers before they become options.
@@ -56,6 +63,8 @@ struct Raw {
   std::size_t session_idle_seconds = 1800, read_timeout_seconds = 30;
   std::string structured_content = "on";
   std::string base_url, auth_url, tenant, client_id, scope, rate_limit;
+  std::string token_toolsets, token_tools, token_exclude;
+  CLI::App* token_add = nullptr;
 };
 
 void Define(CLI::App& app, ServerOptions& o, Raw& r) {
@@ -179,6 +188,48 @@ void Define(CLI::App& app, ServerOptions& o, Raw& r) {
   auto* tools = app.add_subcommand("tools", "List the exposed tools, or one tool's arguments");
   tools->add_option("tool", o.tool, "A tool to describe");
   tools->add_flag("--json", o.json_output, "Print the MCP tool definitions");
+
+  http->add_option("--metrics-token-file", o.metrics_token_file,
+                   "File holding the bearer token GET /metrics needs; without it /metrics answers "
+                   "loopback clients only [HALO_MCP_METRICS_TOKEN_FILE]");
+
+  auto* audit = app.add_option_group("Audit", "Accounting of writes");
+  audit->add_option("--audit-log", o.audit_log,
+                    "JSON-lines audit of every write (who, tool, record ids, outcome, argument "
+                    "digest) to FILE, or - for stderr [HALO_MCP_AUDIT_LOG]");
+  audit->add_flag("--audit-include-bodies", o.audit_include_bodies,
+                  "Also record the arguments themselves (note bodies included) "
+                  "[HALO_MCP_AUDIT_INCLUDE_BODIES]");
+  audit
+      ->add_option("--audit-max-bytes", o.audit_max_bytes,
+                   "Rotate the audit file beyond this size [default 64 MiB]")
+      ->check(CLI::Range(std::size_t{4096}, std::size_t{1} << 40));
+  audit->add_option("--audit-keep", o.audit_keep, "Rotated audit files kept [default 5]")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1000}));
+
+  auto* fleet = app.add_option_group("Fleet", "Replicas sharing one HaloPSA budget");
+  fleet->add_option("--shared-state", o.shared_state,
+                    "redis://HOST:PORT[/DB]: share the rate limit and the HaloPSA token between "
+                    "replicas [HALO_MCP_SHARED_STATE]");
+  fleet
+      ->add_option("--shared-replicas", o.shared_replicas,
+                   "Replicas sharing the budget; while Redis is unreachable each uses 1/N of it "
+                   "[default 3]")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1000}));
+
+  auto* token = app.add_subcommand("token", "Manage the technicians' client tokens");
+  token->require_subcommand(1);
+  r.token_add = token->add_subcommand(
+      "add", "Add a technician to --http-token-file and print their new token (shown once)");
+  auto& t = o.token_add;
+  r.token_add->add_option("--name", t.name, "Who the token is for (audit lines name it)")
+      ->required();
+  r.token_add->add_option("--agent", t.agent,
+                          "Their HaloPSA agent (name, email or id): attribution and 'me'");
+  r.token_add->add_flag("--read-only", t.policy.read_only, "Read tools only");
+  r.token_add->add_option("--toolsets", r.token_toolsets, "Comma-separated toolsets allowed");
+  r.token_add->add_option("--tools", r.token_tools, "Comma-separated tools allowed");
+  r.token_add->add_option("--exclude-tools", r.token_exclude, "Comma-separated tools refused");
   app.footer(
       "Flags override the environment variables in brackets. HTTP security: binds to loopback by "
       "default; Origin and Host are checked (403 when foreign); off loopback every request needs "
@@ -289,6 +340,26 @@ ParsedOptions ParseServerOptions(std::vector<std::string> const& args, halo::Env
     o.command = ServerOptions::Command::kDoctor;
     // The report goes to stdout; routine log lines would only interleave with it on stderr.
     if (app.get_option("--log-level")->count() == 0) o.log_level = "warn";
+  }
+  if (r.token_add->parsed()) {
+    o.command = ServerOptions::Command::kTokenAdd;
+    o.token_add.policy.toolsets = SplitList(r.token_toolsets);
+    o.token_add.policy.tools = SplitList(r.token_tools);
+    o.token_add.policy.exclude = SplitList(r.token_exclude);
+    if (o.http_token_file.empty()) {
+      out.run = false;
+      out.exit_code = 2;
+      out.output =
+          "halo-mcp: token add needs --http-token-file FILE (or HALO_MCP_HTTP_TOKEN_FILE) "
+          "before `token`";
+      return out;
+    }
+  }
+  if (!o.shared_state.empty() && o.shared_state.rfind("redis://", 0) != 0) {
+    out.run = false;
+    out.exit_code = 2;
+    out.output = "halo-mcp: --shared-state wants redis://HOST:PORT[/DB], got " + o.shared_state;
+    return out;
   }
   o.structured_content = Truth(r.structured_content).value_or(true);
   o.filter = ToolFilter{SplitList(r.toolsets), SplitList(r.tools), SplitList(r.exclude_tools),

@@ -4,6 +4,7 @@
 
 #include "halo/options.h"
 #include "server/http_transport.h"
+#include "server/tool_policy.h"
 #include "server/tool_registry.h"
 
 #include <cstddef>
@@ -19,6 +20,7 @@ struct ServerOptions {
     kDoctor,     ///< `doctor`: check the HaloPSA set-up, print a report, exit 0 when it works
     kCall,       ///< `call TOOL ARGS`: run one tool, print its result
     kTools,      ///< `tools [TOOL]`: list the exposed tools, or one tool's arguments
+    kTokenAdd,   ///< `token add`: append a technician to the token file, print their token
   };
   Command command = Command::kServe;
   /// `call`: the tool, and its arguments as words (see ParseCallArguments); `tools`: the tool.
@@ -54,6 +56,25 @@ struct ServerOptions {
   HttpOptions http_options;
   std::string http_port_file;
   std::string http_token_file;
+  std::string metrics_token_file;  ///< GET /metrics needs this token; empty = loopback only
+
+  /// Audit log of every write: a file path, "-" for stderr, empty for none.
+  std::string audit_log;
+  bool audit_include_bodies = false;
+  std::size_t audit_max_bytes = std::size_t{64} << 20;  ///< rotate beyond this
+  std::size_t audit_keep = 5;                           ///< rotated files kept
+
+  /// redis://host:port[/db] shared by the replicas; empty = everything in-process.
+  std::string shared_state;
+  /// Replicas sharing the budget: without Redis each takes 1/N of it.
+  std::size_t shared_replicas = 3;
+
+  /// `token add`: who the new token is for and what it may do.
+  struct TokenAdd {
+    std::string name;
+    std::string agent;
+    ToolPolicy policy;
+  } token_add;
 };
 
 /// Parsing ends in options to run with, or in text to print and an exit status (--help,

@@ -195,3 +195,40 @@ TEST_CASE("call needs a tool; an unknown command is refused", "[server][options]
   auto two = Parse({"doctor", "tools"});
   CHECK_FALSE(two.run);
 }
+
+TEST_CASE("Team settings: audit, metrics, shared state and token add", "[server][options]") {
+  auto p = Parse({"--http", "--audit-log", "/var/log/halo-audit.log", "--audit-keep", "3"},
+                 {{"HALO_MCP_SHARED_STATE", "redis://10.0.0.5:6379/2"},
+                  {"HALO_MCP_AUDIT_INCLUDE_BODIES", "1"},
+                  {"HALO_MCP_METRICS_TOKEN_FILE", "/etc/halo/metrics.token"}});
+  REQUIRE(p.run);
+  CHECK(p.options.audit_log == "/var/log/halo-audit.log");
+  CHECK(p.options.audit_keep == 3);
+  CHECK(p.options.audit_include_bodies);
+  CHECK(p.options.shared_state == "redis://10.0.0.5:6379/2");
+  CHECK(p.options.shared_replicas == 3);
+  CHECK(p.options.metrics_token_file == "/etc/halo/metrics.token");
+
+  auto bad = Parse({"--shared-state", "10.0.0.5:6379"});
+  CHECK_FALSE(bad.run);
+  CHECK(bad.exit_code == 2);
+  CHECK_THAT(bad.output, Catch::Contains("redis://HOST:PORT"));
+
+  auto add = Parse({"--http-token-file", "team.tokens", "token", "add", "--name", "jane", "--agent",
+                    "Jane Smith", "--read-only", "--toolsets", "tickets,people"},
+                   {{"HALO_MCP_READ_ONLY", "0"}});
+  REQUIRE(add.run);
+  CHECK(add.options.command == ServerOptions::Command::kTokenAdd);
+  CHECK(add.options.token_add.name == "jane");
+  CHECK(add.options.token_add.agent == "Jane Smith");
+  CHECK(add.options.token_add.policy.read_only);
+  CHECK(add.options.token_add.policy.toolsets == std::vector<std::string>{"tickets", "people"});
+  CHECK_FALSE(add.options.filter.read_only);  // the token's policy, not the server's
+
+  auto no_file = Parse({"token", "add", "--name", "jane"});
+  CHECK_FALSE(no_file.run);
+  CHECK_THAT(no_file.output, Catch::Contains("--http-token-file"));
+  auto no_name = Parse({"--http-token-file", "f", "token", "add"});
+  CHECK_FALSE(no_name.run);
+  CHECK(no_name.exit_code != 0);
+}

@@ -568,7 +568,9 @@ ToolSpec const* ToolRegistry::FindHidden(std::string_view name) const {
   return nullptr;
 }
 
-std::optional<json> ToolRegistry::ListPage(std::string const& cursor, std::size_t page_size) const {
+std::optional<json> ToolRegistry::ListPage(
+    std::string const& cursor, std::size_t page_size,
+    std::function<bool(ToolSpec const&)> const& visible) const {
   std::size_t start = 0;
   if (!cursor.empty()) {
     // The cursor names the last tool already sent: stable even if clients hold it a while.
@@ -580,9 +582,18 @@ std::optional<json> ToolRegistry::ListPage(std::string const& cursor, std::size_
     start = static_cast<std::size_t>(it - tools_.begin());
   }
   json page{{"tools", json::array()}};
-  std::size_t end = std::min(tools_.size(), start + std::max<std::size_t>(page_size, 1));
-  for (std::size_t i = start; i < end; ++i) page["tools"].push_back(tools_[i].Definition());
-  if (end < tools_.size()) page["nextCursor"] = "after:" + tools_[end - 1].name;
+  std::size_t const wanted = std::max<std::size_t>(page_size, 1);
+  std::size_t i = start;
+  for (; i < tools_.size() && page["tools"].size() < wanted; ++i) {
+    if (!visible || visible(tools_[i])) page["tools"].push_back(tools_[i].Definition());
+  }
+  // Another page only when a visible tool remains.
+  for (std::size_t j = i; j < tools_.size(); ++j) {
+    if (!visible || visible(tools_[j])) {
+      page["nextCursor"] = "after:" + tools_[i - 1].name;
+      break;
+    }
+  }
   return page;
 }
 

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -162,8 +163,11 @@ class ToolRegistry {
   /// Record profiles (default fields, computed names, text fields) from records.json.
   nlohmann::json const& records() const { return records_; }
 
-  /// One page of tools/list; cursor is opaque to clients. nullopt = invalid cursor.
-  std::optional<nlohmann::json> ListPage(std::string const& cursor, std::size_t page_size) const;
+  /// One page of tools/list; cursor is opaque to clients. nullopt = invalid cursor. `visible`,
+  /// when set, hides tools from this caller (a client token's policy).
+  std::optional<nlohmann::json> ListPage(
+      std::string const& cursor, std::size_t page_size,
+      std::function<bool(ToolSpec const&)> const& visible = nullptr) const;
 
  private:
   std::vector<ToolSpec> tools_;   // exposed

@@ -1,0 +1,86 @@
+#pragma once
+
+// Processes for the fleet tests: a redis-server of the test's own on a free loopback port, the
+// simulator, halo-mcp replicas, and a small MCP-over-HTTP client with a bearer token.
+
+#include "tests/support/mcp_process.h"
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace fleet_test {
+
+/// A free loopback TCP port (bound and released; good enough for a test's own servers).
+int FreePort();
+
+/// redis-server on 127.0.0.1:`port`, without persistence; Start() waits until it answers PING.
+class Redis {
+ public:
+  explicit Redis(int port) : port_(port) {}
+  ~Redis() { Stop(); }
+  bool Start();
+  void Stop();
+  int port() const { return port_; }
+  std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_) + "/0"; }
+
+ private:
+  int port_;
+  std::unique_ptr<halo_test::McpProcess> process_;
+};
+
+/// halo-sim with the admin endpoints, and its request log.
+class Sim {
+ public:
+  explicit Sim(std::vector<std::string> extra_args);
+  nlohmann::json const& credentials() const { return credentials_; }
+  std::map<std::string, std::string> Env() const;  // HALOPSA_* for halo-mcp
+  /// The request log so far (method, path, body, status), oldest first.
+  nlohmann::json Requests();
+  /// A token of the simulator's own, for reading reference data in setup.
+  std::string AdminToken();
+  httplib::Client Client() const;
+
+ private:
+  std::unique_ptr<halo_test::McpProcess> process_;
+  nlohmann::json credentials_;
+  std::string host_;
+  int port_ = 0;
+};
+
+/// One halo-mcp --http replica.
+struct Replica {
+  std::unique_ptr<halo_test::McpProcess> process;
+  int port = 0;
+  std::string audit_path;
+};
+
+Replica StartReplica(std::vector<std::string> args, std::map<std::string, std::string> env,
+                     std::string const& tag);
+
+/// MCP over HTTP (the 2026-07-28 stateless shape) as one technician.
+struct Caller {
+  int port;
+  std::string token;
+  /// The JSON-RPC response, or {"transport": "..."} when none came.
+  nlohmann::json Request(std::string const& method, nlohmann::json params, int id) const;
+  /// tools/call's result, or the error/transport object when there is none.
+  nlohmann::json Call(std::string const& tool, nlohmann::json arguments, int id) const;
+  /// The names tools/list returns.
+  std::vector<std::string> ToolNames() const;
+  /// GET /metrics as text ("" when refused).
+  std::string Metrics() const;
+};
+
+/// The text of a tool result.
+std::string TextOf(nlohmann::json const& result);
+
+/// Runs `halo-mcp --http-token-file FILE token add ...` and returns the token it prints.
+std::string AddToken(std::string const& file, std::vector<std::string> const& args);
+
+}  // namespace fleet_test
