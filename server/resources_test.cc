@@ -61,7 +61,7 @@ struct Rig {
     auto shared_prompts = std::make_shared<mcp::PromptCatalog const>(*std::move(prompts));
     server = std::make_unique<mcp::McpServer>(
         mcp::ServerInfo{}, registry, caller,
-        std::make_shared<mcp::Principal const>(mcp::Principal{"local", agent}));
+        std::make_shared<mcp::Principal const>(mcp::Principal{"local", agent, {}}));
     mcp::RegisterPrompts(*server, shared_prompts);
     mcp::RegisterResources(*server, catalog);
     mcp::RegisterCompletions(
