@@ -428,8 +428,8 @@ StatusOr<ToolRegistry> ToolRegistry::FromJson(json const& toolsets_json,
       }
       for (auto const& [other, field] : refs.items()) {
         if (!reg.lookups_.contains(other) || !field.is_string()) {
-          return InvalidArgumentError("lookups.json: " + kind + "." + key + " names "" + other +
-                                      "", which is not a lookup (or its field is not a string)");
+          return InvalidArgumentError("lookups.json: " + kind + "." + key + " names \"" + other +
+                                      "\", which is not a lookup (or its field is not a string)");
         }
       }
     }
