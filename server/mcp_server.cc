@@ -176,7 +176,8 @@ json McpServer::Handle(Session& session, Message const& message, RequestContext 
     }
     return nullptr;
   }
-  json const params = message.params.is_null() ? json::object() : message.params;
+  json const no_params = json::object();
+  json const& params = message.params.is_null() ? no_params : message.params;
 
   if (message.kind == Message::Kind::kNotification) {
     if (message.method == "notifications/initialized") {
@@ -225,7 +226,8 @@ json McpServer::Handle(Session& session, Message const& message, RequestContext 
 json McpServer::Dispatch(Session& session, Message const& message, bool modern, json const& meta,
                          RequestContext const& context, std::optional<ErrorObject>& error) {
   std::string const& method = message.method;
-  json const params = message.params.is_null() ? json::object() : message.params;
+  json const no_params = json::object();
+  json const& params = message.params.is_null() ? no_params : message.params;
 
   if (modern) {
     if (auto problem = CheckModernMeta(meta)) {
