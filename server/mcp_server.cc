@@ -308,7 +308,7 @@ json McpServer::Dispatch(Session& session, Message const& message, bool modern, 
       (*page)["ttlMs"] = 300000;
       (*page)["cacheScope"] = "private";
     }
-    return *page;
+    return *std::move(page);
   }
   if (method == "tools/call") return CallTool(session, message, modern, meta, context, error);
   if (auto handler = methods_.find(method); handler != methods_.end()) {
