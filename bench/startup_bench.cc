@@ -140,7 +140,35 @@ int main(int argc, char** argv) {
                                "HALOPSA_RATE_LIMIT=off",
                                "HALO_MCP_LOG_LEVEL=warn"};
 
-  std::vector<double> start_ms, base_ms, rss_kb, base_rss_kb;
+  // Peak RSS of a server after initialize + tools/list, with the given extra environment.
+  auto session_rss_kb = [&](std::vector<std::string> extra) {
+    extra.insert(extra.begin(), env.begin(), env.end());
+    Child c = Child::Spawn({server, "--toolsets", "all"}, extra);
+    c.Send(kInit);
+    c.ReadLine();
+    c.Send(kList);
+    c.ReadLine();
+    long kb = c.StatusKb("VmHWM:");
+    c.Stop();
+    return static_cast<double>(kb);
+  };
+  // The same server without any tool: only toolsets.json, lookups.json and records.json.
+  std::filesystem::path const no_tools =
+      std::filesystem::temp_directory_path() / ("startup_bench_" + std::to_string(getpid()));
+  std::filesystem::create_directories(no_tools);
+  for (char const* f : {"toolsets.json", "lookups.json", "records.json"}) {
+    std::filesystem::copy_file(std::filesystem::path(HALO_MCP_SCHEMA_DIR) / f, no_tools / f,
+                               std::filesystem::copy_options::overwrite_existing);
+  }
+  std::size_t tool_files = 0;
+  for (auto const& d : std::filesystem::directory_iterator(HALO_MCP_SCHEMA_DIR)) {
+    if (!d.is_directory()) continue;
+    for (auto const& f : std::filesystem::directory_iterator(d.path())) {
+      tool_files += f.path().extension() == ".json";
+    }
+  }
+
+  std::vector<double> start_ms, base_ms, rss_kb, base_rss_kb, all_kb, none_kb;
   for (int i = 0; i < runs; ++i) {
     auto t0 = Clock::now();
     Child c = Child::Spawn({server}, env);
@@ -167,7 +195,11 @@ int main(int argc, char** argv) {
     base_rss_kb.push_back(static_cast<double>(cat.StatusKb("VmHWM:")));
     cat.Stop();
     base_ms.push_back(std::chrono::duration<double, std::milli>(b1 - b0).count());
+
+    all_kb.push_back(session_rss_kb({"HALO_MCP_SCHEMA_DIR=" HALO_MCP_SCHEMA_DIR}));
+    none_kb.push_back(session_rss_kb({"HALO_MCP_SCHEMA_DIR=" + no_tools.string()}));
   }
+  std::filesystem::remove_all(no_tools);
 
   // CPU per call: one long-lived server, many calls, CPU time read from /proc.
   Child c = Child::Spawn({server}, env);
@@ -203,6 +235,11 @@ int main(int argc, char** argv) {
       "server CPU per tools/call (list_statuses via the simulator): %.3f ms   per ping: %.3f ms   "
       "ratio %.1fx\n",
       call_ms, ping_ms, ping_ms > 0 ? call_ms / ping_ms : 0.0);
+  double const per_tool = (Median(all_kb) - Median(none_kb)) / static_cast<double>(tool_files);
+  std::printf(
+      "peak RSS per tool (--toolsets all, %zu tools vs none): %.1f KiB   with all: %.1f MiB   "
+      "with none: %.1f MiB\n",
+      tool_files, per_tool, Median(all_kb) / 1024.0, Median(none_kb) / 1024.0);
   std::printf("goals: start-up <= 10 ms, peak RSS <= 10 MiB, <= 0.2 ms CPU per call\n");
   return 0;
 }

@@ -182,7 +182,8 @@ json McpServer::Handle(Session& session, Message const& message, RequestContext 
     }
     return nullptr;
   }
-  json const params = message.params.is_null() ? json::object() : message.params;
+  json const no_params = json::object();
+  json const& params = message.params.is_null() ? no_params : message.params;
 
   if (message.kind == Message::Kind::kNotification) {
     if (message.method == "notifications/initialized") {
@@ -231,7 +232,8 @@ json McpServer::Handle(Session& session, Message const& message, RequestContext 
 json McpServer::Dispatch(Session& session, Message const& message, bool modern, json const& meta,
                          RequestContext const& context, std::optional<ErrorObject>& error) {
   std::string const& method = message.method;
-  json const params = message.params.is_null() ? json::object() : message.params;
+  json const no_params = json::object();
+  json const& params = message.params.is_null() ? no_params : message.params;
 
   if (modern) {
     if (auto problem = CheckModernMeta(meta)) {
@@ -316,7 +318,7 @@ json McpServer::Dispatch(Session& session, Message const& message, bool modern, 
       (*page)["ttlMs"] = 300000;
       (*page)["cacheScope"] = "private";
     }
-    return *page;
+    return *std::move(page);
   }
   if (method == "tools/call") return CallTool(session, message, modern, meta, context, error);
   if (auto handler = methods_.find(method); handler != methods_.end()) {

@@ -52,8 +52,7 @@ json ToolExecutor::List(ToolSpec const& tool, json const& args, CallScope& scope
     result->next_offset = req.offset + req.limit;
     items = std::move(cut);
   }
-  json structured{
-      {"items", items}, {"returned", items.size()}, {"has_more", result->next_offset.has_value()}};
+  json structured{{"returned", items.size()}, {"has_more", result->next_offset.has_value()}};
   if (result->record_count) structured["record_count"] = *result->record_count;
   if (result->next_offset) structured["next_cursor"] = std::to_string(*result->next_offset);
 
@@ -80,7 +79,8 @@ json ToolExecutor::List(ToolSpec const& tool, json const& args, CallScope& scope
       text += RenderTable(items, columns, table);
     }
   }
-  return ToolTextResult(text, structured);
+  structured["items"] = std::move(items);  // moved last: the text above is rendered from it
+  return ToolTextResult(text, std::move(structured));
 }
 
 std::string ToolExecutor::Closest(ToolSpec const& tool, json const& args, CallScope& scope) {

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 namespace mcp {
 
@@ -305,7 +306,7 @@ StatusOr<json> ReadJsonFile(std::filesystem::path const& p) {
   std::string error;
   auto value = ParseJson(ss.str(), &error);
   if (!value) return Bad(p.string(), "invalid JSON: " + error);
-  return *value;
+  return *std::move(value);
 }
 
 bool IsControlArgument(std::string_view name) {
@@ -413,8 +414,7 @@ StatusOr<ToolSpec> ParseToolSpec(json const& def, std::set<std::string> const& t
   return spec;
 }
 
-StatusOr<ToolRegistry> ToolRegistry::FromJson(json const& toolsets_json,
-                                              std::vector<json> const& tools,
+StatusOr<ToolRegistry> ToolRegistry::FromJson(json const& toolsets_json, std::vector<json> tools,
                                               ToolFilter const& filter, json lookups,
                                               json records) {
   ToolRegistry reg;
@@ -445,9 +445,11 @@ StatusOr<ToolRegistry> ToolRegistry::FromJson(json const& toolsets_json,
   }
   std::vector<ToolSpec> all;
   std::set<std::string> names;
-  for (auto const& def : tools) {
+  for (auto& def : tools) {
     std::string file = def.value("__file", std::string("<memory>"));
-    json clean = def;
+    // Each definition is consumed as it is parsed, so the parse-time trees and the typed specs
+    // are never all held at once.
+    json clean = std::exchange(def, json());
     clean.erase("__file");
     auto spec = ParseToolSpec(clean, ids, file);
     if (!spec.ok()) return spec.status();
@@ -507,6 +509,13 @@ StatusOr<ToolRegistry> ToolRegistry::FromJson(json const& toolsets_json,
     bool on = enabled_sets.count(spec.toolset) || contains(filter.tools, spec.name);
     if (contains(filter.exclude, spec.name)) on = false;
     if (filter.read_only && !spec.read_only()) on = false;
+    if (!on) {
+      // A hidden tool is only named in refusals: its schemas and binding are not kept.
+      spec.description.clear();
+      spec.input_schema = nullptr;
+      spec.output_schema = nullptr;
+      spec.halo = HaloBinding();
+    }
     (on ? reg.tools_ : reg.hidden_).push_back(std::move(spec));
   }
   auto by_name = [](ToolSpec const& a, ToolSpec const& b) { return a.name < b.name; };
@@ -552,7 +561,7 @@ StatusOr<ToolRegistry> ToolRegistry::Load(std::filesystem::path const& dir,
     (*def)["__file"] = f.string();
     defs.push_back(*std::move(def));
   }
-  return FromJson(*toolsets, defs, filter, std::move(extra[0]), std::move(extra[1]));
+  return FromJson(*toolsets, std::move(defs), filter, std::move(extra[0]), std::move(extra[1]));
 }
 
 ToolSpec const* ToolRegistry::Find(std::string_view name) const {

@@ -146,16 +146,17 @@ class ToolRegistry {
   /// file stops loading with a message naming the file and the problem.
   static halo::StatusOr<ToolRegistry> Load(std::filesystem::path const& dir,
                                            ToolFilter const& filter);
-  /// Builds from in-memory definitions (tests, the conformance fixture).
+  /// Builds from in-memory definitions (tests, the conformance fixture); `tools` is consumed.
   static halo::StatusOr<ToolRegistry> FromJson(nlohmann::json const& toolsets,
-                                               std::vector<nlohmann::json> const& tools,
+                                               std::vector<nlohmann::json> tools,
                                                ToolFilter const& filter,
                                                nlohmann::json lookups = nlohmann::json::object(),
                                                nlohmann::json records = nlohmann::json::object());
 
   /// An exposed tool, or nullptr.
   ToolSpec const* Find(std::string_view name) const;
-  /// A tool that exists but is hidden by the filter (to explain a refusal), or nullptr.
+  /// A tool that exists but is hidden by the filter (to explain a refusal), or nullptr. Only
+  /// its name, title, toolset and annotations are kept.
   ToolSpec const* FindHidden(std::string_view name) const;
   std::vector<ToolSpec> const& tools() const { return tools_; }  // sorted by name
   std::vector<Toolset> const& toolsets() const { return toolsets_; }
