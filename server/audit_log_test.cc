@@ -47,7 +47,7 @@ auto const kWhen = std::chrono::system_clock::time_point(std::chrono::millisecon
 
 }  // namespace
 
-TEST_CASE("Every write is audited with who, what, ids and outcome; reads are not",
+TEST_CASE("Every write is audited with who, what, ids and outcome, reads are not",
           "[server][audit]") {
   auto sink = std::make_shared<Lines>();
   auto inner = std::make_shared<Scripted>();

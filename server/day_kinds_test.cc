@@ -60,7 +60,7 @@ TEST_CASE("Working-day kinds keep the write rules", "[server][registry][day]") {
   CHECK_THAT(LoadError(Tool("merge", "POST", false)), Catch::Matchers::Contains("get_path"));
 }
 
-TEST_CASE("bool_to_int is a known transform; others are named in the error",
+TEST_CASE("bool_to_int is a known transform, others are named in the error",
           "[server][registry][day]") {
   json t = Tool("search", "GET");
   t["halo"]["params"]["flag"] = {{"transform", "bool_to_int"}};

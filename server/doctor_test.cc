@@ -50,7 +50,7 @@ TEST_CASE("ClockLine: agreement, small skew, large skew, no header", "[doctor]")
   CHECK_THAT(garbage.text, Catch::Matchers::Contains("\"yesterday\" is not an HTTP date"));
 }
 
-TEST_CASE("A report is ok unless a line failed; Render says which", "[doctor]") {
+TEST_CASE("A report is ok unless a line failed, Render says which", "[doctor]") {
   mcp::DoctorReport report;
   report.lines.push_back({Level::kOk, "token", "obtained"});
   report.lines.push_back({Level::kWarn, "clock", "off by a lot"});

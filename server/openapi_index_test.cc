@@ -45,7 +45,7 @@ TEST_CASE("Operations are found by words, best path matches first", "[server][ap
   CHECK(c.Search("unicorn", "").empty());
 }
 
-TEST_CASE("A concrete path finds its operation; literals beat placeholders", "[server][api]") {
+TEST_CASE("A concrete path finds its operation, literals beat placeholders", "[server][api]") {
   auto const c = Sample();
   REQUIRE(c.Match("GET", "/appointment/42") != nullptr);
   CHECK(c.Match("GET", "/appointment/42")->path == "/Appointment/{id}");

@@ -100,20 +100,21 @@ TEST_CASE("Resource URIs: only served collections and positive integer ids",
   CHECK(ref->templ->tool == "halopsa_get_ticket");
   CHECK(ref->id == 12);
   CHECK(rig.catalog->Parse("halopsa://users/3"));
+  CHECK(rig.catalog->Parse("halopsa://kb/1"));  // served now that a KB get tool exists
   for (char const* bad :
        {"halopsa://tickets/0", "halopsa://tickets/-1", "halopsa://tickets/12x",
         "halopsa://tickets/", "halopsa://tickets", "halopsa://tickets/99999999999999999999",
-        "https://tickets/1", "halopsa://planets/1", "halopsa://kb/1", "HALOPSA://tickets/1"}) {
+        "https://tickets/1", "halopsa://planets/1", "HALOPSA://tickets/1"}) {
     INFO(bad);
     CHECK_FALSE(rig.catalog->Parse(bad));
   }
   // A collection whose get tool is excluded is not served.
   mcp::ResourceCatalog without(Registry({"halopsa_get_user"}), nullptr, nullptr);
   CHECK_FALSE(without.Parse("halopsa://users/3"));
-  CHECK(without.TemplatesList()["resourceTemplates"].size() == 2);
+  CHECK(without.TemplatesList()["resourceTemplates"].size() == 3);
 }
 
-TEST_CASE("resources/read goes through the reader; unknown is not found, per era",
+TEST_CASE("resources/read goes through the reader, unknown is not found, per era",
           "[server][resources]") {
   Rig rig;
   json ok = rig.Legacy("resources/read", {{"uri", "halopsa://tickets/12"}});

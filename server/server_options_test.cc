@@ -88,7 +88,7 @@ TEST_CASE("A bad variable or flag stops with a message naming it", "[server][opt
   CHECK_THAT(workers.output, Catch::Matchers::Contains("--workers"));
 }
 
-TEST_CASE("--help and --version print and exit 0", "[server][options]") {
+TEST_CASE("Help and version: --help and --version print and exit 0", "[server][options]") {
   auto help = Parse({"--help"});
   CHECK_FALSE(help.run);
   CHECK(help.exit_code == 0);
@@ -154,7 +154,7 @@ TEST_CASE("structuredContent can be turned off", "[server][options]") {
   CHECK_THAT(bad.output, Catch::Matchers::Contains("--structured-content"));
 }
 
-TEST_CASE("doctor, call and tools are commands; options may come before or after them",
+TEST_CASE("doctor, call and tools are commands, options may come before or after them",
           "[server][options]") {
   auto doctor = Parse({"doctor", "--agent", "Sam", "--toolsets", "all"});
   REQUIRE(doctor.run);
@@ -184,7 +184,7 @@ TEST_CASE("doctor, call and tools are commands; options may come before or after
   CHECK(Parse({"tools"}).options.tool.empty());
 }
 
-TEST_CASE("call needs a tool; an unknown command is refused", "[server][options]") {
+TEST_CASE("call needs a tool, an unknown command is refused", "[server][options]") {
   auto no_tool = Parse({"call"});
   CHECK_FALSE(no_tool.run);
   CHECK(no_tool.exit_code != 0);

@@ -84,8 +84,8 @@ TEST_CASE("doctor: a working set-up passes every check and exits 0", "[e2e][doct
   }
   // The toolset's own records, not a reference list any token may read.
   CHECK_THAT(r.out, Contains("ok    toolset assets: read GET /Asset (halopsa_list_assets)"));
-  // Its only list needs a ticket id: nothing unbounded is fetched without one.
-  CHECK_THAT(r.out, Contains("skip  toolset actions: every read needs arguments"));
+  // A toolset whose every list needs a ticket id fetches nothing unbounded without one.
+  CHECK_THAT(r.out, Contains("skip  toolset attachments: every read needs arguments"));
   CHECK_THAT(r.out, Contains("ok    clock: this machine's clock agrees with HaloPSA's"));
   CHECK_THAT(r.out, Contains("ok    rate limit: budget 300 requests per 300 s"));
   CHECK_THAT(r.out, !Contains("FAIL"));

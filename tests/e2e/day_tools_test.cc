@@ -243,7 +243,7 @@ TEST_CASE("Knowledge base: search, get, create, update", "[e2e][day][kb]") {
              Contains("404") || Contains("not"));
 }
 
-TEST_CASE("New filters: tickets by parent, asset, contract, updated, SLA breached; assets by user",
+TEST_CASE("New filters: tickets by parent, asset, contract, updated, SLA breached, assets by user",
           "[e2e][day][filters]") {
   Day d;
   // A parent with a child, made through update_ticket.
@@ -576,7 +576,7 @@ TEST_CASE("Tickets: link children, merge a duplicate, search everything", "[e2e]
   CHECK_THAT(d.Error("halopsa_search", {{"search", "x"}}), Contains("search"));
 }
 
-TEST_CASE("Budgets: default tools/list within 40 KB; new lists within the tickets' per-row budget",
+TEST_CASE("Budgets: default tools/list within 40 KB, new lists within the tickets' per-row budget",
           "[e2e][day][budget]") {
   Day d;
   std::cout << "[measure] tools/list (default toolsets, " << d.listed.size()

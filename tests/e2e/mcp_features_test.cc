@@ -95,7 +95,7 @@ void CheckFeatures(Send const& send, bool modern,
   std::set<std::string> uris;
   for (auto const& t : templates["result"]["resourceTemplates"]) uris.insert(t["uriTemplate"]);
   CHECK(uris == std::set<std::string>{"halopsa://tickets/{id}", "halopsa://clients/{id}",
-                                      "halopsa://users/{id}"});
+                                      "halopsa://users/{id}", "halopsa://kb/{id}"});
   cached(templates);
   json resources = send("resources/list", json::object());
   REQUIRE(resources.contains("result"));
@@ -339,7 +339,7 @@ json OpenTicketIds(McpProcess& p, int n) {
 
 }  // namespace
 
-TEST_CASE("elicitation (2025-11-25 stdio): a delete asks the person; only accept deletes",
+TEST_CASE("elicitation (2025-11-25 stdio): a delete asks the person, only accept deletes",
           "[e2e][features][elicitation]") {
   auto sim = StartSim();
   auto p = StartEliciting(*sim);
@@ -368,7 +368,7 @@ TEST_CASE("elicitation (2025-11-25 stdio): a delete asks the person; only accept
 }
 
 TEST_CASE(
-    "elicitation (2025-11-25 stdio): a bulk change over the threshold asks; cancel "
+    "elicitation (2025-11-25 stdio): a bulk change over the threshold asks, cancel "
     "changes nothing",
     "[e2e][features][elicitation]") {
   auto sim = StartSim();

@@ -566,7 +566,7 @@ TEST_CASE("Workflow: run the open tickets by client report", "[e2e][office][work
   }
 }
 
-TEST_CASE("New lists stay within the tickets' per-row budget; read-only hides the new writes",
+TEST_CASE("New lists stay within the tickets' per-row budget, read-only hides the new writes",
           "[e2e][office][budget]") {
   Office o;
   // 50 tickets fit in 24 KB (tools_test.cc): about 490 bytes a row, whole result.
