@@ -192,7 +192,9 @@ ApiResponse GetOne(Store& store, ApiRequest const& req, Params const& p, std::in
     Params const narrowed(mine);
     Json out = Json::array();
     auto const preds = FiltersFor(store, r, narrowed, now);
-    for (auto const& [id, row] : store.table(r).rows) {
+    for (auto const& entry : store.table(r).rows) {
+      // A named variable, not a structured binding: clang 14 cannot capture those.
+      Json const& row = entry.second;
       if (std::all_of(preds.begin(), preds.end(), [&](Predicate const& f) { return f(row); })) {
         out.push_back(row);
       }
