@@ -244,7 +244,10 @@ Status ToolExecutor::FillImplied(ToolSpec const& tool, json const& args, Built& 
       continue;
     }
     std::optional<json> record;
-    for (auto const& [kind, field] : implies.items()) {
+    for (auto const& item : implies.items()) {
+      // Named copies, not structured bindings: clang 14 cannot capture those in a lambda.
+      std::string const kind = item.key();
+      json const& field = item.value();
       auto q =
           std::find_if(tool.halo.params.begin(), tool.halo.params.end(),
                        [&](ParamBinding const& b) { return b.in == "body" && b.resolve == kind; });

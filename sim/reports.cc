@@ -248,7 +248,8 @@ ApiResponse GlobalSearch(Store const& store, ApiRequest const& req, Params const
     if (!ScopeAllows(req.scopes, kind.area, false)) continue;
     Json rows = Json::array();
     if (auto const* t = store.find_table(kind.table)) {
-      for (auto const& [id, row] : t->rows) {
+      for (auto const& entry : t->rows) {
+        Json const& row = entry.second;  // not a structured binding: clang 14 cannot capture it
         bool const hit = std::any_of(kind.searched.begin(), kind.searched.end(), [&](auto f) {
           return ContainsLower(FieldStr(row, f), needle);
         });
