@@ -229,7 +229,8 @@ TEST_CASE("The token is fetched once for the fleet and stored sealed", "[server]
   CHECK(*d->Get(ctx, slow) == "mine");
 }
 
-TEST_CASE("Shared-state URLs (--shared-state) are read or refused with the reason", "[server][fleet]") {
+TEST_CASE("Shared-state URLs (--shared-state) are read or refused with the reason",
+          "[server][fleet]") {
   auto a = mcp::ParseRedisUrl("redis://10.0.0.5:6380/2");
   REQUIRE(a.ok());
   CHECK(a->host == "10.0.0.5");

@@ -129,10 +129,10 @@ Status ParseBinding(json const& halo, ToolSpec& spec, json const& properties,
   }
   if (b.path.empty() || b.path[0] != '/') return Bad(file, "halo.path must start with /");
   static std::set<std::string> const kinds{
-      "list",         "get",       "create",     "update",           "delete", "bulk_update",
-      "action",       "whoami",    "time_entries", "timesheet",      "attachment",
-      "attachment_upload", "search", "merge",      "prepay",           "report", "respond",
-      "api_operations", "api_call"};
+      "list",    "get",    "create",       "update",    "delete",     "bulk_update",
+      "action",  "whoami", "time_entries", "timesheet", "attachment", "attachment_upload",
+      "search",  "merge",  "prepay",       "report",    "respond",    "api_operations",
+      "api_call"};
   if (!kinds.count(b.kind)) return Bad(file, "halo.kind \"" + b.kind + "\" is not known");
   if (spec.read_only() != (b.method == "GET")) {
     return Bad(file, "annotations.readOnlyHint must be true exactly when halo.method is GET");
