@@ -1,6 +1,7 @@
 #include "halo/options.h"
 
 #include "halo/query.h"
+#include "halo/redactor.h"
 
 #include <algorithm>
 #include <cctype>
@@ -78,7 +79,10 @@ StatusOr<ParsedUrl> ParseUrl(std::string const& value, std::string const& var,
     return InvalidArgumentError(var + " " + why + " (example: " + var + "=" + example + ")",
                                 std::move(info));
   };
-  if (v.find_first_of(" \t\r\n") != std::string::npos) return bad("must not contain spaces");
+  for (char c : v) {
+    auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u == 0x7f) return bad("must not contain spaces or control characters");
+  }
   // Query strings and fragments are never part of a base URL.
   if (auto q = v.find_first_of("?#"); q != std::string::npos) v.resize(q);
   ParsedUrl out;
@@ -143,21 +147,21 @@ constexpr std::string_view kHostedDomains[] = {".halopsa.com", ".haloitsm.com",
                                                ".haloservicedesk.com"};
 
 /// For https://acme.halopsa.com returns "acme"; empty for self-hosted hosts.
+bool ValidTenant(std::string const& t) {
+  return !t.empty() && std::all_of(t.begin(), t.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '-' || c == '_';
+  });
+}
+
 std::string HostedTenantOf(std::string const& host) {
   std::string h = HostOnly(host);
   for (auto d : kHostedDomains) {
     if (EndsWith(h, d) && h.size() > d.size()) {
       std::string label = h.substr(0, h.size() - d.size());
-      if (label.find('.') == std::string::npos) return label;
+      if (ValidTenant(label)) return label;
     }
   }
   return {};
-}
-
-bool ValidTenant(std::string const& t) {
-  return !t.empty() && std::all_of(t.begin(), t.end(), [](unsigned char c) {
-    return std::isalnum(c) || c == '-' || c == '_';
-  });
 }
 
 StatusOr<std::pair<int, std::chrono::seconds>> ParseRateLimit(std::string const& value) {
@@ -224,7 +228,9 @@ std::string HaloOptions::token_url() const {
   return url;
 }
 
-StatusOr<HaloOptions> LoadHaloOptions(EnvReader const& env, HaloOptionOverrides const& flags) {
+namespace {
+
+StatusOr<HaloOptions> LoadUnredacted(EnvReader const& env, HaloOptionOverrides const& flags) {
   HaloOptions o;
   auto base = Pick(flags.base_url, env, "HALOPSA_BASE_URL");
   auto tenant = Pick(flags.tenant, env, "HALOPSA_TENANT");
@@ -330,6 +336,17 @@ StatusOr<HaloOptions> LoadHaloOptions(EnvReader const& env, HaloOptionOverrides 
 
   o.user_agent = std::string("halo-mcp/") + HALO_MCP_VERSION;
   return o;
+}
+
+}  // namespace
+
+StatusOr<HaloOptions> LoadHaloOptions(EnvReader const& env, HaloOptionOverrides const& flags) {
+  auto loaded = LoadUnredacted(env, flags);
+  if (loaded.ok()) return loaded;
+  // A secret pasted into the wrong variable would otherwise be quoted back in the error.
+  auto secret = Pick(flags.client_secret, env, "HALOPSA_CLIENT_SECRET");
+  if (!secret || secret->empty()) return loaded;
+  return Redactor(*secret).Redact(loaded.status());
 }
 
 }  // namespace halo

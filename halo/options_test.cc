@@ -206,3 +206,21 @@ TEST_CASE("LoadHaloOptions explains missing and malformed settings", "[halo][opt
     CHECK(o.status().ToString().find("secret\n") == std::string::npos);
   }
 }
+
+TEST_CASE("LoadHaloOptions never quotes the secret back, even when pasted into another setting",
+          "[halo][options]") {
+  auto vars = Base();
+  vars["HALOPSA_BASE_URL"] = "very-secret-value://acme.halopsa.com";
+  auto o = halo::LoadHaloOptions(Env(vars), {});
+  REQUIRE_FALSE(o.ok());
+  CHECK_THAT(o.status().message(), Contains("HALOPSA_BASE_URL"));
+  CHECK_THAT(o.status().message(), !Contains("very-secret-value"));
+}
+
+TEST_CASE("LoadHaloOptions refuses control characters inside a URL", "[halo][options]") {
+  auto vars = Base();
+  vars["HALOPSA_BASE_URL"] = "https://acme.halopsa.com/x\f/";
+  auto o = halo::LoadHaloOptions(Env(vars), {});
+  REQUIRE_FALSE(o.ok());
+  CHECK_THAT(o.status().message(), Contains("control characters"));
+}

@@ -1,5 +1,7 @@
 #include "halo/query.h"
 
+#include "halo/safe_int.h"
+
 #include <cctype>
 #include <charconv>
 #include <cstdio>
@@ -85,8 +87,11 @@ std::string EncodeIdList(std::vector<std::int64_t> const& ids) {
   return out;
 }
 
-std::string EncodeDateTime(std::chrono::system_clock::time_point t, bool utc_suffix) {
-  auto secs = std::chrono::floor<std::chrono::seconds>(t);
+namespace {
+
+// In whole seconds: a system_clock time_point counts nanoseconds and overflows after 2262, and
+// people do type dates like 7495-09-01.
+std::string FormatDateTime(std::chrono::sys_seconds secs, bool utc_suffix) {
   auto days = std::chrono::floor<std::chrono::days>(secs);
   std::chrono::year_month_day ymd{days};
   std::chrono::hh_mm_ss hms{secs - days};
@@ -98,6 +103,12 @@ std::string EncodeDateTime(std::chrono::system_clock::time_point t, bool utc_suf
   std::string out(buf);
   if (utc_suffix) out += 'Z';
   return out;
+}
+
+}  // namespace
+
+std::string EncodeDateTime(std::chrono::system_clock::time_point t, bool utc_suffix) {
+  return FormatDateTime(std::chrono::floor<std::chrono::seconds>(t), utc_suffix);
 }
 
 StatusOr<std::string> NormaliseIsoDate(std::string_view value, std::string_view param) {
@@ -156,8 +167,7 @@ StatusOr<std::string> NormaliseIsoDate(std::string_view value, std::string_view 
   }
   std::int64_t days = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
   std::int64_t total = days * 86400 + h * 3600 + mi * 60 + sec - offset_minutes * 60;
-  std::chrono::system_clock::time_point tp{std::chrono::seconds(total)};
-  return EncodeDateTime(tp);
+  return FormatDateTime(std::chrono::sys_seconds{std::chrono::seconds(total)}, false);
 }
 
 StatusOr<std::string> EncodeQueryValue(nlohmann::json const& value, std::string_view param) {
@@ -170,10 +180,7 @@ StatusOr<std::string> EncodeQueryValue(nlohmann::json const& value, std::string_
     case json::value_t::number_unsigned:
       return std::to_string(value.get<std::uint64_t>());
     case json::value_t::number_float: {
-      double d = value.get<double>();
-      if (d == static_cast<double>(static_cast<std::int64_t>(d))) {
-        return EncodeInt(static_cast<std::int64_t>(d));
-      }
+      if (auto whole = JsonToInt64(value)) return EncodeInt(*whole);
       // Halo has a few (double) parameters; keep the value as JSON renders it.
       return value.dump();
     }

@@ -35,6 +35,9 @@ TEST_CASE("EncodeQueryValue maps JSON arguments", "[halo][query]") {
   CHECK(*halo::EncodeQueryValue(json(7), "x") == "7");
   CHECK(*halo::EncodeQueryValue(json(7.0), "x") == "7");
   CHECK(*halo::EncodeQueryValue(json("abc"), "x") == "abc");
+  // Whole floats beyond int64 are sent as JSON writes them, not cast (undefined behaviour).
+  CHECK(*halo::EncodeQueryValue(json(1e300), "x") == "1e+300");
+  CHECK(*halo::EncodeQueryValue(json(2.5), "x") == "2.5");
   CHECK(*halo::EncodeQueryValue(json::array({1, "2", 3}), "x") == "1,2,3");
   auto bad = halo::EncodeQueryValue(json::array({"a"}), "team");
   REQUIRE_FALSE(bad.ok());
@@ -45,6 +48,7 @@ TEST_CASE("EncodeQueryValue maps JSON arguments", "[halo][query]") {
 TEST_CASE("NormaliseIsoDate accepts the usual spellings", "[halo][query]") {
   CHECK(*halo::NormaliseIsoDate("2026-09-01") == "2026-09-01");
   CHECK(*halo::NormaliseIsoDate("2026-09-01T08:00") == "2026-09-01T08:00:00");
+  CHECK(*halo::NormaliseIsoDate("7495-09-01T08:00") == "7495-09-01T08:00:00");  // past 2262
   CHECK(*halo::NormaliseIsoDate(" 2026-09-01 08:00:30 ") == "2026-09-01T08:00:30");
   CHECK(*halo::NormaliseIsoDate("2026-09-01T08:00:00Z") == "2026-09-01T08:00:00");
   CHECK(*halo::NormaliseIsoDate("2026-09-01T08:00:00.123Z") == "2026-09-01T08:00:00");

@@ -64,7 +64,7 @@ halo::StatusOr<json> CannedHaloClient::Get(std::string const& path, halo::Query 
 }
 
 halo::StatusOr<json> CannedHaloClient::Post(std::string const& path, json const& body,
-                                            halo::CallContext const&) {
+                                            halo::CallContext const&, halo::Idempotency) {
   if (path.find("Outcome") != std::string::npos) {
     return halo::UnknownOutcomeError("connection lost after sending");
   }
@@ -79,7 +79,7 @@ halo::StatusOr<json> CannedHaloClient::Post(std::string const& path, json const&
 }
 
 halo::StatusOr<json> CannedHaloClient::Delete(std::string const& path, halo::Query const&,
-                                              halo::CallContext const&) {
+                                              halo::CallContext const&, halo::Idempotency) {
   if (TrailingId(path) % 1000 == 404) return halo::NotFoundError("no record at " + path);
   return json::object();
 }
@@ -106,10 +106,11 @@ halo::StatusOr<halo::ListResult> CannedHaloClient::List(halo::ListRequest const&
 std::vector<halo::BatchItemResult> CannedHaloClient::PostBatch(std::string const& path,
                                                                std::vector<json> const& items,
                                                                std::size_t,
-                                                               halo::CallContext const& ctx) {
+                                                               halo::CallContext const& ctx,
+                                                               halo::Idempotency) {
   std::vector<halo::BatchItemResult> out;
   for (std::size_t i = 0; i < items.size(); ++i) {
-    auto saved = Post(path, json::array({items[i]}), ctx);
+    auto saved = Post(path, json::array({items[i]}), ctx, halo::Idempotency::kNonIdempotent);
     out.push_back({i, saved.status(), saved.ok() ? *saved : json()});
   }
   return out;

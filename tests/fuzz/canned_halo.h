@@ -19,15 +19,17 @@ class CannedHaloClient final : public halo::HaloClient {
   halo::StatusOr<nlohmann::json> Get(std::string const& path, halo::Query const& query,
                                      halo::CallContext const& ctx) override;
   halo::StatusOr<nlohmann::json> Post(std::string const& path, nlohmann::json const& body,
-                                      halo::CallContext const& ctx) override;
+                                      halo::CallContext const& ctx,
+                                      halo::Idempotency idempotency) override;
   halo::StatusOr<nlohmann::json> Delete(std::string const& path, halo::Query const& query,
-                                        halo::CallContext const& ctx) override;
+                                        halo::CallContext const& ctx,
+                                        halo::Idempotency idempotency) override;
   halo::StatusOr<halo::ListResult> List(halo::ListRequest const& request,
                                         halo::CallContext const& ctx) override;
   std::vector<halo::BatchItemResult> PostBatch(std::string const& path,
                                                std::vector<nlohmann::json> const& items,
-                                               std::size_t chunk_size,
-                                               halo::CallContext const& ctx) override;
+                                               std::size_t chunk_size, halo::CallContext const& ctx,
+                                               halo::Idempotency idempotency) override;
   std::vector<halo::StatusOr<nlohmann::json>> GetMany(std::vector<std::string> const& paths,
                                                       halo::Query const& query,
                                                       halo::CallContext const& ctx) override;

@@ -5,7 +5,7 @@
 // Invariants: no crash; encodings decode back to their input; normalised values are stable
 // (normalising them again changes nothing); the client secret never appears in an error.
 #include "halo/bounded_json.h"
-#include "halo/http_pool.h"
+#include "halo/httplib_client.h"
 #include "halo/options.h"
 #include "halo/query.h"
 #include "tests/fuzz/fuzz_fail.h"
@@ -136,8 +136,8 @@ void Split(std::string_view in) {
   }
 }
 
-/// Lines: base URL, tenant, auth URL, client id, scope, rate limit. The secret is a canary that
-/// the input cannot contain, so finding it in a message means the message echoed the secret.
+/// Lines: base URL, tenant, auth URL, client id, scope, rate limit. The secret is a canary,
+/// so finding it in a message means the message echoed the secret (even one pasted elsewhere).
 void Options(std::string_view in) {
   static constexpr char kCanary[] = "\x01halo-secret-canary\x02";
   auto lines = Lines(in);
