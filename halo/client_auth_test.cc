@@ -13,7 +13,7 @@ using halo::testing::Records;
 
 TEST_CASE("The client gets a token once and sends it as a bearer", "[halo][auth]") {
   ClientHarness h;
-  h.halo.tenant = "acme";
+  h.halo.set_tenant("acme");
   h.halo.AddList("/api/Tickets", Records(3), "tickets");
   auto client = h.Make();
   REQUIRE(client);
@@ -122,7 +122,7 @@ TEST_CASE("Token endpoint errors name the setting to check", "[halo][auth]") {
     CHECK_THAT(r.status().message(), Contains("HALOPSA_SCOPE") && Contains("read:agents"));
   }
   SECTION("wrong tenant") {
-    h.halo.tenant = "acme";
+    h.halo.set_tenant("acme");
     auto o = h.Options();
     o.tenant = "acne";
     auto r = h.Make(o)->Get("/Tickets", {}, ctx);

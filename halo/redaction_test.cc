@@ -38,7 +38,7 @@ class CapturedLog {
 TEST_CASE("Secrets and tokens never reach logs or errors", "[halo][redaction]") {
   CapturedLog log;
   ClientHarness h;
-  h.halo.tenant = "acme";
+  h.halo.set_tenant("acme");
   h.halo.AddList("/api/Tickets", Records(120), "tickets");
   std::string const secret = h.halo.client_secret;
   std::vector<std::string> messages;

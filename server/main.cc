@@ -347,7 +347,7 @@ int main(int argc, char** argv) {
       }
       std::rename(tmp.c_str(), o.http_port_file.c_str());
     }
-    mcp::OnTerminationSignal(signals, [&transport](int sig) {
+    mcp::TerminationWatcher watcher(signals, [&transport](int sig) {
       spdlog::info("signal {} received, draining in-flight requests", sig);
       transport.Stop();
     });
@@ -363,7 +363,7 @@ int main(int argc, char** argv) {
   stdio_options.max_response_bytes = o.max_response_bytes;
   stdio_options.workers = o.workers;
   mcp::StdioTransport transport(server, stdio_options);
-  mcp::OnTerminationSignal(signals, [&transport](int sig) {
+  mcp::TerminationWatcher watcher(signals, [&transport](int sig) {
     spdlog::info("signal {} received, shutting down", sig);
     transport.Stop();
   });

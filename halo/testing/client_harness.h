@@ -30,7 +30,7 @@ struct ClientHarness {
     HaloOptions o;
     o.base_url = halo.base_url();
     o.auth_url = halo.base_url() + "/auth";
-    o.tenant = halo.tenant;
+    o.tenant = halo.tenant();
     o.client_id = halo.client_id;
     o.client_secret = halo.client_secret;
     o.read_timeout = std::chrono::milliseconds(5000);

@@ -139,6 +139,16 @@ void FakeHalo::clear_requests() {
   seen_.clear();
 }
 
+void FakeHalo::set_tenant(std::string tenant) {
+  std::lock_guard<std::mutex> lk(mu_);
+  tenant_ = std::move(tenant);
+}
+
+std::string FakeHalo::tenant() const {
+  std::lock_guard<std::mutex> lk(mu_);
+  return tenant_;
+}
+
 void FakeHalo::HandleToken(httplib::Request const& req, httplib::Response& res) {
   std::chrono::milliseconds latency;
   {
@@ -159,7 +169,7 @@ void FakeHalo::HandleToken(httplib::Request const& req, httplib::Response& res) 
   if (req.get_header_value("Content-Type").find("application/x-www-form-urlencoded") != 0) {
     return Json(res, 400, {{"error", "invalid_request"}});
   }
-  if (!tenant.empty() && req.get_param_value("tenant") != tenant) {
+  if (!tenant_.empty() && req.get_param_value("tenant") != tenant_) {
     return Json(res, 400, {{"error", "invalid_request"}, {"error_description", "Invalid tenant"}});
   }
   if (form["grant_type"] != "client_credentials") {

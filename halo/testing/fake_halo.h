@@ -83,7 +83,10 @@ class FakeHalo {
   // --- token endpoint -----------------------------------------------------------------------
   std::string client_id = "test-client-id";
   std::string client_secret = "S3cr3t-Value-Never-Logged";
-  std::string tenant;  // required ?tenant= when not empty
+  /// Requires ?tenant= on token requests when not empty. Set through here, under the lock:
+  /// the server's threads read it.
+  void set_tenant(std::string tenant);
+  std::string tenant() const;
   std::set<std::string> scopes = {"all"};
   void set_token_expires_in(int seconds);
   void set_token_latency(std::chrono::milliseconds d);
@@ -128,6 +131,7 @@ class FakeHalo {
   std::map<std::string, std::deque<Scripted>> scripts_;  // key "GET /api/tickets"
   std::map<std::string, List> lists_;                    // key lower-case path
   std::set<std::string> valid_tokens_;
+  std::string tenant_;  // guarded by mu_
   int token_counter_ = 0;
   int token_requests_ = 0;
   int expires_in_ = 3600;
