@@ -1,5 +1,6 @@
 #include "server/audit_log.h"
 
+#include "halo/text.h"
 #include "server/digest.h"
 
 #include <spdlog/spdlog.h>
@@ -170,8 +171,21 @@ AuditingCaller::AuditingCaller(std::shared_ptr<ToolCaller> inner, std::shared_pt
       include_bodies_(include_bodies),
       now_(now ? std::move(now) : [] { return std::chrono::system_clock::now(); }) {}
 
+namespace {
+
+// A generic api_call is a write only when its method is not GET; its reads are not audited.
+bool IsRead(ToolSpec const& tool, json const& arguments) {
+  if (tool.read_only()) return true;
+  if (tool.halo.kind != "api_call") return false;
+  auto const method = arguments.find("method");
+  return method != arguments.end() && method->is_string() &&
+         halo::EqualsIgnoreCase(method->get_ref<std::string const&>(), "GET");
+}
+
+}  // namespace
+
 json AuditingCaller::Call(ToolSpec const& tool, json const& arguments, CallScope& scope) {
-  if (tool.read_only()) return inner_->Call(tool, arguments, scope);
+  if (IsRead(tool, arguments)) return inner_->Call(tool, arguments, scope);
   json result;
   try {
     result = inner_->Call(tool, arguments, scope);

@@ -97,6 +97,26 @@ TEST_CASE("Every write is audited with who, what, ids and outcome, reads are not
   CHECK(sink->lines.size() == 6);  // the read left none
 }
 
+TEST_CASE("api_call is audited when it writes, not when it reads", "[server][audit]") {
+  auto sink = std::make_shared<Lines>();
+  auto inner = std::make_shared<Scripted>();
+  inner->result = mcp::ToolTextResult("done");
+  mcp::AuditingCaller audit(inner, sink, false, [] { return kWhen; });
+  auto principal = std::make_shared<mcp::Principal const>(mcp::Principal{"jane", "Jane Smith", {}});
+  mcp::CallScope scope(nullptr, -1, false, nullptr, std::make_shared<halo::CancelToken>(),
+                       principal);
+  auto api = Tool("halopsa_api_call", false);
+  api.halo.kind = "api_call";
+  audit.Call(api, json{{"method", "get"}, {"path", "/Status"}}, scope);
+  CHECK(sink->lines.empty());
+  audit.Call(api, json{{"method", "POST"}, {"path", "/Status"}, {"body", json::array()}}, scope);
+  REQUIRE(sink->lines.size() == 1);
+  CHECK(sink->lines[0]["tool"] == "halopsa_api_call");
+  audit.Call(api, json{{"path", "/Status"}}, scope);  // no method: audited, not assumed a read
+  CHECK(sink->lines.size() == 2);
+  CHECK(inner->calls == 3);
+}
+
 TEST_CASE("Bodies are audited only when asked for", "[server][audit]") {
   auto sink = std::make_shared<Lines>();
   auto inner = std::make_shared<Scripted>();
