@@ -1,8 +1,8 @@
 #include "server/confirmer.h"
 
+#include "server/digest.h"
+
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include <stdexcept>
@@ -14,17 +14,6 @@ using nlohmann::json;
 namespace {
 
 constexpr char kInputKey[] = "confirm";
-
-std::string Hex(unsigned char const* data, std::size_t n) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(n * 2);
-  for (std::size_t i = 0; i < n; ++i) {
-    out.push_back(kDigits[data[i] >> 4]);
-    out.push_back(kDigits[data[i] & 15]);
-  }
-  return out;
-}
 
 /// A form with one box to tick, so that accepting is a deliberate act.
 json ElicitParams(std::string const& message) {
@@ -70,6 +59,11 @@ bool AcceptsForms(json const& capabilities) {
 
 }  // namespace
 
+std::string DeriveConfirmationKey(std::string_view client_secret, std::string_view context) {
+  auto const key = HmacSha256(client_secret, "halo-mcp confirmation v1|" + std::string(context));
+  return std::string(key.begin(), key.end());
+}
+
 Confirmer::Confirmer(std::string key, WallClock clock)
     : key_(std::move(key)), clock_(std::move(clock)) {
   if (key_.empty()) {
@@ -83,11 +77,7 @@ Confirmer::Confirmer(std::string key, WallClock clock)
 }
 
 std::string Confirmer::Sign(std::string const& payload) const {
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
-       reinterpret_cast<unsigned char const*>(payload.data()), payload.size(), mac, &len);
-  return Hex(mac, len);
+  return Hex(HmacSha256(key_, payload));
 }
 
 Consent Confirmer::Ask(std::string const& tool, json const& arguments, std::string const& message,

@@ -12,6 +12,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace mcp {
 
@@ -27,6 +28,11 @@ struct Consent {
   std::string reason;
   nlohmann::json pending;
 };
+
+/// The requestState key every replica of one deployment derives alike, from what they already
+/// share: the HaloPSA client secret, keyed to the tenant (`context`: base URL and client id).
+/// A confirmation asked by one replica is then accepted by another, and nothing new is stored.
+std::string DeriveConfirmationKey(std::string_view client_secret, std::string_view context);
 
 class Confirmer {
  public:

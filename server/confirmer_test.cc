@@ -122,3 +122,25 @@ TEST_CASE("2026-07-28: input_required, then the signed state binds the answer to
   now += mcp::Confirmer::kStateLifetime + std::chrono::seconds(1);
   CHECK(retry(yes, state).kind == Kind::kPending);
 }
+
+TEST_CASE("Replicas sharing the client secret accept each other's confirmations",
+          "[server][confirm]") {
+  auto now = std::chrono::system_clock::time_point(std::chrono::hours(500000));
+  auto key = [](std::string_view secret, std::string_view tenant) {
+    return mcp::DeriveConfirmationKey(secret, tenant);
+  };
+  CHECK(key("s3cret", "https://a.halopsa.com|id") == key("s3cret", "https://a.halopsa.com|id"));
+  CHECK(key("s3cret", "https://a.halopsa.com|id") != key("s3cret", "https://b.halopsa.com|id"));
+  CHECK(key("s3cret", "https://a.halopsa.com|id") != key("other", "https://a.halopsa.com|id"));
+  CHECK(key("s3cret", "x").find("s3cret") == std::string::npos);
+
+  mcp::Confirmer a(key("s3cret", "t"), [&now] { return now; });
+  mcp::Confirmer b(key("s3cret", "t"), [&now] { return now; });
+  auto first = Modern(Elicitation());
+  auto pending = a.Ask("halopsa_delete_ticket", kArgs, "Delete ticket 12?", *first);
+  REQUIRE(pending.kind == Kind::kPending);
+  json const yes{{"action", "accept"}, {"content", {{"confirm", true}}}};
+  auto scope = Modern(Elicitation(), json{{"inputResponses", {{"confirm", yes}}},
+                                          {"requestState", pending.pending["requestState"]}});
+  CHECK(b.Ask("halopsa_delete_ticket", kArgs, "Delete ticket 12?", *scope).kind == Kind::kAccepted);
+}

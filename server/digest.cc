@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include <stdexcept>
@@ -13,6 +14,14 @@ Sha256Digest Sha256(std::string_view data) {
   Sha256Digest out{};
   unsigned int len = 0;
   EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha256(), nullptr);
+  return out;
+}
+
+Sha256Digest HmacSha256(std::string_view key, std::string_view data) {
+  Sha256Digest out{};
+  unsigned int len = out.size();
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<unsigned char const*>(data.data()), data.size(), out.data(), &len);
   return out;
 }
 

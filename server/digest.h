@@ -12,6 +12,8 @@ namespace mcp {
 using Sha256Digest = std::array<unsigned char, 32>;
 
 Sha256Digest Sha256(std::string_view data);
+/// HMAC-SHA256 of `data` under `key`; also how keys are derived from the client secret.
+Sha256Digest HmacSha256(std::string_view key, std::string_view data);
 /// Lower-case hex of `size` bytes.
 std::string Hex(unsigned char const* data, std::size_t size);
 inline std::string Hex(Sha256Digest const& d) { return Hex(d.data(), d.size()); }

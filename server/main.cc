@@ -248,7 +248,8 @@ int main(int argc, char** argv) {
   mcp::ExecutorOptions executor_options;
   executor_options.time_zone = time_zone;
   executor_options.ticket_source = o.ticket_source;
-  executor_options.confirmer = std::make_shared<mcp::Confirmer const>();
+  executor_options.confirmer = std::make_shared<mcp::Confirmer const>(mcp::DeriveConfirmationKey(
+      options->client_secret, options->base_url + "|" + options->client_id));
   executor_options.openapi_index = dir / "openapi-index.json";
   executor_options.allow_api_writes = o.allow_api_writes && !o.filter.read_only;
   auto executor =

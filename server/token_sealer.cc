@@ -3,7 +3,6 @@
 #include "server/digest.h"
 
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include <memory>
@@ -40,10 +39,8 @@ bool FromHex(std::string_view hex, std::vector<unsigned char>& out) {
 }  // namespace
 
 TokenSealer::TokenSealer(std::string_view client_secret, std::string_view context) {
-  std::string label = "halo-mcp shared token v1|" + std::string(context);
-  unsigned int len = sizeof key_;
-  HMAC(EVP_sha256(), client_secret.data(), static_cast<int>(client_secret.size()),
-       reinterpret_cast<unsigned char const*>(label.data()), label.size(), key_, &len);
+  auto const key = HmacSha256(client_secret, "halo-mcp shared token v1|" + std::string(context));
+  std::copy(key.begin(), key.end(), key_);
 }
 
 std::string TokenSealer::Seal(std::string_view plain) const {
