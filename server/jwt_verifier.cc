@@ -101,7 +101,10 @@ JwtVerifier::JwtVerifier(JwtSettings settings, std::shared_ptr<JwksSource> sourc
     : settings_(std::move(settings)), source_(std::move(source)), clock_(std::move(clock)) {}
 
 bool JwtVerifier::Refresh(std::chrono::seconds min_gap) {
-  std::lock_guard fetch(fetch_mu_);
+  // While another thread fetches, carry on with the keys at hand rather than wait: requests on
+  // other connections (the I/O threads) must not queue behind a slow issuer.
+  std::unique_lock fetch(fetch_mu_, std::try_to_lock);
+  if (!fetch.owns_lock()) return false;
   auto const now = clock_->Now();
   {
     std::lock_guard lock(mu_);

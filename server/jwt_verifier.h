@@ -88,13 +88,14 @@ class JwtVerifier {
  private:
   /// The cached key set, fetched first when missing or stale (and a fetch is allowed).
   std::shared_ptr<JwkSet const> Keys();
-  /// Fetches when the last attempt is at least `min_gap` old; false when it did not try.
+  /// Fetches when the last attempt is at least `min_gap` old and no other fetch is running;
+  /// false when it did not try.
   bool Refresh(std::chrono::seconds min_gap);
 
   JwtSettings settings_;
   std::shared_ptr<JwksSource> source_;
   std::shared_ptr<WallClock const> clock_;
-  std::mutex fetch_mu_;  // one fetch at a time; verifications go on with the old keys
+  std::mutex fetch_mu_;  // one fetch at a time; verifications go on with the keys at hand
   std::mutex mu_;        // guards the fields below
   std::shared_ptr<JwkSet const> keys_;
   std::chrono::system_clock::time_point fetched_at_{};

@@ -99,8 +99,9 @@ void StartJwtValidation(mcp::JwtSettings const& settings, mcp::HttpOptions& http
   if (settings.issuer.empty()) return;
   halo::HttplibClientOptions client;
   client.connections_per_origin = 1;
-  client.connect_timeout = std::chrono::seconds(5);
-  client.read_timeout = std::chrono::seconds(10);
+  // Short: a fetch runs on the I/O thread that met a stale key set or an unknown kid.
+  client.connect_timeout = std::chrono::seconds(2);
+  client.read_timeout = std::chrono::seconds(3);
   auto source = std::make_shared<mcp::HttpJwksSource>(settings.issuer, settings.jwks_url,
                                                       halo::MakeHttplibClient(client));
   http.jwt = std::make_shared<mcp::JwtVerifier>(settings, std::move(source),
