@@ -188,6 +188,11 @@ std::shared_ptr<Principal const> AccessPolicy::PrincipalFor(
   if (config_.jwt && LooksLikeJwt(*token)) {
     auto principal = config_.jwt->Verify(*token);
     if (principal.ok()) return *principal;
+    // It passed Check() a moment ago and has expired since (or its key was withdrawn): it must
+    // not fall back to the server's own principal, so it may use nothing.
+    static auto const refused = std::make_shared<Principal const>(Principal{
+        "oauth:refused", "", ToolPolicy{true, {}, {"(none: the token is no longer valid)"}, {}}});
+    return refused;
   }
   return nullptr;
 }

@@ -86,7 +86,8 @@ class AccessPolicy {
   std::optional<AccessRefusal> Check(AccessRequest const& request) const;
 
   /// Who a request that passed Check() acts as: its token's principal (a JWT's from its
-  /// claims), or null for the server's default (no tokens, or a clear-text one).
+  /// claims), or null for the server's default (no tokens, or a clear-text one). A JWT that no
+  /// longer verifies (it expired since Check) gets a principal allowed no tool, never null.
   std::shared_ptr<Principal const> PrincipalFor(
       std::optional<std::string_view> authorization) const;
 

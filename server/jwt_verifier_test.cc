@@ -1,6 +1,7 @@
 #include "server/jwt_verifier.h"
 
 #include "server/http_security.h"
+#include "server/tool_registry.h"
 #include "tests/support/test_issuer.h"
 
 #include <catch2/catch.hpp>
@@ -340,7 +341,17 @@ TEST_CASE("access: a JWT passes Check and acts as its agent; a bad one gets 401 
   CHECK_THAT(refusal->www_authenticate,
              Catch::Contains("resource_metadata=\"https://mcp.example.com/.well-known/"
                              "oauth-protected-resource/mcp\""));
-  CHECK_FALSE(policy.PrincipalFor(expired));
+  // Expired between Check and PrincipalFor: never the server's default principal.
+  auto late = policy.PrincipalFor(expired);
+  REQUIRE(late);
+  CHECK(late->agent.empty());
+  CHECK(late->policy.read_only);
+  CHECK(late->policy.Narrows());
+  mcp::ToolSpec read_tool;
+  read_tool.name = "halopsa_list_tickets";
+  read_tool.toolset = "tickets";
+  read_tool.annotations = {{"readOnlyHint", true}};
+  CHECK_FALSE(late->policy.Allows(read_tool));
   request.authorization = "Bearer some-opaque-token";
   refusal = policy.Check(request);
   REQUIRE(refusal);
