@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 
 namespace mcp {
@@ -158,10 +159,15 @@ halo::StatusOr<std::shared_ptr<Principal const>> JwtVerifier::Verify(std::string
   if (!header.ok()) return header.status();
   std::string const alg = StringClaim(*header, "alg");
   if (alg.empty()) return UnauthenticatedError("the token's header has no \"alg\"");
-  if (HmacOrNone(alg)) return UnauthenticatedError("the token's alg " + alg + " is refused");
+  // Named in the reason only when it looks like an algorithm name: the header is the sender's.
+  bool const nameable = alg.size() <= 16 && std::all_of(alg.begin(), alg.end(), [](char c) {
+                          return std::isalnum(static_cast<unsigned char>(c)) != 0;
+                        });
+  std::string const named = nameable ? "alg " + alg : "alg";
+  if (HmacOrNone(alg)) return UnauthenticatedError("the token's " + named + " is refused");
   if (std::find(settings_.algorithms.begin(), settings_.algorithms.end(), alg) ==
       settings_.algorithms.end()) {
-    return UnauthenticatedError("the token's alg " + alg + " is not allowed here");
+    return UnauthenticatedError("the token's " + named + " is not allowed here");
   }
   if (header->contains("crit")) {
     return UnauthenticatedError("the token's header has \"crit\" extensions this server lacks");
