@@ -222,6 +222,40 @@ TEST_CASE("oauth e2e: JWTs from a local issuer act as their agent; expired ones 
   Answer still = CallTool(port, by_id, "halopsa_list_tickets", {{"limit", 1}}, 6);
   CHECK(still.status == 200);
 
+  // ---- a legacy session belongs to the token's subject: a renewed token continues it, another
+  // technician's token cannot ----
+  {
+    httplib::Client cli("127.0.0.1", port);
+    auto post = [&](std::string const& token, std::string const& session, json const& message) {
+      httplib::Headers h{{"Accept", "application/json, text/event-stream"},
+                         {"Authorization", "Bearer " + token}};
+      if (!session.empty()) h.emplace("Mcp-Session-Id", session);
+      return cli.Post("/mcp", h, message.dump(), "application/json");
+    };
+    json init{{"jsonrpc", "2.0"},
+              {"id", 1},
+              {"method", "initialize"},
+              {"params",
+               {{"protocolVersion", "2025-11-25"},
+                {"capabilities", json::object()},
+                {"clientInfo", {{"name", "oauth-e2e"}, {"version", "1"}}}}}};
+    auto opened = post(by_name, "", init);
+    REQUIRE(opened);
+    REQUIRE(opened->status == 200);
+    std::string const session = opened->get_header_value("Mcp-Session-Id");
+    REQUIRE_FALSE(session.empty());
+    json list{{"jsonrpc", "2.0"}, {"id", 2}, {"method", "tools/list"}};
+    json renewed_claims = Claims(issuer.url(), agents[0]["name"], 600);
+    auto renewed = post(rsa.Sign(renewed_claims), session, list);
+    REQUIRE(renewed);
+    CHECK(renewed->status == 200);
+    json other_claims = Claims(issuer.url(), agents[1]["name"], 300);
+    other_claims["sub"] = "tech-2";
+    auto other = post(ec.Sign(other_claims), session, list);
+    REQUIRE(other);
+    CHECK(other->status == 404);
+  }
+
   // ---- the protected resource metadata advertises the issuer ----
   httplib::Client cli("127.0.0.1", port);
   auto meta = cli.Get("/.well-known/oauth-protected-resource/mcp");
