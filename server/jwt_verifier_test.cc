@@ -313,7 +313,7 @@ TEST_CASE("jwks: weak, off-curve and foreign keys are not used") {
   CHECK(pinned_set->Candidates("rsa-1", "RS384").size() == 1);
 }
 
-TEST_CASE("access: a JWT passes Check and acts as its agent; a bad one gets 401 with the reason") {
+TEST_CASE("access: a JWT passes Check and acts as its agent, a bad one gets 401 with the reason") {
   Fixture f;
   mcp::AccessConfig config;
   config.bind_host = "0.0.0.0";

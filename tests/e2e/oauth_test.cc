@@ -107,7 +107,7 @@ json Claims(std::string const& issuer, json agent, std::int64_t exp_offset) {
 
 }  // namespace
 
-TEST_CASE("oauth e2e: JWTs from a local issuer act as their agent; expired ones get 401",
+TEST_CASE("oauth e2e: JWTs from a local issuer act as their agent, expired ones get 401",
           "[e2e][http][oauth]") {
   TestSigningKey rsa(TestSigningKey::Kind::kRsa2048, "rsa-1");
   TestSigningKey ec(TestSigningKey::Kind::kEcP256, "ec-1");
