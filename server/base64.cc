@@ -32,4 +32,23 @@ std::optional<std::string> DecodeBase64(std::string_view b64) {
   return out;
 }
 
+std::optional<std::string> DecodeBase64Url(std::string_view b64url) {
+  if (b64url.size() % 4 == 1) return std::nullopt;
+  std::string standard;
+  standard.reserve(b64url.size() + 3);
+  for (char c : b64url) {
+    if (c == '-') {
+      standard += '+';
+    } else if (c == '_') {
+      standard += '/';
+    } else if (c == '+' || c == '/' || c == '=') {
+      return std::nullopt;  // the standard alphabet and padding have no place in base64url
+    } else {
+      standard += c;
+    }
+  }
+  while (standard.size() % 4 != 0) standard += '=';
+  return DecodeBase64(standard);
+}
+
 }  // namespace mcp

@@ -16,3 +16,13 @@ TEST_CASE("DecodeBase64: padded standard base64 only", "[base64]") {
   CHECK(mcp::DecodedBase64Size("aGk=") == 2);
   CHECK(mcp::DecodedBase64Size("YWJj") == 3);
 }
+
+TEST_CASE("base64url: unpadded URL alphabet only") {
+  CHECK(mcp::DecodeBase64Url("aGVsbG8") == "hello");
+  CHECK(mcp::DecodeBase64Url("") == "");
+  CHECK(mcp::DecodeBase64Url("-_8") == std::string("\xfb\xff", 2));
+  CHECK_FALSE(mcp::DecodeBase64Url("aGVsbG8="));  // padding
+  CHECK_FALSE(mcp::DecodeBase64Url("+/8"));       // the standard alphabet
+  CHECK_FALSE(mcp::DecodeBase64Url("aGVsb"));     // a length no encoding has
+  CHECK_FALSE(mcp::DecodeBase64Url("aGV sbG8"));
+}

@@ -107,7 +107,8 @@ HttpEndpoint::HttpEndpoint(McpServer& server, HttpOptions const& options)
       options_(options),
       access_(AccessConfig{options.host, options.path, !options.tls_cert.empty(), options.tokens,
                            options.credentials, options.metrics_token, options.allowed_hosts,
-                           options.allowed_origins, options.auth_server, options.public_url}),
+                           options.allowed_origins, options.auth_server, options.public_url,
+                           options.jwt}),
       sessions_(options.clock, options.session_idle_timeout, options.max_sessions),
       pool_(std::max<std::size_t>(1, options.workers), options.max_queued) {}
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "halo/clock.h"
+#include "server/jwt_verifier.h"
 #include "server/token_file.h"
 
 #include <chrono>
@@ -50,6 +51,7 @@ struct HttpOptions {
   // ---- who may connect ----
   std::vector<std::string> tokens;      // bearer tokens; required when not bound to loopback
   std::vector<Credential> credentials;  // per-technician tokens (--http-token-file)
+  std::shared_ptr<JwtVerifier> jwt;     // OAuth access tokens accepted too (--http-jwt-issuer)
   std::string metrics_token;  // GET /metrics needs it when set; otherwise loopback peers only
   /// Renders GET /metrics (Prometheus text); unset = no /metrics route.
   std::function<std::string()> metrics;

@@ -105,10 +105,10 @@ AccessPolicy::AccessPolicy(AccessConfig config) : config_(std::move(config)) {
   credentials_ = config_.credentials;
   for (auto& c : PlainCredentials(config_.tokens)) credentials_.push_back(std::move(c));
   if (!config_.metrics_token.empty()) metrics_digest_ = Sha256(config_.metrics_token);
-  if (!loopback_ && credentials_.empty()) {
+  if (!loopback_ && !TokensRequired()) {
     problem_ = "binding to " + config_.bind_host +
-               " (not loopback) requires bearer tokens: set HALO_MCP_HTTP_TOKENS or "
-               "--http-token-file";
+               " (not loopback) requires bearer tokens: set HALO_MCP_HTTP_TOKENS, "
+               "--http-token-file or --http-jwt-issuer";
   }
   for (auto const& h : config_.allowed_hosts) {
     if (auto host = AuthorityHost(h)) {
@@ -145,7 +145,7 @@ bool AccessPolicy::OriginAllowed(std::string_view origin, std::string_view host_
   // The server's own origin: a page it served itself (the Host has been checked already).
   std::string own = std::string(config_.tls ? "https://" : "http://") + std::string(host_header);
   if (CanonicalOrigin(own) == canonical) return true;
-  if (credentials_.empty()) return false;
+  if (!TokensRequired()) return false;
   auto host = AuthorityHost(canonical->substr(canonical->find("://") + 3));
   return host && (*host == "localhost" || IsLoopbackAddress(*host) ||
                   std::find(hosts_.begin(), hosts_.end(), *host) != hosts_.end());
@@ -169,14 +169,32 @@ std::optional<std::string_view> BearerToken(std::optional<std::string_view> auth
   return std::nullopt;
 }
 
+/// Text fit for a quoted-string of a challenge: printable ASCII without quotes or backslashes.
+std::string QuotedSafe(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c >= 0x20 && c < 0x7f && c != '\\') out.push_back(c == '"' ? '\'' : c);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::shared_ptr<Principal const> AccessPolicy::PrincipalFor(
     std::optional<std::string_view> authorization) const {
   auto token = BearerToken(authorization);
   if (!token) return nullptr;
-  Credential const* c = Match(*token);
-  return c != nullptr ? c->principal : nullptr;
+  if (Credential const* c = Match(*token)) return c->principal;
+  if (config_.jwt && LooksLikeJwt(*token)) {
+    auto principal = config_.jwt->Verify(*token);
+    if (principal.ok()) return *principal;
+    // It passed Check() a moment ago and has expired since (or its key was withdrawn): it must
+    // not fall back to the server's own principal, so it may use nothing.
+    static auto const refused = std::make_shared<Principal const>(Principal{
+        "oauth:refused", "", ToolPolicy{true, {}, {"(none: the token is no longer valid)"}, {}}});
+    return refused;
+  }
+  return nullptr;
 }
 
 std::optional<AccessRefusal> AccessPolicy::CheckMetrics(AccessRequest const& request) const {
@@ -209,19 +227,26 @@ std::optional<AccessRefusal> AccessPolicy::Check(AccessRequest const& request) c
                          ""};
   }
   if (request.path == "/metrics") return CheckMetrics(request);
-  if (credentials_.empty() || request.path.substr(0, 13) == "/.well-known/") {
-    return std::nullopt;
-  }
+  if (!TokensRequired() || request.path.substr(0, 13) == "/.well-known/") return std::nullopt;
   std::string_view auth = request.authorization.value_or("");
   auto token = BearerToken(request.authorization);
   if (token && Match(*token) != nullptr) return std::nullopt;
+  std::string reason;
+  if (token && config_.jwt && LooksLikeJwt(*token)) {
+    auto principal = config_.jwt->Verify(*token);
+    if (principal.ok()) return std::nullopt;
+    reason = principal.status().message();
+  }
   std::string challenge = "Bearer realm=\"halo-mcp\"";
   if (!auth.empty()) challenge += ", error=\"invalid_token\"";
+  if (!reason.empty()) challenge += ", error_description=\"" + QuotedSafe(reason) + "\"";
   if (!config_.auth_server.empty()) {
     challenge += ", resource_metadata=\"" + BaseUrl(request.host) +
                  "/.well-known/oauth-protected-resource" + config_.path + "\"";
   }
-  return AccessRefusal{401, "Unauthorized: a valid bearer token is required", challenge};
+  return AccessRefusal{
+      401, "Unauthorized: " + (reason.empty() ? "a valid bearer token is required" : reason),
+      challenge};
 }
 
 std::string AccessPolicy::BaseUrl(std::string_view host_header) const {

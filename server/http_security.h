@@ -4,6 +4,7 @@
 // web pages, and bearer tokens. Pure functions of a request's headers, so every rule is tested
 // without sockets.
 
+#include "server/jwt_verifier.h"
 #include "server/token_file.h"
 
 #include <array>
@@ -56,6 +57,7 @@ struct AccessConfig {
   std::vector<std::string> allowed_origins;  // browser origins accepted
   std::string auth_server;                   // RFC 9728 metadata, when set
   std::string public_url;                    // canonical URL of the endpoint, when set
+  std::shared_ptr<JwtVerifier> jwt;          // OAuth access tokens (JWTs) accepted too, when set
 };
 
 /**
@@ -67,6 +69,8 @@ struct AccessConfig {
  *   (a page there still needs a token). A loopback server without tokens accepts no other
  *   origin: another local port is another program.
  * - Tokens are required off loopback (Bind refuses to start without them) and whenever set.
+ *   With JWT validation on, a bearer token that is none of the token file's is checked as an
+ *   OAuth access token; its refusal says why in error_description (never echoing the token).
  * /healthz needs nothing; /.well-known/ metadata needs Host and Origin but no token. /metrics
  * needs Host and Origin, then its own token when one is set, else a loopback peer.
  */
@@ -81,8 +85,9 @@ class AccessPolicy {
 
   std::optional<AccessRefusal> Check(AccessRequest const& request) const;
 
-  /// Who a request that passed Check() acts as: its token's principal, or null for the
-  /// server's default (no tokens, or a clear-text one).
+  /// Who a request that passed Check() acts as: its token's principal (a JWT's from its
+  /// claims), or null for the server's default (no tokens, or a clear-text one). A JWT that no
+  /// longer verifies (it expired since Check) gets a principal allowed no tool, never null.
   std::shared_ptr<Principal const> PrincipalFor(
       std::optional<std::string_view> authorization) const;
 
@@ -95,6 +100,8 @@ class AccessPolicy {
   /// The credential a bearer token matches, compared in constant time over all of them.
   Credential const* Match(std::string_view presented) const;
   std::optional<AccessRefusal> CheckMetrics(AccessRequest const& request) const;
+  /// Whether any bearer token is required (a token list, a token file or JWT validation).
+  bool TokensRequired() const { return !credentials_.empty() || config_.jwt != nullptr; }
 
   AccessConfig config_;
   bool loopback_ = true;

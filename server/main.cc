@@ -8,6 +8,7 @@
 #include "server/completions.h"
 #include "server/doctor.h"
 #include "server/http_transport.h"
+#include "server/jwks_source.h"
 #include "server/mcp_server.h"
 #include "server/metered.h"
 #include "server/prompts.h"
@@ -91,6 +92,25 @@ int AddToken(mcp::ServerOptions const& o, mcp::ToolRegistry const& registry) {
   return 0;
 }
 
+/// JWT access tokens (--http-jwt-issuer): the verifier, with the issuer's keys fetched now so
+/// that the first technician does not wait. An issuer that cannot be reached yet is not fatal:
+/// token-file technicians keep working, and the keys are fetched again on demand.
+void StartJwtValidation(mcp::JwtSettings const& settings, mcp::HttpOptions& http) {
+  if (settings.issuer.empty()) return;
+  halo::HttplibClientOptions client;
+  client.connections_per_origin = 1;
+  // Short: a fetch runs on the I/O thread that met a stale key set or an unknown kid.
+  client.connect_timeout = std::chrono::seconds(2);
+  client.read_timeout = std::chrono::seconds(3);
+  auto source = std::make_shared<mcp::HttpJwksSource>(settings.issuer, settings.jwks_url,
+                                                      halo::MakeHttplibClient(client));
+  http.jwt = std::make_shared<mcp::JwtVerifier>(settings, std::move(source),
+                                                std::make_shared<mcp::SystemWallClock>());
+  spdlog::info("oauth: accepting JWTs from {} for audience {}, agent from claim \"{}\"",
+               settings.issuer, settings.audience, settings.agent_claim);
+  if (auto primed = http.jwt->Prime(); !primed.ok()) spdlog::warn("oauth: {}", primed.message());
+}
+
 void ConfigureLogging(std::string const& level) {
   auto logger = std::make_shared<spdlog::logger>("halo-mcp",
                                                  std::make_shared<spdlog::sinks::stderr_sink_mt>());
@@ -133,6 +153,7 @@ int main(int argc, char** argv) {
     }
   }
   ConfigureLogging(o.log_level);
+  if (o.http) StartJwtValidation(o.jwt, http_options);
   if (!o.timezone.empty()) {
     // Before any thread starts: localtime_r reads TZ, and setenv is not thread-safe.
     if (!std::filesystem::exists("/usr/share/zoneinfo/" + o.timezone)) {

@@ -1,6 +1,7 @@
 #include "server/server_options.h"
 
 #include "halo/text.h"
+#include "server/jwks_source.h"
 #include "server/version.h"
 
 #include <CLI/CLI.hpp>
@@ -40,6 +41,12 @@ constexpr EnvBinding kEnv[] = {
     {"--http-allowed-origins", "HALO_MCP_HTTP_ALLOWED_ORIGINS", false},
     {"--http-auth-server", "HALO_MCP_HTTP_AUTH_SERVER", false},
     {"--http-public-url", "HALO_MCP_HTTP_PUBLIC_URL", false},
+    {"--http-jwt-issuer", "HALO_MCP_HTTP_JWT_ISSUER", false},
+    {"--http-jwt-audience", "HALO_MCP_HTTP_JWT_AUDIENCE", false},
+    {"--http-jwt-agent-claim", "HALO_MCP_HTTP_JWT_AGENT_CLAIM", false},
+    {"--http-jwt-jwks-url", "HALO_MCP_HTTP_JWT_JWKS_URL", false},
+    {"--http-jwt-algorithms", "HALO_MCP_HTTP_JWT_ALGORITHMS", false},
+    {"--http-jwt-leeway", "HALO_MCP_HTTP_JWT_LEEWAY", false},
     {"--http-session-idle", "HALO_MCP_HTTP_SESSION_IDLE", false},
     {"--http-max-sessions", "HALO_MCP_HTTP_MAX_SESSIONS", false},
     {"--http-max-connections", "HALO_MCP_HTTP_MAX_CONNECTIONS", false},
@@ -64,6 +71,8 @@ struct Raw {
   std::string structured_content = "on";
   std::string base_url, auth_url, tenant, client_id, scope, rate_limit;
   std::string token_toolsets, token_tools, token_exclude;
+  std::string jwt_algorithms = "RS256,ES256";
+  std::size_t jwt_leeway_seconds = 60;
   CLI::App* token_add = nullptr;
 };
 
@@ -156,6 +165,29 @@ void Define(CLI::App& app, ServerOptions& o, Raw& r) {
   http->add_option("--http-public-url", h.public_url,
                    "Canonical URL of the endpoint, e.g. https://mcp.example.com/mcp (default: "
                    "from the Host header)");
+  auto* oauth = app.add_option_group(
+      "OAuth", "Also accept JWT access tokens from the MSP's authorization server on --http");
+  oauth->add_option("--http-jwt-issuer", o.jwt.issuer,
+                    "Issuer URL whose JWTs are accepted (their \"iss\"); also advertised as the "
+                    "authorization server unless --http-auth-server says otherwise "
+                    "[HALO_MCP_HTTP_JWT_ISSUER]");
+  oauth->add_option("--http-jwt-audience", o.jwt.audience,
+                    "The \"aud\" tokens must carry [default: --http-public-url] "
+                    "[HALO_MCP_HTTP_JWT_AUDIENCE]");
+  oauth->add_option("--http-jwt-agent-claim", o.jwt.agent_claim,
+                    "Claim naming the technician's HaloPSA agent (name, email or id) [default "
+                    "halopsa_agent] [HALO_MCP_HTTP_JWT_AGENT_CLAIM]");
+  oauth->add_option("--http-jwt-jwks-url", o.jwt.jwks_url,
+                    "The issuer's key set [default: jwks_uri from its /.well-known/ metadata] "
+                    "[HALO_MCP_HTTP_JWT_JWKS_URL]");
+  oauth->add_option("--http-jwt-algorithms", r.jwt_algorithms,
+                    "Comma-separated signature algorithms accepted: RS256, RS384, RS512, ES256, "
+                    "ES384 [default RS256,ES256] [HALO_MCP_HTTP_JWT_ALGORITHMS]");
+  oauth
+      ->add_option("--http-jwt-leeway", r.jwt_leeway_seconds,
+                   "Seconds of clock skew allowed on exp, nbf and iat [default 60] "
+                   "[HALO_MCP_HTTP_JWT_LEEWAY]")
+      ->check(CLI::Range(std::size_t{0}, std::size_t{600}));
   http->add_option("--http-session-idle", r.session_idle_seconds,
                    "Seconds before an idle session expires [default 1800]")
       ->check(CLI::Range(std::size_t{1}, std::size_t{7 * 24 * 3600}));
@@ -251,6 +283,30 @@ std::optional<bool> Truth(std::string const& v) {
   std::string s = halo::AsciiLower(v);
   if (s == "1" || s == "true" || s == "yes" || s == "on") return true;
   if (s.empty() || s == "0" || s == "false" || s == "no" || s == "off") return false;
+  return std::nullopt;
+}
+
+/// Completes the JWT settings from the other flags and checks them; the problem, or nullopt.
+std::optional<std::string> FinishJwtSettings(CLI::App& app, Raw const& r, ServerOptions& o) {
+  JwtSettings& j = o.jwt;
+  if (j.issuer.empty()) {
+    for (char const* flag : {"--http-jwt-audience", "--http-jwt-agent-claim", "--http-jwt-jwks-url",
+                             "--http-jwt-algorithms", "--http-jwt-leeway"}) {
+      if (app.get_option(flag)->count() > 0) return std::string(flag) + " needs --http-jwt-issuer";
+    }
+    return std::nullopt;
+  }
+  if (!o.http) return "--http-jwt-issuer applies to --http only";
+  j.algorithms = SplitList(r.jwt_algorithms);
+  j.leeway = std::chrono::seconds(r.jwt_leeway_seconds);
+  auto& h = o.http_options;
+  if (j.audience.empty()) j.audience = h.public_url;
+  if (h.auth_server.empty()) h.auth_server = j.issuer;
+  if (auto problem = JwtSettingsProblem(j)) return problem;
+  if (auto problem = KeyUrlProblem(j.issuer)) return "--http-jwt-issuer: " + *problem;
+  if (!j.jwks_url.empty()) {
+    if (auto problem = KeyUrlProblem(j.jwks_url)) return "--http-jwt-jwks-url: " + *problem;
+  }
   return std::nullopt;
 }
 
@@ -392,6 +448,11 @@ ParsedOptions ParseServerOptions(std::vector<std::string> const& args, halo::Env
     h.max_message_bytes = o.max_message_bytes;
     h.max_response_bytes = o.max_response_bytes;
     h.workers = app.get_option("--workers")->count() ? o.workers : 16;
+  }
+  if (auto problem = FinishJwtSettings(app, r, o)) {
+    out.run = false;
+    out.exit_code = 2;
+    out.output = "halo-mcp: " + *problem;
   }
   return out;
 }

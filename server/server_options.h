@@ -4,6 +4,7 @@
 
 #include "halo/options.h"
 #include "server/http_transport.h"
+#include "server/jwt_verifier.h"
 #include "server/tool_policy.h"
 #include "server/tool_registry.h"
 
@@ -57,6 +58,9 @@ struct ServerOptions {
   std::string http_port_file;
   std::string http_token_file;
   std::string metrics_token_file;  ///< GET /metrics needs this token; empty = loopback only
+  /// OAuth access tokens (JWTs) accepted on the HTTP endpoint; issuer empty = off. After
+  /// parsing, the audience defaults to --http-public-url and --http-auth-server to the issuer.
+  JwtSettings jwt;
 
   /// Audit log of every write: a file path, "-" for stderr, empty for none.
   std::string audit_log;

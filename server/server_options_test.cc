@@ -232,3 +232,57 @@ TEST_CASE("Team settings: audit, metrics, shared state and token add", "[server]
   CHECK_FALSE(no_name.run);
   CHECK(no_name.exit_code != 0);
 }
+
+TEST_CASE("OAuth settings: issuer, audience, claim, keys, algorithms, leeway",
+          "[server][options]") {
+  auto p = Parse({"--http", "--http-jwt-issuer", "https://login.example.com/", "--http-public-url",
+                  "https://mcp.example.com/mcp"});
+  REQUIRE(p.run);
+  auto const& j = p.options.jwt;
+  CHECK(j.issuer == "https://login.example.com/");
+  CHECK(j.audience == "https://mcp.example.com/mcp");  // the endpoint's public URL
+  CHECK(j.agent_claim == "halopsa_agent");
+  CHECK(j.jwks_url.empty());  // discovered
+  CHECK(j.algorithms == std::vector<std::string>{"RS256", "ES256"});
+  CHECK(j.leeway == std::chrono::seconds(60));
+  CHECK(p.options.http_options.auth_server == "https://login.example.com/");  // advertised
+
+  auto v = Parse({"--http"}, {{"HALO_MCP_HTTP_JWT_ISSUER", "https://idp.example.com/realms/msp"},
+                              {"HALO_MCP_HTTP_JWT_AUDIENCE", "halo-mcp"},
+                              {"HALO_MCP_HTTP_JWT_AGENT_CLAIM", "email"},
+                              {"HALO_MCP_HTTP_JWT_JWKS_URL", "http://127.0.0.1:9000/certs"},
+                              {"HALO_MCP_HTTP_JWT_ALGORITHMS", "ES384, RS512"},
+                              {"HALO_MCP_HTTP_JWT_LEEWAY", "5"},
+                              {"HALO_MCP_HTTP_AUTH_SERVER", "https://idp.example.com/"}});
+  REQUIRE(v.run);
+  CHECK(v.options.jwt.audience == "halo-mcp");
+  CHECK(v.options.jwt.agent_claim == "email");
+  CHECK(v.options.jwt.jwks_url == "http://127.0.0.1:9000/certs");
+  CHECK(v.options.jwt.algorithms == std::vector<std::string>{"ES384", "RS512"});
+  CHECK(v.options.jwt.leeway == std::chrono::seconds(5));
+  CHECK(v.options.http_options.auth_server == "https://idp.example.com/");
+
+  auto refused = [](std::vector<std::string> args, std::string const& why) {
+    auto r = Parse(std::move(args));
+    CHECK_FALSE(r.run);
+    CHECK(r.exit_code != 0);
+    CHECK_THAT(r.output, Catch::Contains(why));
+  };
+  std::vector<std::string> const base{"--http", "--http-jwt-issuer", "https://login.example.com",
+                                      "--http-jwt-audience", "aud"};
+  auto with = [&](std::vector<std::string> more) {
+    auto args = base;
+    args.insert(args.end(), more.begin(), more.end());
+    return args;
+  };
+  refused({"--http", "--http-jwt-issuer", "https://login.example.com"}, "--http-jwt-audience");
+  refused(with({"--http-jwt-algorithms", "RS256,none"}), "\"none\" is refused");
+  refused(with({"--http-jwt-algorithms", "HS256"}), "\"HS256\" is refused");
+  refused(with({"--http-jwt-jwks-url", "http://keys.example.com/jwks"}), "must use https://");
+  refused(with({"--http-jwt-leeway", "3600"}), "--http-jwt-leeway");
+  refused({"--http", "--http-jwt-issuer", "http://login.example.com", "--http-jwt-audience", "a"},
+          "must use https://");
+  refused({"--http", "--http-jwt-audience", "a"}, "--http-jwt-audience needs --http-jwt-issuer");
+  refused({"--http-jwt-issuer", "https://login.example.com", "--http-jwt-audience", "a"},
+          "applies to --http only");
+}

@@ -220,10 +220,13 @@ TEST_CASE("http e2e: --help documents the HTTP flags and variables", "[e2e][http
   char buf[4096];
   for (std::size_t n; (n = fread(buf, 1, sizeof buf, pipe)) > 0;) out.append(buf, n);
   CHECK(pclose(pipe) == 0);
-  for (char const* flag : {"--http", "--http-port-file", "--http-token-file",
-                           "HALO_MCP_HTTP_TOKENS", "--http-allowed-hosts", "--http-allowed-origins",
-                           "--http-auth-server", "--http-session-idle", "--http-max-sessions",
-                           "--http-max-connections", "--tls-cert", "--tls-key"}) {
+  for (char const* flag :
+       {"--http", "--http-port-file", "--http-token-file", "HALO_MCP_HTTP_TOKENS",
+        "--http-allowed-hosts", "--http-allowed-origins", "--http-auth-server",
+        "--http-session-idle", "--http-max-sessions", "--http-max-connections", "--tls-cert",
+        "--tls-key", "--http-jwt-issuer", "--http-jwt-audience", "--http-jwt-agent-claim",
+        "--http-jwt-jwks-url", "--http-jwt-algorithms", "--http-jwt-leeway",
+        "HALO_MCP_HTTP_JWT_ISSUER"}) {
     CHECK_THAT(out, Catch::Matchers::Contains(flag));
   }
 }
