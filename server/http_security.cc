@@ -179,6 +179,14 @@ std::shared_ptr<Principal const> AccessPolicy::PrincipalFor(
   return c != nullptr ? c->principal : nullptr;
 }
 
+std::string AccessPolicy::SessionOwner(std::shared_ptr<Principal const> const& principal,
+                                       std::optional<std::string_view> authorization) {
+  auto token = BearerToken(authorization);
+  if (!token) return "";
+  std::string const name = principal ? principal->name : "";
+  return name + "/" + Hex(Sha256("halo-mcp session owner|" + std::string(*token))).substr(0, 32);
+}
+
 std::optional<AccessRefusal> AccessPolicy::CheckMetrics(AccessRequest const& request) const {
   if (metrics_digest_) {
     auto token = BearerToken(request.authorization);
