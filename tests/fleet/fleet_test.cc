@@ -117,6 +117,7 @@ TEST_CASE("Three replicas, one budget, one token, per-technician tokens and an a
 
   // Two technicians from the tenant (ids of active, non-API agents), and tickets to read.
   std::vector<int> agents, tickets;
+  std::string team;
   {
     httplib::Headers auth{{"Authorization", "Bearer " + sim.AdminToken()}};
     auto r = sim.Client().Get("/api/Agent", auth);
@@ -132,6 +133,11 @@ TEST_CASE("Three replicas, one budget, one token, per-technician tokens and an a
     json const listed = json::parse(t->body);
     REQUIRE(listed.contains("tickets"));
     for (auto const& ticket : listed["tickets"]) tickets.push_back(ticket["id"]);
+    auto teams = sim.Client().Get("/api/Team", auth);
+    REQUIRE(teams);
+    json const listed_teams = json::parse(teams->body);
+    REQUIRE((listed_teams.is_array() && !listed_teams.empty()));
+    team = listed_teams[0]["name"];
   }
   REQUIRE(agents.size() >= 2);
   REQUIRE(tickets.size() >= 30);
@@ -269,6 +275,62 @@ TEST_CASE("Three replicas, one budget, one token, per-technician tokens and an a
     }
   }
   CHECK(attributed == 3);  // jane's notes carry jane's agent, on every replica
+
+  // ---- a lookup list fetched by one replica is served to the others from Redis ----
+  auto team_fetches = [&sim] {
+    int n = 0;
+    for (auto const& r : sim.Requests()) n += r["method"] == "GET" && r["path"] == "/api/Team";
+    return n;
+  };
+  int const teams_before = team_fetches();
+  for (int i = 0; i < 3; ++i) {
+    json listed = as(jane, i).Call("halopsa_list_tickets", {{"team", team}, {"limit", 1}}, 30 + i);
+    INFO(listed.dump());
+    CHECK(listed.contains("content"));
+    CHECK_FALSE(listed.value("isError", false));
+    if (i == 0) REQUIRE(team_fetches() == teams_before + 1);  // A asked HaloPSA
+  }
+  CHECK(team_fetches() == teams_before + 1);  // B and C did not
+
+  // ---- a legacy session opened on one replica continues on the others ----
+  fleet_test::SessionCaller opened{replicas[0].port, jane, ""};
+  REQUIRE(opened.Initialize());
+  auto on = [&](int i, std::string const& token) {
+    return fleet_test::SessionCaller{replicas[i].port, token, opened.session};
+  };
+  for (int i : {1, 2, 0}) {
+    json r = on(i, jane).Call("halopsa_get_ticket", {{"id", tickets[i]}}, 40 + i);
+    INFO("replica " << i << ": " << r.dump().substr(0, 300));
+    CHECK(r.contains("content"));
+    CHECK_FALSE(r.value("isError", false));
+  }
+  for (int i = 0; i < 3; ++i) {  // another token (bob's) with jane's session id
+    json r = on(i, bob).Post({{"jsonrpc", "2.0"}, {"id", 50}, {"method", "ping"}});
+    CHECK(r.value("http_status", 200) == 404);
+  }
+  // Redis away: each replica keeps serving the session it holds.
+  redis.Stop();
+  for (int i = 0; i < 3; ++i) {
+    json r = on(i, jane).Call("halopsa_get_ticket", {{"id", tickets[i]}}, 60 + i);
+    INFO("replica " << i << " without Redis: " << r.dump().substr(0, 300));
+    CHECK(r.contains("content"));
+  }
+  fleet_test::SessionCaller local{replicas[1].port, jane, ""};
+  REQUIRE(local.Initialize());  // opened while Redis is away: served where it was opened
+  CHECK(local.Call("halopsa_get_ticket", {{"id", tickets[3]}}, 70).contains("content"));
+  REQUIRE(redis.Start());  // empty: the replicas publish their sessions again on next use
+  std::this_thread::sleep_for(1200ms);  // past the replicas' retry pause
+  CHECK(local.Call("halopsa_get_ticket", {{"id", tickets[4]}}, 71).contains("content"));
+  CHECK(on(1, jane).Call("halopsa_get_ticket", {{"id", tickets[5]}}, 72).contains("content"));
+  local.port = replicas[2].port;  // published after Redis returned: C continues it too
+  CHECK(local.Call("halopsa_get_ticket", {{"id", tickets[6]}}, 73).contains("content"));
+  // DELETE on B ends the session on every replica.
+  CHECK(on(1, jane).End() == 200);
+  for (int i = 0; i < 3; ++i) {
+    json r = on(i, jane).Post({{"jsonrpc", "2.0"}, {"id", 80}, {"method", "ping"}});
+    INFO("replica " << i << " after DELETE: " << r.dump());
+    CHECK(r.value("http_status", 200) == 404);
+  }
 
   // ---- writes in flight at SIGTERM: all answered and all audited ----
   std::atomic<int> ok_writes{0};
