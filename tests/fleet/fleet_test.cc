@@ -94,6 +94,10 @@ TEST_CASE("RedisSharedState: one atomic window, values, and surviving a restart"
   auto v = *state.Get("v");
   REQUIRE(v);
   CHECK(v->ttl > 1s);
+  CHECK(*state.SetUnlessEquals("s", "live", 5s, "ended"));  // absent: set
+  REQUIRE(state.Set("s", "ended", 5s).ok());
+  CHECK_FALSE(*state.SetUnlessEquals("s", "live", 5s, "ended"));  // a tombstone stays
+  CHECK((*state.Get("s"))->data == "ended");
 
   redis.Stop();
   auto const start = std::chrono::steady_clock::now();
@@ -172,6 +176,23 @@ TEST_CASE("Three replicas, one budget, one token, per-technician tokens and an a
     REQUIRE(r.contains("content"));
     REQUIRE_FALSE(r.value("isError", false));
   }
+  // A legacy session opened on A continues on B and C, and no other token may use it.
+  fleet_test::SessionCaller opened{replicas[0].port, jane, ""};
+  REQUIRE(opened.Initialize());
+  auto on = [&](int i, std::string const& token) {
+    return fleet_test::SessionCaller{replicas[i].port, token, opened.session};
+  };
+  for (int i : {1, 2, 0}) {
+    json r = on(i, jane).Call("halopsa_get_ticket", {{"id", tickets[i]}}, 40 + i);
+    INFO("replica " << i << ": " << r.dump().substr(0, 300));
+    CHECK(r.contains("content"));
+    CHECK_FALSE(r.value("isError", false));
+  }
+  for (int i = 0; i < 3; ++i) {  // bob's token with jane's session id
+    json r = on(i, bob).Post({{"jsonrpc", "2.0"}, {"id", 50}, {"method", "ping"}});
+    CHECK(r.value("http_status", 200) == 404);
+  }
+  fleet_test::SessionCaller local{replicas[1].port, jane, ""};  // opened during the outage
   std::this_thread::sleep_for(kWindow + 200ms);
   std::size_t const start_mark = sim.Requests().size();
 
@@ -203,6 +224,14 @@ TEST_CASE("Three replicas, one budget, one token, per-technician tokens and an a
   std::this_thread::sleep_until(run_start + 9s);
   std::size_t const mark_outage = sim.Requests().size();
   redis.Stop();
+  // Without Redis each replica serves the sessions it holds, and opens new ones.
+  for (int i = 0; i < 3; ++i) {
+    json r = on(i, jane).Post({{"jsonrpc", "2.0"}, {"id", 60 + i}, {"method", "ping"}});
+    INFO("replica " << i << " without Redis: " << r.dump());
+    CHECK(r.contains("result"));
+  }
+  CHECK(local.Initialize());
+  CHECK(local.Post({{"jsonrpc", "2.0"}, {"id", 70}, {"method", "ping"}}).contains("result"));
   std::this_thread::sleep_until(run_start + 14s);
   std::size_t const mark_back = sim.Requests().size();
   REQUIRE(redis.Start());
@@ -292,40 +321,13 @@ TEST_CASE("Three replicas, one budget, one token, per-technician tokens and an a
   }
   CHECK(team_fetches() == teams_before + 1);  // B and C did not
 
-  // ---- a legacy session opened on one replica continues on the others ----
-  fleet_test::SessionCaller opened{replicas[0].port, jane, ""};
-  REQUIRE(opened.Initialize());
-  auto on = [&](int i, std::string const& token) {
-    return fleet_test::SessionCaller{replicas[i].port, token, opened.session};
-  };
-  for (int i : {1, 2, 0}) {
-    json r = on(i, jane).Call("halopsa_get_ticket", {{"id", tickets[i]}}, 40 + i);
-    INFO("replica " << i << ": " << r.dump().substr(0, 300));
-    CHECK(r.contains("content"));
-    CHECK_FALSE(r.value("isError", false));
-  }
-  for (int i = 0; i < 3; ++i) {  // another token (bob's) with jane's session id
-    json r = on(i, bob).Post({{"jsonrpc", "2.0"}, {"id", 50}, {"method", "ping"}});
-    CHECK(r.value("http_status", 200) == 404);
-  }
-  // Redis away: each replica keeps serving the session it holds.
-  redis.Stop();
-  for (int i = 0; i < 3; ++i) {
-    json r = on(i, jane).Call("halopsa_get_ticket", {{"id", tickets[i]}}, 60 + i);
-    INFO("replica " << i << " without Redis: " << r.dump().substr(0, 300));
-    CHECK(r.contains("content"));
-  }
-  fleet_test::SessionCaller local{replicas[1].port, jane, ""};
-  REQUIRE(local.Initialize());  // opened while Redis is away: served where it was opened
-  CHECK(local.Call("halopsa_get_ticket", {{"id", tickets[3]}}, 70).contains("content"));
-  REQUIRE(redis.Start());  // empty: the replicas publish their sessions again on next use
-  std::this_thread::sleep_for(1200ms);  // past the replicas' retry pause
+  // ---- the legacy session (opened before the run) continues, and ends everywhere ----
+  // Redis came back empty: the replicas publish the sessions they hold again on next use.
   CHECK(local.Call("halopsa_get_ticket", {{"id", tickets[4]}}, 71).contains("content"));
   CHECK(on(1, jane).Call("halopsa_get_ticket", {{"id", tickets[5]}}, 72).contains("content"));
-  local.port = replicas[2].port;  // published after Redis returned: C continues it too
+  local.port = replicas[2].port;  // opened without Redis on B, published since: C continues it
   CHECK(local.Call("halopsa_get_ticket", {{"id", tickets[6]}}, 73).contains("content"));
-  // DELETE on B ends the session on every replica.
-  CHECK(on(1, jane).End() == 200);
+  CHECK(on(1, jane).End() == 200);  // DELETE on B ends it on every replica
   for (int i = 0; i < 3; ++i) {
     json r = on(i, jane).Post({{"jsonrpc", "2.0"}, {"id", 80}, {"method", "ping"}});
     INFO("replica " << i << " after DELETE: " << r.dump());
