@@ -204,9 +204,10 @@ bool SessionStore::End(std::string const& id) {
     TakeOut(it, ended);
   }
   EndSessions(ended);
-  // When the store cannot be reached the session ends here only; other replicas keep their
-  // copies until they expire.
-  if (shared_) (void)shared_->End(id);
+  // A session never initialized was never published (a failed initialize leaves no tombstone
+  // behind). When the store cannot be reached the session ends here only; other replicas keep
+  // their copies until they expire.
+  if (shared_ && SessionFacts::Of(ended.front().first->state)) (void)shared_->End(id);
   return true;
 }
 

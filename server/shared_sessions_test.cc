@@ -52,7 +52,13 @@ TEST_CASE("a session initialized on one replica continues on another", "[session
 
 TEST_CASE("a session is published only once initialized", "[sessions][shared]") {
   Fleet f;
-  { auto lease = f.a.Create(); }
+  std::string id;
+  {
+    auto lease = f.a.Create();
+    id = lease->id;
+  }
+  CHECK(f.state->Keys().empty());
+  CHECK(f.a.End(id));  // a failed initialize leaves no tombstone either
   CHECK(f.state->Keys().empty());
 }
 
