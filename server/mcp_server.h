@@ -160,8 +160,8 @@ struct Session {
   };
   std::map<std::string, std::shared_ptr<Awaiting>> awaiting;
   std::int64_t next_request_id = 0;
-  /// Who opened the session (the principal's name over HTTP): another client's token may not
-  /// continue it.
+  /// Who opened the session (over HTTP: the principal's name and a digest of its token, see
+  /// AccessPolicy::SessionOwner): another token may not continue it.
   std::string owner;
 };
 
