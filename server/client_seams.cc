@@ -12,9 +12,10 @@
 
 namespace mcp {
 
-halo::StatusOr<halo::ClientDependencies> BuildClientSeams(halo::HaloOptions const& options,
-                                                          FleetSettings const& fleet,
-                                                          std::shared_ptr<Metrics> const& metrics) {
+halo::StatusOr<ClientSeams> BuildClientSeams(halo::HaloOptions const& options,
+                                             FleetSettings const& fleet,
+                                             std::shared_ptr<Metrics> const& metrics) {
+  ClientSeams seams;
   auto clock = std::make_shared<halo::SystemClock>();
   std::shared_ptr<halo::RateBudget> budget;
   std::shared_ptr<halo::TokenStore> tokens;
@@ -25,9 +26,11 @@ halo::StatusOr<halo::ClientDependencies> BuildClientSeams(halo::HaloOptions cons
     auto address = ParseRedisUrl(fleet.shared_state);
     if (!address.ok()) return address.status();
     auto state = std::make_shared<RedisSharedState>(*address);
+    seams.shared = state;
     // Keys per tenant and API application, so that one Redis can serve several deployments.
     std::string const prefix =
         "halo-mcp:{" + Hex(Sha256(options.base_url + "|" + options.client_id)).substr(0, 16) + "}";
+    seams.shared_prefix = prefix;
     int const limit = options.rate_limit_requests;
     if (limit > 0) {
       SharedRateBudget::Options o;
@@ -60,11 +63,11 @@ halo::StatusOr<halo::ClientDependencies> BuildClientSeams(halo::HaloOptions cons
                  address->Describe(), limit, options.rate_limit_window.count(),
                  std::max(1, limit / static_cast<int>(std::max<std::size_t>(1, fleet.replicas))));
   }
-  halo::ClientDependencies deps;
+  halo::ClientDependencies& deps = seams.deps;
   deps.http = std::make_shared<MeteredHttpClient>(halo::MakeDefaultHttpClient(options), metrics);
   deps.rate_budget = std::make_shared<MeteredRateBudget>(budget, metrics);
   deps.token_store = std::make_shared<MeteredTokenStore>(tokens, metrics);
-  return deps;
+  return seams;
 }
 
 }  // namespace mcp

@@ -109,7 +109,8 @@ HttpEndpoint::HttpEndpoint(McpServer& server, HttpOptions const& options)
                            options.credentials, options.metrics_token, options.allowed_hosts,
                            options.allowed_origins, options.auth_server, options.public_url,
                            options.jwt}),
-      sessions_(options.clock, options.session_idle_timeout, options.max_sessions),
+      sessions_(options.clock, options.session_idle_timeout, options.max_sessions,
+                options.shared_sessions),
       pool_(std::max<std::size_t>(1, options.workers), options.max_queued) {}
 
 HttpEndpoint::~HttpEndpoint() = default;
@@ -280,7 +281,8 @@ HttpOutcome HttpEndpoint::PostLegacy(HttpRequestHead const& head, Message messag
       r.headers = {{"Retry-After", "5"}};
       return Reply(std::move(r));
     }
-    if (held->principal) lease->state.owner = held->principal->name;
+    lease->state.owner =
+        AccessPolicy::SessionOwner(held->principal, head.headers.Find("authorization"));
     json response = Handle(lease->state, message, nullptr, held->principal);
     HttpReply r = JsonReply(200, response);
     if (response.contains("result")) {
@@ -305,7 +307,7 @@ HttpOutcome HttpEndpoint::PostLegacy(HttpRequestHead const& head, Message messag
                             json{{"supported", LegacyVersions()}, {"requested", version}}));
   }
   held->lease = sessions_.Acquire(std::string(*session_id));
-  if (!held->lease || !Owns(held->lease->state, held->principal)) {
+  if (!held->lease || !Owns(held->lease->state, head)) {
     return Reply(ErrorReply(404, message.id, kInvalidRequest,
                             "Session not found: it ended or expired; initialize a new one"));
   }
@@ -334,7 +336,7 @@ HttpOutcome HttpEndpoint::PostBatch(HttpRequestHead const& head, json batch,
         "", batch, options_.max_batch_length));  // empty, or outside a 2025-03-26 session
   }
   held->lease = sessions_.Acquire(std::string(*session_id));
-  if (!held->lease || !Owns(held->lease->state, held->principal)) {
+  if (!held->lease || !Owns(held->lease->state, head)) {
     return Reply(ErrorReply(404, nullptr, kInvalidRequest,
                             "Session not found: it ended or expired; initialize a new one"),
                  label);
@@ -421,9 +423,12 @@ json HttpEndpoint::Handle(Session& session, Message const& message,
   return server_.Handle(session, message, SenderFor(exchange), principal);
 }
 
-bool HttpEndpoint::Owns(Session& session, std::shared_ptr<Principal const> const& principal) {
+bool HttpEndpoint::Owns(Session& session, HttpRequestHead const& head) const {
+  auto const authorization = head.headers.Find("authorization");
+  std::string const owner =
+      AccessPolicy::SessionOwner(access_.PrincipalFor(authorization), authorization);
   std::lock_guard lock(session.mu);
-  return session.owner == (principal ? principal->name : "");
+  return session.owner == owner;
 }
 
 CallScope::Sender HttpEndpoint::SenderFor(std::shared_ptr<Exchange> const& exchange) {
@@ -495,7 +500,7 @@ HttpOutcome HttpEndpoint::Get(HttpRequestHead const& head) {
         ErrorReply(406, nullptr, kInvalidRequest, "Not Acceptable: Accept text/event-stream"));
   }
   auto lease = sessions_.Acquire(std::string(*session_id));
-  if (!lease || !Owns(lease->state, access_.PrincipalFor(head.headers.Find("authorization")))) {
+  if (!lease || !Owns(lease->state, head)) {
     return Reply(ErrorReply(404, nullptr, kInvalidRequest, "Session not found"));
   }
   // Streams hold connections that never give way: at most half of them.
@@ -530,7 +535,7 @@ HttpOutcome HttpEndpoint::Delete(HttpRequestHead const& head) {
   }
   {
     auto lease = sessions_.Acquire(std::string(*session_id));
-    if (!lease || !Owns(lease->state, access_.PrincipalFor(head.headers.Find("authorization")))) {
+    if (!lease || !Owns(lease->state, head)) {
       return Reply(ErrorReply(404, nullptr, kInvalidRequest, "Session not found"));
     }
   }

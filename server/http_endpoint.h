@@ -85,8 +85,8 @@ class HttpEndpoint {
   nlohmann::json Handle(Session& session, Message const& message,
                         std::shared_ptr<Exchange> const& exchange,
                         std::shared_ptr<Principal const> const& principal);
-  /// A legacy session continues only with a token of the principal that opened it.
-  static bool Owns(Session& session, std::shared_ptr<Principal const> const& principal);
+  /// A legacy session continues only with the token that opened it.
+  bool Owns(Session& session, HttpRequestHead const& head) const;
   static CallScope::Sender SenderFor(std::shared_ptr<Exchange> const& exchange);
   std::shared_ptr<Exchange> NewExchange(Exchange::Kind kind, bool modern);
   /// Runs `work` on a worker and answers the exchange with what it returns (a batch returns

@@ -2,6 +2,7 @@
 
 #include "halo/clock.h"
 #include "server/jwt_verifier.h"
+#include "server/shared_sessions.h"
 #include "server/token_file.h"
 
 #include <chrono>
@@ -40,6 +41,8 @@ struct HttpOptions {
   std::size_t max_request_memory = 24 * 1024 * 1024;
   std::size_t max_sessions = 1000;  // the least recently used idle session is evicted beyond it
   std::chrono::milliseconds session_idle_timeout{30 * 60 * 1000};
+  /// Legacy sessions shared with other replicas (--shared-state); null = this process only.
+  std::shared_ptr<SharedSessions> shared_sessions;
 
   // ---- streams ----
   /// A call that has produced no answer after this long switches its response to an SSE

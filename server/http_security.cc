@@ -197,6 +197,17 @@ std::shared_ptr<Principal const> AccessPolicy::PrincipalFor(
   return nullptr;
 }
 
+std::string AccessPolicy::SessionOwner(std::shared_ptr<Principal const> const& principal,
+                                       std::optional<std::string_view> authorization) {
+  auto token = BearerToken(authorization);
+  if (!token) return "";
+  std::string const name = principal ? principal->name : "";
+  // An OAuth technician's access token is renewed every few minutes; the session is theirs
+  // (the verified subject), not one token's. Any other token owns what it opened.
+  if (name.rfind("oauth:", 0) == 0 && name != "oauth:refused") return name;
+  return name + "/" + Hex(Sha256("halo-mcp session owner|" + std::string(*token))).substr(0, 32);
+}
+
 std::optional<AccessRefusal> AccessPolicy::CheckMetrics(AccessRequest const& request) const {
   if (metrics_digest_) {
     auto token = BearerToken(request.authorization);

@@ -90,6 +90,13 @@ class AccessPolicy {
   /// longer verifies (it expired since Check) gets a principal allowed no tool, never null.
   std::shared_ptr<Principal const> PrincipalFor(
       std::optional<std::string_view> authorization) const;
+  /// Who owns a legacy session opened with this request: the principal's name and a digest of
+  /// the token (never the token), so that neither another technician nor another token of the
+  /// default principal can continue it. "" without a token. Shared through Redis with the
+  /// session, hence a digest of its own rather than the token file's. A verified OAuth subject
+  /// ("oauth:<sub>") owns its sessions across renewed access tokens.
+  static std::string SessionOwner(std::shared_ptr<Principal const> const& principal,
+                                  std::optional<std::string_view> authorization);
 
   /// scheme://authority the endpoint is reached at: from public_url, else from the Host header.
   std::string BaseUrl(std::string_view host_header) const;

@@ -3,6 +3,7 @@
 #include "server/http_transport.h"
 
 #include "halo/testing/fake_clock.h"
+#include "server/fake_shared_state.h"
 #include "tests/support/raw_connection.h"
 
 #include <catch2/catch.hpp>
@@ -1034,4 +1035,40 @@ TEST_CASE("http framing: HTTP/1.0, Expect: 100-continue, keep-alive, unknown pat
   auto c = s.Client();
   CHECK(c.Get("/elsewhere")->status == 404);
   CHECK(c.Put("/mcp", "", "application/json")->status == 405);
+}
+
+TEST_CASE("http legacy: a session shared between replicas continues, stays its token's, ends once",
+          "[http][legacy][shared]") {
+  auto clock = std::make_shared<halo::testing::FakeClock>();
+  auto state = std::make_shared<mcp::testing::FakeSharedState>(clock);
+  mcp::HttpOptions o;
+  o.tokens = {"tok-a", "tok-b"};
+  o.shared_sessions = std::make_shared<mcp::SharedSessions>(state, "t", 30min);
+  Server a(o), b(o);
+  auto ca = a.Client(), cb = b.Client();
+  auto as = [](std::string const& token, std::string const& sid) {
+    return Hdrs({{"Authorization", "Bearer " + token}, {"Mcp-Session-Id", sid}});
+  };
+  auto init = ca.Post("/mcp", Hdrs({{"Authorization", "Bearer tok-a"}}), kInit, "application/json");
+  REQUIRE(init);
+  REQUIRE(init->status == 200);
+  std::string const sid = init->get_header_value("Mcp-Session-Id");
+  REQUIRE(sid.size() == 32);
+
+  auto on_b = cb.Post("/mcp", as("tok-a", sid), Call("echo_tool", {{"n", 1}}), "application/json");
+  REQUIRE(on_b);
+  CHECK(on_b->status == 200);
+  CHECK_THAT(on_b->body, Catch::Matchers::Contains("echo"));
+  // Another token, even one of the same (default) principal, may not continue it.
+  auto other = cb.Post("/mcp", as("tok-b", sid), Call("echo_tool"), "application/json");
+  REQUIRE(other);
+  CHECK(other->status == 404);
+  CHECK(state->Raw("t:session:" + sid).find("tok-a") == std::string::npos);
+
+  auto del = cb.Delete("/mcp", as("tok-a", sid));
+  REQUIRE(del);
+  CHECK(del->status == 200);
+  auto after = ca.Post("/mcp", as("tok-a", sid), Call("echo_tool"), "application/json");
+  REQUIRE(after);
+  CHECK(after->status == 404);
 }

@@ -136,12 +136,14 @@ halo::Status Unknown(std::string const& kind, json const& spec, std::string cons
 
 LookupResolver::LookupResolver(std::shared_ptr<halo::HaloClient> client, json lookups,
                                std::shared_ptr<halo::Clock const> clock, std::chrono::seconds ttl,
-                               std::size_t max_search_entries)
+                               std::size_t max_search_entries,
+                               std::shared_ptr<SharedLookupCache> shared)
     : client_(std::move(client)),
       lookups_(std::move(lookups)),
       clock_(std::move(clock)),
       ttl_(ttl),
-      max_search_entries_(std::max<std::size_t>(1, max_search_entries)) {}
+      max_search_entries_(std::max<std::size_t>(1, max_search_entries)),
+      shared_(std::move(shared)) {}
 
 std::size_t LookupResolver::cached_entries() const {
   std::lock_guard lock(mu_);
@@ -182,7 +184,7 @@ StatusOr<LookupResolver::Entry> LookupResolver::Fetch(std::string const& kind,
   }
   StatusOr<Entry> result = halo::InternalError("lookup failed");
   try {
-    result = Load(kind, search, scope, ctx);
+    result = Obtain(key, kind, search, scope, ctx);
   } catch (std::exception const& e) {
     result = halo::InternalError(std::string("lookup failed: ") + e.what());
   } catch (...) {
@@ -232,10 +234,32 @@ StatusOr<LookupResolver::Entry> LookupResolver::Load(std::string const& kind,
   if (!search.empty()) req.query.emplace_back(spec.value("search", "search"), search);
   auto result = client_->List(req, ctx);
   if (!result.ok()) return result.status();
-  auto records = std::make_shared<json const>(std::move(result->records));
+  return Index(kind, std::move(result->records), clock_->Now());
+}
+
+StatusOr<LookupResolver::Entry> LookupResolver::Obtain(std::string const& key,
+                                                       std::string const& kind,
+                                                       std::string const& search,
+                                                       Query const& scope,
+                                                       halo::CallContext const& ctx) {
+  if (!shared_) return Load(kind, search, scope, ctx);
+  if (auto hit = shared_->Get(key)) {
+    // Fetched by another replica: it expires here when it expires there.
+    auto const left = std::min<std::chrono::milliseconds>(hit->ttl, ttl_);
+    return Index(kind, std::move(hit->records), clock_->Now() - (ttl_ - left));
+  }
+  auto entry = Load(kind, search, scope, ctx);
+  if (entry.ok()) shared_->Put(key, *entry->records, ttl_);
+  return entry;
+}
+
+LookupResolver::Entry LookupResolver::Index(std::string const& kind, json records,
+                                            halo::Clock::time_point fetched) const {
+  json const& spec = lookups_.at(kind);
+  auto shared_records = std::make_shared<json const>(std::move(records));
   auto names = std::make_shared<Names>();
   std::string const id_field = spec.value("id", "id");
-  for (auto const& r : *records) {
+  for (auto const& r : *shared_records) {
     auto id = r.find(id_field);
     if (id == r.end()) continue;
     std::string const key_id = id->is_string() ? id->get<std::string>() : id->dump();
@@ -247,7 +271,7 @@ StatusOr<LookupResolver::Entry> LookupResolver::Load(std::string const& kind,
       }
     }
   }
-  return Entry{clock_->Now(), std::move(records), std::move(names)};
+  return Entry{fetched, std::move(shared_records), std::move(names)};
 }
 
 StatusOr<std::shared_ptr<json const>> LookupResolver::Records(std::string const& kind,

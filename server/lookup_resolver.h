@@ -3,6 +3,7 @@
 #include "halo/clock.h"
 #include "halo/halo_client.h"
 #include "halo/status.h"
+#include "server/shared_lookup_cache.h"
 
 #include <nlohmann/json.hpp>
 
@@ -41,13 +42,16 @@ namespace mcp {
  * max_search_entries searched names, the least recently used evicted first. Misses are
  * single-flight: concurrent callers wanting the same entry share one HaloPSA request, waiting
  * for it cancellably; if the caller that made it was cancelled, the next one asks again.
+ * With a shared cache (replicas of one tenant), a miss asks it before HaloPSA, and what HaloPSA
+ * answers is put there with the same time to live.
  */
 class LookupResolver {
  public:
   LookupResolver(std::shared_ptr<halo::HaloClient> client, nlohmann::json lookups,
                  std::shared_ptr<halo::Clock const> clock,
                  std::chrono::seconds ttl = std::chrono::seconds(300),
-                 std::size_t max_search_entries = 256);
+                 std::size_t max_search_entries = 256,
+                 std::shared_ptr<SharedLookupCache> shared = nullptr);
 
   /// When the value was a partial name, `matched` (if given) receives what it matched, e.g.
   /// `client "acme" matched Acme Ltd (12)`, so the caller can tell the model.
@@ -107,8 +111,15 @@ class LookupResolver {
   using Query = std::vector<std::pair<std::string, std::string>>;
   halo::StatusOr<Entry> Fetch(std::string const& kind, std::string const& search,
                               Query const& scope, halo::CallContext const& ctx);
+  /// From the shared cache, else from HaloPSA (then shared).
+  halo::StatusOr<Entry> Obtain(std::string const& key, std::string const& kind,
+                               std::string const& search, Query const& scope,
+                               halo::CallContext const& ctx);
   halo::StatusOr<Entry> Load(std::string const& kind, std::string const& search, Query const& scope,
                              halo::CallContext const& ctx);
+  /// An entry for records fetched at `fetched`: the names indexed by id.
+  Entry Index(std::string const& kind, nlohmann::json records,
+              halo::Clock::time_point fetched) const;
   void StoreLocked(std::string const& key, bool searched, Entry const& entry);
   halo::StatusOr<std::shared_ptr<nlohmann::json const>> Records(std::string const& kind,
                                                                 std::string const& search,
@@ -120,6 +131,7 @@ class LookupResolver {
   std::shared_ptr<halo::Clock const> clock_;
   std::chrono::seconds ttl_;
   std::size_t max_search_entries_;
+  std::shared_ptr<SharedLookupCache> shared_;
   mutable std::mutex mu_;
   std::condition_variable cv_;                              // a flight finished
   std::map<std::string, Cached> cache_;                     // "kind" or "kind?search"

@@ -1,6 +1,7 @@
 #include "server/lookup_resolver.h"
 
 #include "halo/testing/fake_clock.h"
+#include "server/fake_shared_state.h"
 
 #include <catch2/catch.hpp>
 
@@ -355,4 +356,97 @@ TEST_CASE("Names by prefix come from the cache, sorted and bounded", "[server][l
   rig.client->Fail(halo::UnavailableError("HaloPSA is down"));
   CHECK(rig.resolver.NamesStartingWith("client", "Gl", ctx, 100).status().code() ==
         StatusCode::kUnavailable);
+}
+
+namespace {
+
+/// Two replicas of one tenant: their own clients and resolvers, one shared store.
+struct SharedRig {
+  std::shared_ptr<halo::testing::FakeClock> clock = std::make_shared<halo::testing::FakeClock>();
+  std::shared_ptr<mcp::testing::FakeSharedState> state =
+      std::make_shared<mcp::testing::FakeSharedState>(clock);
+  std::shared_ptr<CountingClient> client_a = std::make_shared<CountingClient>();
+  std::shared_ptr<CountingClient> client_b = std::make_shared<CountingClient>();
+  mcp::LookupResolver a{client_a, Lookups(),
+                        clock,    300s,
+                        3,        std::make_shared<mcp::SharedStateLookupCache>(state, "t1")};
+  mcp::LookupResolver b{client_b, Lookups(),
+                        clock,    300s,
+                        3,        std::make_shared<mcp::SharedStateLookupCache>(state, "t1")};
+};
+
+}  // namespace
+
+TEST_CASE("A lookup fetched by one replica is served to another from the shared cache",
+          "[server][lookup][shared]") {
+  SharedRig rig;
+  halo::CallContext ctx;
+  CHECK(*rig.a.Resolve("status", json("Globex"), ctx) == 2);
+  CHECK(rig.client_a->lists() == 1);
+  CHECK(*rig.b.Resolve("status", json("Globex"), ctx) == 2);
+  CHECK(rig.b.NameOf("status", json(4), ctx) == "Umbrella");
+  CHECK(rig.client_b->lists() == 0);  // B never asked HaloPSA
+  // Searched names are shared too, under a digest of their key and the tenant's prefix.
+  CHECK(*rig.a.Resolve("client", json("Initech"), ctx) == 1);
+  CHECK(*rig.b.Resolve("client", json("Initech"), ctx) == 1);
+  CHECK(rig.client_b->lists() == 0);
+  for (auto const& key : rig.state->Keys()) {
+    CHECK(key.rfind("t1:lookup:", 0) == 0);
+    CHECK(key.find("Initech") == std::string::npos);
+  }
+}
+
+TEST_CASE("A shared lookup keeps the time to live it had where it was fetched",
+          "[server][lookup][shared]") {
+  SharedRig rig;
+  halo::CallContext ctx;
+  REQUIRE(rig.a.Resolve("status", json("Globex"), ctx).ok());
+  rig.clock->Advance(200s);
+  REQUIRE(rig.b.Resolve("status", json("Globex"), ctx).ok());  // 100 s left, in B too
+  CHECK(rig.client_b->lists() == 0);
+  rig.clock->Advance(101s);  // expired everywhere: B asks HaloPSA and shares the answer
+  REQUIRE(rig.b.Resolve("status", json("Globex"), ctx).ok());
+  CHECK(rig.client_b->lists() == 1);
+  REQUIRE(rig.a.Resolve("status", json("Globex"), ctx).ok());
+  CHECK(rig.client_a->lists() == 1);
+}
+
+TEST_CASE("Another tenant's lookups are not shared, and a lost store falls back to HaloPSA",
+          "[server][lookup][shared]") {
+  SharedRig rig;
+  halo::CallContext ctx;
+  auto other_client = std::make_shared<CountingClient>();
+  mcp::LookupResolver other{
+      other_client, Lookups(), rig.clock,
+      300s,         3,         std::make_shared<mcp::SharedStateLookupCache>(rig.state, "t2")};
+  REQUIRE(rig.a.Resolve("status", json("Globex"), ctx).ok());
+  REQUIRE(other.Resolve("status", json("Globex"), ctx).ok());
+  CHECK(other_client->lists() == 1);
+
+  rig.state->down = true;
+  CHECK(*rig.b.Resolve("status", json("Hooli"), ctx) == 5);  // served, from HaloPSA
+  CHECK(rig.client_b->lists() == 1);
+  CHECK(*rig.b.Resolve("status", json("Stark"), ctx) == 6);  // then from B's own cache
+  CHECK(rig.client_b->lists() == 1);
+}
+
+TEST_CASE("Single-flight holds with a shared cache: one request per replica at most",
+          "[server][lookup][shared]") {
+  SharedRig rig;
+  rig.client_a->Close();
+  halo::CallContext ctx;
+  std::vector<std::thread> threads;
+  std::atomic<int> resolved{0};
+  for (int i = 0; i < 6; ++i) {
+    threads.emplace_back([&] {
+      if (auto id = rig.a.Resolve("status", json("Acme"), ctx); id.ok() && *id == 1) ++resolved;
+    });
+  }
+  rig.client_a->WaitForCallers(1);
+  std::this_thread::sleep_for(50ms);
+  rig.client_a->Open();
+  for (auto& t : threads) t.join();
+  CHECK(resolved == 6);
+  CHECK(rig.client_a->lists() == 1);
+  CHECK(rig.state->sets == 1);
 }

@@ -14,6 +14,8 @@
 #include "server/prompts.h"
 #include "server/resources.h"
 #include "server/server_options.h"
+#include "server/shared_lookup_cache.h"
+#include "server/shared_sessions.h"
 #include "server/signals.h"
 #include "server/stdio_transport.h"
 #include "server/terminal_hint.h"
@@ -251,13 +253,17 @@ int main(int argc, char** argv) {
   options->user_agent = std::string("halo-mcp/") + std::string(mcp::Version());
   auto metrics = std::make_shared<mcp::Metrics>();
   halo::ClientDependencies deps;
+  std::shared_ptr<mcp::SharedState> shared_state;
+  std::string shared_prefix;
   if (o.http || !o.shared_state.empty()) {
     auto seams = mcp::BuildClientSeams(*options, {o.shared_state, o.shared_replicas}, metrics);
     if (!seams.ok()) {
       std::cerr << "halo-mcp: " << seams.status().message() << "\n";
       return 2;
     }
-    deps = *std::move(seams);
+    deps = seams->deps;
+    shared_state = seams->shared;
+    shared_prefix = seams->shared_prefix;
   }
   auto client = halo::MakeHaloClient(*options, deps);
   if (!client.ok()) {
@@ -273,6 +279,12 @@ int main(int argc, char** argv) {
       options->client_secret, options->base_url + "|" + options->client_id));
   executor_options.openapi_index = dir / "openapi-index.json";
   executor_options.allow_api_writes = o.allow_api_writes && !o.filter.read_only;
+  if (shared_state) {
+    executor_options.shared_lookups =
+        std::make_shared<mcp::SharedStateLookupCache>(shared_state, shared_prefix);
+    http_options.shared_sessions = std::make_shared<mcp::SharedSessions>(
+        shared_state, shared_prefix, http_options.session_idle_timeout);
+  }
   auto executor =
       std::make_shared<mcp::ToolExecutor>(*client, halo::Status(), shared_registry->lookups(),
                                           shared_registry->records(), executor_options);

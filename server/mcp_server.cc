@@ -356,6 +356,9 @@ json McpServer::Initialize(Session& session, json const& params,
     if (auto caps = params.find("capabilities"); caps != params.end() && caps->is_object()) {
       session.client_capabilities = *caps;
     }
+    if (auto ci = params.find("clientInfo"); ci != params.end() && ci->is_object()) {
+      session.client_info = *ci;
+    }
   }
   std::string client = "unknown client";
   if (auto ci = params.find("clientInfo"); ci != params.end() && ci->is_object()) {

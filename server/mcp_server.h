@@ -147,6 +147,7 @@ struct Session {
   std::string protocol_version;  // negotiated (legacy)
   int log_rank = -1;             // logging/setLevel; -1 = no notifications/message
   nlohmann::json client_capabilities = nlohmann::json::object();  // from initialize
+  nlohmann::json client_info = nlohmann::json::object();          // from initialize
   /// Requests being served, by serialised id: notifications/cancelled finds them here. Ids are
   /// unique among in-flight requests (a duplicate is refused), so no two share a token.
   std::map<std::string, std::shared_ptr<halo::CancelToken>> in_flight;
@@ -159,8 +160,8 @@ struct Session {
   };
   std::map<std::string, std::shared_ptr<Awaiting>> awaiting;
   std::int64_t next_request_id = 0;
-  /// Who opened the session (the principal's name over HTTP): another client's token may not
-  /// continue it.
+  /// Who opened the session (over HTTP: the principal's name and a digest of its token, see
+  /// AccessPolicy::SessionOwner): another token may not continue it.
   std::string owner;
 };
 

@@ -63,6 +63,13 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 )";
 
+// KEYS[1]; ARGV value, ttl (ms), the value that must not be replaced. 1 when set.
+constexpr char kSetUnlessScript[] = R"(
+if redis.call('GET', KEYS[1]) == ARGV[3] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+)";
+
 std::string Sha1Hex(std::string const& text) {
   unsigned char d[SHA_DIGEST_LENGTH];
   SHA1(reinterpret_cast<unsigned char const*>(text.data()), text.size(), d);
@@ -150,7 +157,8 @@ RedisSharedState::RedisSharedState(RedisAddress address, RedisOptions options)
       slot_sha_(Sha1Hex(kSlotScript)),
       in_use_sha_(Sha1Hex(kInUseScript)),
       delete_sha_(Sha1Hex(kDeleteIfEqualsScript)),
-      backfill_sha_(Sha1Hex(kBackfillScript)) {}
+      backfill_sha_(Sha1Hex(kBackfillScript)),
+      set_unless_sha_(Sha1Hex(kSetUnlessScript)) {}
 
 RedisSharedState::~RedisSharedState() = default;
 
@@ -347,6 +355,16 @@ halo::StatusOr<bool> RedisSharedState::SetIfAbsent(std::string const& key, std::
   if (!r.ok()) return r.status();
   if (r->type == Reply::Type::kError) return Unexpected("SET NX");
   return r->type == Reply::Type::kString;  // OK, or nil when the key exists
+}
+
+halo::StatusOr<bool> RedisSharedState::SetUnlessEquals(std::string const& key,
+                                                       std::string const& value, milliseconds ttl,
+                                                       std::string const& unless) {
+  auto r = Script(kSetUnlessScript, set_unless_sha_, {key},
+                  {value, std::to_string(std::max<long long>(1, ttl.count())), unless});
+  if (!r.ok()) return r.status();
+  if (r->type != Reply::Type::kInteger) return Unexpected("a conditional SET");
+  return r->integer == 1;
 }
 
 halo::Status RedisSharedState::DeleteIfEquals(std::string const& key, std::string const& value) {

@@ -54,6 +54,9 @@ class RedisSharedState final : public SharedState {
                    std::chrono::milliseconds ttl) override;
   halo::StatusOr<bool> SetIfAbsent(std::string const& key, std::string const& value,
                                    std::chrono::milliseconds ttl) override;
+  halo::StatusOr<bool> SetUnlessEquals(std::string const& key, std::string const& value,
+                                       std::chrono::milliseconds ttl,
+                                       std::string const& unless) override;
   halo::Status DeleteIfEquals(std::string const& key, std::string const& value) override;
   bool healthy() const override { return healthy_.load(); }
 
@@ -84,7 +87,7 @@ class RedisSharedState final : public SharedState {
 
   RedisAddress const address_;
   RedisOptions const options_;
-  std::string const slot_sha_, in_use_sha_, delete_sha_, backfill_sha_;
+  std::string const slot_sha_, in_use_sha_, delete_sha_, backfill_sha_, set_unless_sha_;
 
   std::mutex mu_;
   std::condition_variable cv_;

@@ -45,6 +45,11 @@ class SharedState {
   /// Sets only when absent (a lock); true when this caller set it.
   virtual halo::StatusOr<bool> SetIfAbsent(std::string const& key, std::string const& value,
                                            std::chrono::milliseconds ttl) = 0;
+  /// Sets unless the value now is `unless` (a record that must not overwrite a tombstone);
+  /// true when set.
+  virtual halo::StatusOr<bool> SetUnlessEquals(std::string const& key, std::string const& value,
+                                               std::chrono::milliseconds ttl,
+                                               std::string const& unless) = 0;
   /// Deletes only while the value is still `value` (releasing one's own lock, dropping a token
   /// nobody has replaced yet).
   virtual halo::Status DeleteIfEquals(std::string const& key, std::string const& value) = 0;

@@ -2,6 +2,7 @@
 // degraded local share and rejoining, 429 feedback, single-flight token sharing, sealing.
 #include "halo/rate_limiter.h"
 #include "halo/testing/fake_clock.h"
+#include "server/fake_shared_state.h"
 #include "server/redis_shared_state.h"
 #include "server/shared_rate_budget.h"
 #include "server/shared_token_store.h"
@@ -17,74 +18,7 @@ using std::chrono::milliseconds;
 
 namespace {
 
-/// The store's semantics on the test's clock; `down` makes every call fail like a lost Redis.
-class FakeState : public mcp::SharedState {
- public:
-  explicit FakeState(std::shared_ptr<halo::testing::FakeClock> clock) : clock_(std::move(clock)) {}
-  bool down = false;
-  int slot_calls = 0;
-
-  halo::StatusOr<Slot> TakeSlot(std::string const& key, int limit, milliseconds window) override {
-    if (down) return halo::UnavailableError("down");
-    ++slot_calls;
-    auto& w = windows_[key];
-    auto now = clock_->Now();
-    while (!w.empty() && w.front() + window <= now) w.erase(w.begin());
-    if (static_cast<int>(w.size()) < limit) {
-      w.push_back(now);
-      return Slot{true, 0ms};
-    }
-    return Slot{false, std::chrono::ceil<milliseconds>(w[w.size() - limit] + window - now)};
-  }
-  halo::Status Backfill(std::string const& key, std::vector<milliseconds> const& ages,
-                        milliseconds) override {
-    if (down) return halo::UnavailableError("down");
-    auto& w = windows_[key];
-    for (auto a : ages) w.push_back(clock_->Now() - a);
-    std::sort(w.begin(), w.end());
-    return halo::Status();
-  }
-  halo::StatusOr<int> SlotsInUse(std::string const& key, milliseconds window) override {
-    if (down) return halo::UnavailableError("down");
-    int n = 0;
-    for (auto t : windows_[key]) n += t + window > clock_->Now();
-    return n;
-  }
-  halo::StatusOr<std::optional<Value>> Get(std::string const& key) override {
-    if (down) return halo::UnavailableError("down");
-    auto it = values_.find(key);
-    if (it == values_.end() || it->second.second <= clock_->Now()) return std::optional<Value>();
-    return std::optional<Value>(Value{it->second.first, std::chrono::duration_cast<milliseconds>(
-                                                            it->second.second - clock_->Now())});
-  }
-  halo::Status Set(std::string const& key, std::string const& value, milliseconds ttl) override {
-    if (down) return halo::UnavailableError("down");
-    values_[key] = {value, clock_->Now() + ttl};
-    return halo::Status();
-  }
-  halo::StatusOr<bool> SetIfAbsent(std::string const& key, std::string const& value,
-                                   milliseconds ttl) override {
-    if (down) return halo::UnavailableError("down");
-    auto held = Get(key);
-    if (*held) return false;
-    values_[key] = {value, clock_->Now() + ttl};
-    return true;
-  }
-  halo::Status DeleteIfEquals(std::string const& key, std::string const& value) override {
-    if (down) return halo::UnavailableError("down");
-    if (auto it = values_.find(key); it != values_.end() && it->second.first == value) {
-      values_.erase(it);
-    }
-    return halo::Status();
-  }
-  bool healthy() const override { return !down; }
-  std::string Raw(std::string const& key) { return values_[key].first; }
-
- private:
-  std::shared_ptr<halo::testing::FakeClock> clock_;
-  std::map<std::string, std::vector<halo::Clock::time_point>> windows_;
-  std::map<std::string, std::pair<std::string, halo::Clock::time_point>> values_;
-};
+using FakeState = mcp::testing::FakeSharedState;
 
 struct Fleet {
   std::shared_ptr<halo::testing::FakeClock> clock = std::make_shared<halo::testing::FakeClock>();

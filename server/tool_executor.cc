@@ -57,7 +57,9 @@ ToolExecutor::ToolExecutor(std::shared_ptr<halo::HaloClient> client, Status unav
       records_(std::move(records)),
       options_(options) {
   if (!clock) clock = std::make_shared<halo::SystemClock>();
-  resolver_ = std::make_unique<LookupResolver>(client_, std::move(lookups), std::move(clock));
+  resolver_ =
+      std::make_unique<LookupResolver>(client_, std::move(lookups), std::move(clock),
+                                       std::chrono::seconds(300), 256, options_.shared_lookups);
 }
 
 std::string ToolExecutor::Noun(ToolSpec const& tool) const {

@@ -44,6 +44,8 @@ struct ExecutorOptions {
   /// Asks the person before deletes and bulk changes over the threshold when the client can
   /// be asked (elicitation); null = the confirm argument alone decides.
   std::shared_ptr<Confirmer const> confirmer;
+  /// Lookup lists shared with the other replicas of the tenant (--shared-state); null = local.
+  std::shared_ptr<SharedLookupCache> shared_lookups;
 };
 
 /// HaloPSA names the fields it rejects ("site_id"); the model knows the tool's arguments

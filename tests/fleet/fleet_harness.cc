@@ -142,6 +142,61 @@ json Caller::Call(std::string const& tool, json arguments, int id) const {
   return r.contains("result") ? r["result"] : r;
 }
 
+json SessionCaller::Post(json const& message, std::string* session_id) const {
+  httplib::Headers h{{"Accept", "application/json, text/event-stream"},
+                     {"Authorization", "Bearer " + token}};
+  if (!session.empty()) {
+    h.emplace("Mcp-Session-Id", session);
+    h.emplace("MCP-Protocol-Version", "2025-06-18");
+  }
+  httplib::Client c("127.0.0.1", port);
+  c.set_read_timeout(60, 0);
+  auto r = c.Post("/mcp", h, message.dump(), "application/json");
+  if (!r) return json{{"transport", httplib::to_string(r.error())}};
+  if (session_id != nullptr) *session_id = r->get_header_value("Mcp-Session-Id");
+  if (r->status == 202) return json::object();
+  std::string body = r->body;
+  if (r->get_header_value("Content-Type") == "text/event-stream") {
+    auto pos = body.rfind("data: ");
+    body = pos == std::string::npos ? "" : body.substr(pos + 6);
+  }
+  json out = json::parse(body, nullptr, false);
+  if (out.is_discarded()) return json{{"transport", std::to_string(r->status) + " " + r->body}};
+  if (r->status != 200) out["http_status"] = r->status;
+  return out;
+}
+
+bool SessionCaller::Initialize() {
+  session.clear();
+  std::string id;
+  json r = Post({{"jsonrpc", "2.0"},
+                 {"id", 0},
+                 {"method", "initialize"},
+                 {"params",
+                  {{"protocolVersion", "2025-06-18"},
+                   {"capabilities", json::object()},
+                   {"clientInfo", {{"name", "fleet-test"}, {"version", "1"}}}}}},
+                &id);
+  if (!r.contains("result") || id.empty()) return false;
+  session = id;
+  Post({{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}});
+  return true;
+}
+
+json SessionCaller::Call(std::string const& tool, json arguments, int id) const {
+  json r = Post({{"jsonrpc", "2.0"},
+                 {"id", id},
+                 {"method", "tools/call"},
+                 {"params", {{"name", tool}, {"arguments", std::move(arguments)}}}});
+  return r.contains("result") ? r["result"] : r;
+}
+
+int SessionCaller::End() const {
+  httplib::Client c("127.0.0.1", port);
+  auto r = c.Delete("/mcp", {{"Authorization", "Bearer " + token}, {"Mcp-Session-Id", session}});
+  return r ? r->status : 0;
+}
+
 std::vector<std::string> Caller::ToolNames() const {
   std::vector<std::string> names;
   json r = Request("tools/list", json::object(), 1);

@@ -77,6 +77,22 @@ struct Caller {
   std::string Metrics() const;
 };
 
+/// MCP over HTTP in the legacy session shape (2025-06-18): initialize, then Mcp-Session-Id.
+struct SessionCaller {
+  int port;
+  std::string token;
+  std::string session;  // set by Initialize()
+  /// The JSON-RPC response ({} for 202), with "http_status" when it is not 200, or
+  /// {"transport": "..."} when none came.
+  nlohmann::json Post(nlohmann::json const& message, std::string* session_id = nullptr) const;
+  /// initialize and notifications/initialized; true when a session was opened.
+  bool Initialize();
+  /// tools/call's result, or the whole response when there is none.
+  nlohmann::json Call(std::string const& tool, nlohmann::json arguments, int id) const;
+  /// DELETE /mcp: the HTTP status.
+  int End() const;
+};
+
 /// The text of a tool result.
 std::string TextOf(nlohmann::json const& result);
 

@@ -94,6 +94,10 @@ TEST_CASE("RedisSharedState: one atomic window, values, and surviving a restart"
   auto v = *state.Get("v");
   REQUIRE(v);
   CHECK(v->ttl > 1s);
+  CHECK(*state.SetUnlessEquals("s", "live", 5s, "ended"));  // absent: set
+  REQUIRE(state.Set("s", "ended", 5s).ok());
+  CHECK_FALSE(*state.SetUnlessEquals("s", "live", 5s, "ended"));  // a tombstone stays
+  CHECK((*state.Get("s"))->data == "ended");
 
   redis.Stop();
   auto const start = std::chrono::steady_clock::now();
@@ -117,6 +121,7 @@ TEST_CASE("Three replicas, one budget, one token, per-technician tokens and an a
 
   // Two technicians from the tenant (ids of active, non-API agents), and tickets to read.
   std::vector<int> agents, tickets;
+  std::string team;
   {
     httplib::Headers auth{{"Authorization", "Bearer " + sim.AdminToken()}};
     auto r = sim.Client().Get("/api/Agent", auth);
@@ -132,6 +137,11 @@ TEST_CASE("Three replicas, one budget, one token, per-technician tokens and an a
     json const listed = json::parse(t->body);
     REQUIRE(listed.contains("tickets"));
     for (auto const& ticket : listed["tickets"]) tickets.push_back(ticket["id"]);
+    auto teams = sim.Client().Get("/api/Team", auth);
+    REQUIRE(teams);
+    json const listed_teams = json::parse(teams->body);
+    REQUIRE((listed_teams.is_array() && !listed_teams.empty()));
+    team = listed_teams[0]["name"];
   }
   REQUIRE(agents.size() >= 2);
   REQUIRE(tickets.size() >= 30);
@@ -166,6 +176,23 @@ TEST_CASE("Three replicas, one budget, one token, per-technician tokens and an a
     REQUIRE(r.contains("content"));
     REQUIRE_FALSE(r.value("isError", false));
   }
+  // A legacy session opened on A continues on B and C, and no other token may use it.
+  fleet_test::SessionCaller opened{replicas[0].port, jane, ""};
+  REQUIRE(opened.Initialize());
+  auto on = [&](int i, std::string const& token) {
+    return fleet_test::SessionCaller{replicas[i].port, token, opened.session};
+  };
+  for (int i : {1, 2, 0}) {
+    json r = on(i, jane).Call("halopsa_get_ticket", {{"id", tickets[i]}}, 40 + i);
+    INFO("replica " << i << ": " << r.dump().substr(0, 300));
+    CHECK(r.contains("content"));
+    CHECK_FALSE(r.value("isError", false));
+  }
+  for (int i = 0; i < 3; ++i) {  // bob's token with jane's session id
+    json r = on(i, bob).Post({{"jsonrpc", "2.0"}, {"id", 50}, {"method", "ping"}});
+    CHECK(r.value("http_status", 200) == 404);
+  }
+  fleet_test::SessionCaller local{replicas[1].port, jane, ""};  // opened during the outage
   std::this_thread::sleep_for(kWindow + 200ms);
   std::size_t const start_mark = sim.Requests().size();
 
@@ -197,6 +224,14 @@ TEST_CASE("Three replicas, one budget, one token, per-technician tokens and an a
   std::this_thread::sleep_until(run_start + 9s);
   std::size_t const mark_outage = sim.Requests().size();
   redis.Stop();
+  // Without Redis each replica serves the sessions it holds, and opens new ones.
+  for (int i = 0; i < 3; ++i) {
+    json r = on(i, jane).Post({{"jsonrpc", "2.0"}, {"id", 60 + i}, {"method", "ping"}});
+    INFO("replica " << i << " without Redis: " << r.dump());
+    CHECK(r.contains("result"));
+  }
+  CHECK(local.Initialize());
+  CHECK(local.Post({{"jsonrpc", "2.0"}, {"id", 70}, {"method", "ping"}}).contains("result"));
   std::this_thread::sleep_until(run_start + 14s);
   std::size_t const mark_back = sim.Requests().size();
   REQUIRE(redis.Start());
@@ -269,6 +304,35 @@ TEST_CASE("Three replicas, one budget, one token, per-technician tokens and an a
     }
   }
   CHECK(attributed == 3);  // jane's notes carry jane's agent, on every replica
+
+  // ---- a lookup list fetched by one replica is served to the others from Redis ----
+  auto team_fetches = [&sim] {
+    int n = 0;
+    for (auto const& r : sim.Requests()) n += r["method"] == "GET" && r["path"] == "/api/Team";
+    return n;
+  };
+  int const teams_before = team_fetches();
+  for (int i = 0; i < 3; ++i) {
+    json listed = as(jane, i).Call("halopsa_list_tickets", {{"team", team}, {"limit", 1}}, 30 + i);
+    INFO(listed.dump());
+    CHECK(listed.contains("content"));
+    CHECK_FALSE(listed.value("isError", false));
+    if (i == 0) REQUIRE(team_fetches() == teams_before + 1);  // A asked HaloPSA
+  }
+  CHECK(team_fetches() == teams_before + 1);  // B and C did not
+
+  // ---- the legacy session (opened before the run) continues, and ends everywhere ----
+  // Redis came back empty: the replicas publish the sessions they hold again on next use.
+  CHECK(local.Call("halopsa_get_ticket", {{"id", tickets[4]}}, 71).contains("content"));
+  CHECK(on(1, jane).Call("halopsa_get_ticket", {{"id", tickets[5]}}, 72).contains("content"));
+  local.port = replicas[2].port;  // opened without Redis on B, published since: C continues it
+  CHECK(local.Call("halopsa_get_ticket", {{"id", tickets[6]}}, 73).contains("content"));
+  CHECK(on(1, jane).End() == 200);  // DELETE on B ends it on every replica
+  for (int i = 0; i < 3; ++i) {
+    json r = on(i, jane).Post({{"jsonrpc", "2.0"}, {"id", 80}, {"method", "ping"}});
+    INFO("replica " << i << " after DELETE: " << r.dump());
+    CHECK(r.value("http_status", 200) == 404);
+  }
 
   // ---- writes in flight at SIGTERM: all answered and all audited ----
   std::atomic<int> ok_writes{0};
