@@ -349,13 +349,19 @@ TEST_CASE("tools/list: golden snapshot, 80 KB budget and truthful annotations",
                       name.find("_search") != std::string::npos || name == "halopsa_whoami" ||
                       name == "halopsa_run_report" || name == "halopsa_api_operations";
     CHECK(a["readOnlyHint"] == read);
+    CHECK(t.contains("outputSchema"));
+    CHECK_FALSE(t["description"].get<std::string>().empty());
+    if (read) {
+      // Meaningful only for writes (MCP), so not sent for reads.
+      CHECK_FALSE(a.contains("destructiveHint"));
+      CHECK_FALSE(a.contains("idempotentHint"));
+      continue;
+    }
     // A merge cannot be undone either, and api_call can send a DELETE.
     CHECK(a["destructiveHint"] == (name.find("_delete_") != std::string::npos ||
                                    name.find("_merge_") != std::string::npos ||
                                    name == "halopsa_api_call"));
-    if (name.find("_update_") != std::string::npos || read) CHECK(a["idempotentHint"] == true);
-    CHECK(t.contains("outputSchema"));
-    CHECK_FALSE(t["description"].get<std::string>().empty());
+    if (name.find("_update_") != std::string::npos) CHECK(a["idempotentHint"] == true);
   }
 
   std::string const snapshot_path =
