@@ -407,9 +407,12 @@ TEST_CASE("Tool selection: --toolsets, --tools, --exclude-tools and their enviro
   std::size_t files = 0;
   for (auto const& e : std::filesystem::recursive_directory_iterator(
            std::string(HALO_MCP_SOURCE_DIR) + "/schemas")) {
-    files += e.path().extension() == ".json" && e.path().parent_path().filename() != "schemas";
+    // "all" is every toolset but the meta one (halopsa_enable_toolset: --dynamic-toolsets).
+    files += e.path().extension() == ".json" && e.path().parent_path().filename() != "schemas" &&
+             e.path().parent_path().filename() != "dynamic";
   }
   CHECK(all.size() == files);
+  CHECK_FALSE(all.count("halopsa_enable_toolset"));
   for (auto const& t : kAllTools) CHECK(all.count(t) == 1);
 
   auto tickets = names_for({"--toolsets", "tickets"});
