@@ -68,6 +68,12 @@ TEST_CASE("bool_to_int is a known transform, others are named in the error",
       json::parse(R"([{"id":"a","description":"A","default":true}])"), {t}, {});
   REQUIRE(reg.ok());
   CHECK(reg->tools()[0].FindParam("flag")->transform == mcp::Transform::kBoolToInt);
+  t["halo"]["params"]["flag"] = {{"transform", "id_list"}};
+  CHECK(mcp::ToolRegistry::FromJson(json::parse(R"([{"id":"a","description":"A","default":true}])"),
+                                    {t}, {})
+            ->tools()[0]
+            .FindParam("flag")
+            ->transform == mcp::Transform::kIdList);
   t["halo"]["params"]["flag"] = {{"transform", "bool_to_string"}};
   CHECK_THAT(LoadError(t), Catch::Matchers::Contains("bool_to_int"));
 }

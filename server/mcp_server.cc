@@ -1,6 +1,7 @@
 #include "server/mcp_server.h"
 
 #include "server/argument_coercion.h"
+#include "server/dynamic_toolsets.h"
 #include "server/json_schema.h"
 
 #include <spdlog/spdlog.h>
@@ -140,8 +141,10 @@ json McpServer::DuplicateIdError(json const& id) {
                                    " is already in progress; use a new id for each request"));
 }
 
-json McpServer::Capabilities() const {
-  json caps{{"tools", {{"listChanged", false}}}, {"logging", json::object()}};
+json McpServer::Capabilities(bool modern) const {
+  // Only a session's tool list changes (--dynamic-toolsets); a stateless era's never does.
+  bool const list_changes = registry_->dynamic() && !modern;
+  json caps{{"tools", {{"listChanged", list_changes}}}, {"logging", json::object()}};
   for (auto const& [key, value] : extra_capabilities_.items()) caps[key] = value;
   return caps;
 }
@@ -243,7 +246,7 @@ json McpServer::Dispatch(Session& session, Message const& message, bool modern, 
     auto const& modern_versions = ModernVersions();
     if (method == "server/discover") {
       json r{{"supportedVersions", modern_versions},
-             {"capabilities", Capabilities()},
+             {"capabilities", Capabilities(true)},
              {"serverInfo",
               {{"name", info_.name}, {"title", info_.title}, {"version", info_.version}}},
              {"ttlMs", 300000},
@@ -302,11 +305,7 @@ json McpServer::Dispatch(Session& session, Message const& message, bool modern, 
       }
       cursor = c->get<std::string>();
     }
-    ToolPolicy const& policy = PrincipalOf(context).policy;
-    auto page = policy.Narrows()
-                    ? registry_->ListPage(cursor, info_.tools_page_size,
-                                          [&policy](ToolSpec const& t) { return policy.Allows(t); })
-                    : registry_->ListPage(cursor, info_.tools_page_size);
+    auto page = ListTools(session, cursor, modern, PrincipalOf(context).policy);
     if (!page) {
       error = Err(kInvalidParams, "Invalid params: unknown cursor; start again without one");
       return nullptr;
@@ -367,7 +366,7 @@ json McpServer::Initialize(Session& session, json const& params,
   spdlog::info("initialize from {} (protocol {})", client, version);
   json r{
       {"protocolVersion", version},
-      {"capabilities", Capabilities()},
+      {"capabilities", Capabilities(false)},
       {"serverInfo", {{"name", info_.name}, {"title", info_.title}, {"version", info_.version}}}};
   if (auto text = Instructions(); !text.empty()) r["instructions"] = std::move(text);
   return r;
@@ -392,6 +391,17 @@ json McpServer::CallTool(Session& session, Message const& message, bool modern, 
   std::string const tool_name = name->get<std::string>();
   ToolSpec const* tool = registry_->Find(tool_name);
   if (tool == nullptr) {
+    if (ToolSpec const* later = registry_->FindOnDemand(tool_name)) {
+      bool enabled = false;
+      if (!modern) {
+        std::lock_guard lock(session.mu);
+        enabled = session.enabled_toolsets.count(later->toolset) > 0;
+      }
+      if (!enabled) return ToolErrorResult(NotEnabledText(*later, modern));
+      tool = later;
+    }
+  }
+  if (tool == nullptr) {
     if (ToolSpec const* hidden = registry_->FindHidden(tool_name)) {
       return ToolErrorResult("Tool " + tool_name +
                              " is disabled on this server (read-only mode, --exclude-tools, or its "
@@ -401,7 +411,8 @@ json McpServer::CallTool(Session& session, Message const& message, bool modern, 
     error = Err(kInvalidParams, "Unknown tool: " + tool_name + "; call tools/list for the tools");
     return nullptr;
   }
-  if (ToolPolicy const& policy = PrincipalOf(context).policy; !policy.Allows(*tool)) {
+  ToolPolicy const& policy = PrincipalOf(context).policy;
+  if (!policy.Allows(*tool)) {
     return ToolErrorResult("Tool " + tool_name + " is not allowed for your token (" +
                            policy.Describe() + "). Nothing was done.");
   }
@@ -412,6 +423,7 @@ json McpServer::CallTool(Session& session, Message const& message, bool modern, 
     for (auto const& p : problems) text += "\n- " + DescribeArgumentError(p);
     return ToolErrorResult(text);
   }
+  if (tool->meta) return EnableToolset(session, arguments, modern, context, policy);
   json result = RunScoped(session, message, modern, meta, context, error, [&](CallScope& scope) {
     try {
       return caller_->Call(*tool, arguments, scope);
@@ -427,6 +439,42 @@ json McpServer::CallTool(Session& session, Message const& message, bool modern, 
   if (result.is_discarded()) return json();
   if (!info_.structured_content && result.is_object()) result.erase("structuredContent");
   return result;
+}
+
+std::optional<json> McpServer::ListTools(Session& session, std::string const& cursor, bool modern,
+                                         ToolPolicy const& policy) const {
+  if (!registry_->dynamic()) {
+    return policy.Narrows()
+               ? registry_->ListPage(cursor, info_.tools_page_size,
+                                     [&policy](ToolSpec const& t) { return policy.Allows(t); })
+               : registry_->ListPage(cursor, info_.tools_page_size);
+  }
+  std::set<std::string> enabled;
+  if (!modern) {
+    std::lock_guard lock(session.mu);
+    enabled = session.enabled_toolsets;
+  }
+  // The meta tool is offered only where it can add something: never to stateless requests.
+  bool const can_enable = !modern && !OfferedToolsets(*registry_, policy, enabled).empty();
+  return registry_->ListPage(
+      cursor, info_.tools_page_size,
+      [&](ToolSpec const& t) { return policy.Allows(t) && (!t.meta || can_enable); }, enabled);
+}
+
+json McpServer::EnableToolset(Session& session, json const& arguments, bool modern,
+                              RequestContext const& context, ToolPolicy const& policy) {
+  if (modern) return ToolErrorResult(StatelessRefusalText());
+  EnableOutcome outcome;
+  {
+    std::lock_guard lock(session.mu);
+    outcome = mcp::EnableToolset(*registry_, policy, session.enabled_toolsets, arguments);
+  }
+  // Sent on this request's own channel, before its result, so that the client refreshes its
+  // list before the model reads the answer.
+  if (outcome.changed && context.send) {
+    context.send(MakeNotification("notifications/tools/list_changed", nullptr));
+  }
+  return std::move(outcome.result);
 }
 
 json McpServer::RunScoped(Session& session, Message const& message, bool modern, json const& meta,

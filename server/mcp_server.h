@@ -16,6 +16,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -163,6 +164,9 @@ struct Session {
   /// Who opened the session (over HTTP: the principal's name and a digest of its token, see
   /// AccessPolicy::SessionOwner): another token may not continue it.
   std::string owner;
+  /// --dynamic-toolsets: the toolsets halopsa_enable_toolset turned on in this session (stdio:
+  /// the process). Modern requests never read or change it: they hold no state.
+  std::set<std::string> enabled_toolsets;
 };
 
 /**
@@ -225,7 +229,14 @@ class McpServer {
   Principal const& PrincipalOf(RequestContext const& context) const;
   nlohmann::json Initialize(Session& session, nlohmann::json const& params,
                             std::optional<ErrorObject>& error);
-  nlohmann::json Capabilities() const;
+  nlohmann::json Capabilities(bool modern) const;
+  /// One page of tools/list for this caller: the start set within its policy, plus what its
+  /// session enabled (legacy era, --dynamic-toolsets).
+  std::optional<nlohmann::json> ListTools(Session& session, std::string const& cursor, bool modern,
+                                          ToolPolicy const& policy) const;
+  /// halopsa_enable_toolset: changes the session's tool list and says so (list_changed).
+  nlohmann::json EnableToolset(Session& session, nlohmann::json const& arguments, bool modern,
+                               RequestContext const& context, ToolPolicy const& policy);
   nlohmann::json CallTool(Session& session, Message const& message, bool modern,
                           nlohmann::json const& meta, RequestContext const& context,
                           std::optional<ErrorObject>& error);

@@ -30,6 +30,7 @@ constexpr EnvBinding kEnv[] = {
     {"--toolsets", "HALO_MCP_TOOLSETS", false},
     {"--tools", "HALO_MCP_TOOLS", false},
     {"--exclude-tools", "HALO_MCP_EXCLUDE_TOOLS", false},
+    {"--dynamic-toolsets", "HALO_MCP_DYNAMIC_TOOLSETS", true},
     {"--agent", "HALOPSA_AGENT", false},
     {"--timezone", "HALOPSA_TIMEZONE", false},
     {"--ticket-source", "HALOPSA_TICKET_SOURCE", false},
@@ -65,7 +66,7 @@ constexpr EnvBinding kEnv[] = {
 /// Raw values the command line gives as text or numbers before they become options.
 struct Raw {
   std::string toolsets, tools, exclude_tools;
-  bool read_only = false, list_tools = false, stdio = false;
+  bool read_only = false, list_tools = false, stdio = false, dynamic_toolsets = false;
   std::string http_addr, allowed_hosts, allowed_origins;
   std::size_t session_idle_seconds = 1800, read_timeout_seconds = 30;
   std::string structured_content = "on";
@@ -108,6 +109,10 @@ void Define(CLI::App& app, ServerOptions& o, Raw& r) {
   app.add_option("--tools", r.tools, "Comma-separated extra tools to expose [HALO_MCP_TOOLS]");
   app.add_option("--exclude-tools", r.exclude_tools,
                  "Comma-separated tools to hide; wins over all [HALO_MCP_EXCLUDE_TOOLS]");
+  app.add_flag("--dynamic-toolsets", r.dynamic_toolsets,
+               "Start from the toolsets above and let each session enable others with "
+               "halopsa_enable_toolset (stdio: the process; not for stateless 2026-07-28 "
+               "requests) [HALO_MCP_DYNAMIC_TOOLSETS]");
   app.add_flag("--list-tools", r.list_tools, "Print the toolsets and tools, then exit");
   app.add_option("--agent", o.agent,
                  "The HaloPSA agent (name, email or id) that notes, time and 'me' stand for; "
@@ -419,7 +424,7 @@ ParsedOptions ParseServerOptions(std::vector<std::string> const& args, halo::Env
   }
   o.structured_content = Truth(r.structured_content).value_or(true);
   o.filter = ToolFilter{SplitList(r.toolsets), SplitList(r.tools), SplitList(r.exclude_tools),
-                        r.read_only};
+                        r.read_only, r.dynamic_toolsets};
   auto set = [](std::optional<std::string>& dst, std::string const& v) {
     if (!v.empty()) dst = v;
   };

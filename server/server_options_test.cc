@@ -67,6 +67,20 @@ TEST_CASE("API writes are off unless asked for by flag or variable", "[server][o
   CHECK_THAT(bad.output, Catch::Matchers::Contains("HALO_MCP_API_WRITES must be 1 or 0"));
 }
 
+TEST_CASE("Dynamic toolsets are off unless asked for by flag or variable", "[server][options]") {
+  CHECK_FALSE(Parse({}, {}).options.filter.dynamic_toolsets);
+  CHECK(Parse({"--dynamic-toolsets"}, {}).options.filter.dynamic_toolsets);
+  CHECK(Parse({}, {{"HALO_MCP_DYNAMIC_TOOLSETS", "1"}}).options.filter.dynamic_toolsets);
+  CHECK_FALSE(Parse({}, {{"HALO_MCP_DYNAMIC_TOOLSETS", "off"}}).options.filter.dynamic_toolsets);
+  auto both = Parse({"--dynamic-toolsets", "--read-only", "--toolsets", "tickets"}, {});
+  CHECK(both.options.filter.dynamic_toolsets);
+  CHECK(both.options.filter.read_only);
+  CHECK(both.options.filter.toolsets == std::vector<std::string>{"tickets"});
+  auto bad = Parse({}, {{"HALO_MCP_DYNAMIC_TOOLSETS", "sometimes"}});
+  CHECK_FALSE(bad.run);
+  CHECK_THAT(bad.output, Catch::Matchers::Contains("HALO_MCP_DYNAMIC_TOOLSETS must be 1 or 0"));
+}
+
 TEST_CASE("A bad variable or flag stops with a message naming it", "[server][options]") {
   auto bad_switch = Parse({}, {{"HALO_MCP_READ_ONLY", "maybe"}});
   CHECK_FALSE(bad_switch.run);

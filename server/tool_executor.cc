@@ -182,6 +182,9 @@ StatusOr<ToolExecutor::Built> ToolExecutor::Build(ToolSpec const& tool, json con
       case Transform::kBoolToInt:
         if (value.is_boolean()) value = value.get<bool>() ? 1 : 0;
         break;
+      case Transform::kIdList:
+        value = json::array({json{{"id", std::move(value)}}});
+        break;
       case Transform::kDateStart:
       case Transform::kDateEnd:
         if (value.is_string()) {

@@ -21,6 +21,9 @@ std::string Join(std::vector<std::string> const& v, std::string const& separator
 bool ToolPolicy::Allows(ToolSpec const& tool) const {
   if (read_only && !tool.read_only()) return false;
   if (Contains(exclude, tool.name)) return false;
+  // The meta tool only ever enables what this policy allows, so the toolsets it names do not
+  // have to list it.
+  if (tool.meta) return true;
   if (toolsets.empty() && tools.empty()) return true;
   return Contains(toolsets, tool.toolset) || Contains(tools, tool.name);
 }

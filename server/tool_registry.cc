@@ -97,9 +97,10 @@ StatusOr<Transform> ParseTransform(std::string const& name, std::string const& f
   if (name == "date_start") return Transform::kDateStart;
   if (name == "date_end") return Transform::kDateEnd;
   if (name == "bool_to_int") return Transform::kBoolToInt;
+  if (name == "id_list") return Transform::kIdList;
   return Bad(file, "halo.params." + arg + ".transform \"" + name +
                        "\" is not known (minutes_to_hours, not, date_start, date_end, "
-                       "bool_to_int)");
+                       "bool_to_int, id_list)");
 }
 
 /// Every key a binding may use; anything else is a typo that would silently do nothing.
@@ -129,10 +130,10 @@ Status ParseBinding(json const& halo, ToolSpec& spec, json const& properties,
   }
   if (b.path.empty() || b.path[0] != '/') return Bad(file, "halo.path must start with /");
   static std::set<std::string> const kinds{
-      "list",    "get",    "create",       "update",    "delete",     "bulk_update",
-      "action",  "whoami", "time_entries", "timesheet", "attachment", "attachment_upload",
-      "search",  "merge",  "prepay",       "report",    "respond",    "api_operations",
-      "api_call"};
+      "list",     "get",           "create",       "update",    "delete",     "bulk_update",
+      "action",   "whoami",        "time_entries", "timesheet", "attachment", "attachment_upload",
+      "search",   "merge",         "prepay",       "report",    "respond",    "api_operations",
+      "api_call", "enable_toolset"};
   if (!kinds.count(b.kind)) return Bad(file, "halo.kind \"" + b.kind + "\" is not known");
   if (spec.read_only() != (b.method == "GET")) {
     return Bad(file, "annotations.readOnlyHint must be true exactly when halo.method is GET");
@@ -332,6 +333,12 @@ json ToolSpec::Definition() const {
   // openWorldHint: true is MCP's default; every tool here reaches HaloPSA, so saying it on
   // each one only costs the model's context (the schema files still state it).
   if (annotations.value("openWorldHint", false)) def["annotations"].erase("openWorldHint");
+  // MCP gives destructiveHint and idempotentHint meaning only when readOnlyHint is false; on a
+  // read tool they are noise in every tools/list.
+  if (read_only()) {
+    def["annotations"].erase("destructiveHint");
+    def["annotations"].erase("idempotentHint");
+  }
   if (!output_schema.is_null()) def["outputSchema"] = output_schema;
   return def;
 }
@@ -423,7 +430,8 @@ StatusOr<ToolRegistry> ToolRegistry::FromJson(json const& toolsets_json, std::ve
   std::set<std::string> ids;
   if (!toolsets_json.is_array()) return InvalidArgumentError("toolsets.json must hold an array");
   for (auto const& t : toolsets_json) {
-    Toolset ts{StringOr(t, "id"), StringOr(t, "description"), t.value("default", false)};
+    Toolset ts{StringOr(t, "id"), StringOr(t, "description"), t.value("default", false),
+               t.value("meta", false)};
     if (ts.id.empty()) return InvalidArgumentError("toolsets.json: every toolset needs an id");
     ids.insert(ts.id);
     reg.toolsets_.push_back(std::move(ts));
@@ -475,21 +483,28 @@ StatusOr<ToolRegistry> ToolRegistry::FromJson(json const& toolsets_json, std::ve
   }
 
   // Resolve the filter. Unknown names are start-up errors: a typo must not silently hide tools.
+  std::set<std::string> meta_sets;
+  for (auto const& ts : reg.toolsets_) {
+    if (ts.meta) meta_sets.insert(ts.id);
+  }
   std::set<std::string> enabled_sets;
   std::vector<std::string> wanted = filter.toolsets;
   if (wanted.empty()) wanted.push_back("default");
   for (auto const& w : wanted) {
-    if (w == "all") {
-      enabled_sets = ids;
-    } else if (w == "default") {
+    if (w == "all" || w == "default") {
       for (auto const& ts : reg.toolsets_) {
-        if (ts.default_enabled) enabled_sets.insert(ts.id);
+        if (!ts.meta && (w == "all" || ts.default_enabled)) enabled_sets.insert(ts.id);
       }
+    } else if (meta_sets.count(w)) {
+      return InvalidArgumentError("toolset \"" + w +
+                                  "\" is not chosen by name: --dynamic-toolsets turns it on");
     } else if (ids.count(w)) {
       enabled_sets.insert(w);
     } else {
       std::string known;
-      for (auto const& id : ids) known += (known.empty() ? "" : ", ") + id;
+      for (auto const& id : ids) {
+        if (!meta_sets.count(id)) known += (known.empty() ? "" : ", ") + id;
+      }
       return InvalidArgumentError("unknown toolset \"" + w + "\"; known toolsets: all, default, " +
                                   known);
     }
@@ -505,23 +520,51 @@ StatusOr<ToolRegistry> ToolRegistry::FromJson(json const& toolsets_json, std::ve
   auto contains = [](std::vector<std::string> const& v, std::string const& s) {
     return std::find(v.begin(), v.end(), s) != v.end();
   };
+  reg.dynamic_ = filter.dynamic_toolsets;
   for (auto& spec : all) {
-    bool on = enabled_sets.count(spec.toolset) || contains(filter.tools, spec.name);
-    if (contains(filter.exclude, spec.name)) on = false;
-    if (filter.read_only && !spec.read_only()) on = false;
-    if (!on) {
+    spec.meta = meta_sets.count(spec.toolset) > 0;
+    bool const allowed =
+        !contains(filter.exclude, spec.name) && (!filter.read_only || spec.read_only());
+    bool const on = allowed && (spec.meta ? filter.dynamic_toolsets
+                                          : enabled_sets.count(spec.toolset) ||
+                                                contains(filter.tools, spec.name));
+    if (on) {
+      reg.tools_.push_back(std::move(spec));
+    } else if (allowed && !spec.meta && filter.dynamic_toolsets) {
+      reg.on_demand_.push_back(std::move(spec));
+    } else {
       // A hidden tool is only named in refusals: its schemas and binding are not kept.
       spec.description.clear();
       spec.input_schema = nullptr;
       spec.output_schema = nullptr;
       spec.halo = HaloBinding();
+      reg.hidden_.push_back(std::move(spec));
     }
-    (on ? reg.tools_ : reg.hidden_).push_back(std::move(spec));
   }
   auto by_name = [](ToolSpec const& a, ToolSpec const& b) { return a.name < b.name; };
-  std::sort(reg.tools_.begin(), reg.tools_.end(), by_name);
-  std::sort(reg.hidden_.begin(), reg.hidden_.end(), by_name);
+  for (auto* v : {&reg.tools_, &reg.hidden_, &reg.on_demand_}) {
+    std::sort(v->begin(), v->end(), by_name);
+  }
+  reg.DescribeOnDemandToolsets();
   return reg;
+}
+
+void ToolRegistry::DescribeOnDemandToolsets() {
+  // The meta tool names the toolsets it can enable, so that a model picks one (calendar for an
+  // appointment) without asking for the list first.
+  std::string sets;
+  for (auto const& ts : toolsets_) {
+    bool const offered = std::any_of(on_demand_.begin(), on_demand_.end(),
+                                     [&ts](ToolSpec const& t) { return t.toolset == ts.id; });
+    if (offered) sets += (sets.empty() ? "" : "; ") + ts.id + " (" + ts.description + ")";
+  }
+  for (auto& t : tools_) {
+    if (!t.meta || t.halo.kind != "enable_toolset") continue;
+    auto& prop = t.input_schema["properties"]["toolset"];
+    if (!prop.is_object()) continue;
+    prop["description"] = prop.value("description", std::string()) +
+                          (sets.empty() ? ": none left on this server" : ": " + sets);
+  }
 }
 
 StatusOr<ToolRegistry> ToolRegistry::Load(std::filesystem::path const& dir,
@@ -571,38 +614,56 @@ ToolSpec const* ToolRegistry::Find(std::string_view name) const {
 }
 
 ToolSpec const* ToolRegistry::FindHidden(std::string_view name) const {
+  if (auto const* t = FindOnDemand(name)) return t;
   for (auto const& t : hidden_) {
     if (t.name == name) return &t;
   }
   return nullptr;
 }
 
-std::optional<json> ToolRegistry::ListPage(
-    std::string const& cursor, std::size_t page_size,
-    std::function<bool(ToolSpec const&)> const& visible) const {
+ToolSpec const* ToolRegistry::FindOnDemand(std::string_view name) const {
+  auto it = std::lower_bound(on_demand_.begin(), on_demand_.end(), name,
+                             [](ToolSpec const& t, std::string_view n) { return t.name < n; });
+  return it != on_demand_.end() && it->name == name ? &*it : nullptr;
+}
+
+Toolset const* ToolRegistry::FindToolset(std::string_view id) const {
+  for (auto const& ts : toolsets_) {
+    if (ts.id == id) return &ts;
+  }
+  return nullptr;
+}
+
+std::optional<json> ToolRegistry::ListPage(std::string const& cursor, std::size_t page_size,
+                                           std::function<bool(ToolSpec const&)> const& visible,
+                                           std::set<std::string> const& enabled) const {
+  // The tools this caller sees, in name order: the start set and what its session enabled.
+  std::vector<ToolSpec const*> shown;
+  shown.reserve(tools_.size());
+  for (auto const& t : tools_) {
+    if (!visible || visible(t)) shown.push_back(&t);
+  }
+  if (!enabled.empty()) {
+    for (auto const& t : on_demand_) {
+      if (enabled.count(t.toolset) && (!visible || visible(t))) shown.push_back(&t);
+    }
+    std::sort(shown.begin(), shown.end(),
+              [](ToolSpec const* a, ToolSpec const* b) { return a->name < b->name; });
+  }
   std::size_t start = 0;
   if (!cursor.empty()) {
     // The cursor names the last tool already sent: stable even if clients hold it a while.
     if (cursor.rfind("after:", 0) != 0) return std::nullopt;
     std::string last = cursor.substr(6);
-    auto it = std::upper_bound(tools_.begin(), tools_.end(), last,
-                               [](std::string const& c, ToolSpec const& t) { return c < t.name; });
-    if (it == tools_.begin() || std::prev(it)->name != last) return std::nullopt;
-    start = static_cast<std::size_t>(it - tools_.begin());
+    auto it = std::upper_bound(shown.begin(), shown.end(), last,
+                               [](std::string const& c, ToolSpec const* t) { return c < t->name; });
+    if (it == shown.begin() || (*std::prev(it))->name != last) return std::nullopt;
+    start = static_cast<std::size_t>(it - shown.begin());
   }
   json page{{"tools", json::array()}};
-  std::size_t const wanted = std::max<std::size_t>(page_size, 1);
-  std::size_t i = start;
-  for (; i < tools_.size() && page["tools"].size() < wanted; ++i) {
-    if (!visible || visible(tools_[i])) page["tools"].push_back(tools_[i].Definition());
-  }
-  // Another page only when a visible tool remains.
-  for (std::size_t j = i; j < tools_.size(); ++j) {
-    if (!visible || visible(tools_[j])) {
-      page["nextCursor"] = "after:" + tools_[i - 1].name;
-      break;
-    }
-  }
+  std::size_t const end = std::min(shown.size(), start + std::max<std::size_t>(page_size, 1));
+  for (std::size_t i = start; i < end; ++i) page["tools"].push_back(shown[i]->Definition());
+  if (end < shown.size()) page["nextCursor"] = "after:" + shown[end - 1]->name;
   return page;
 }
 

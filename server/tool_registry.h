@@ -24,6 +24,7 @@ enum class Transform {
   kDateStart,       ///< YYYY-MM-DD -> the first second of that day
   kDateEnd,         ///< YYYY-MM-DD -> the last second of that day
   kBoolToInt,       ///< a flag for a numeric field (billable -> charge_rate 1 / 0)
+  kIdList,          ///< an id for a field that takes records (related -> [{"id": 5}])
 };
 
 /// How one tool argument reaches HaloPSA. Arguments without a binding are either control
@@ -111,6 +112,8 @@ struct ToolSpec {
   nlohmann::json output_schema;  // null when the result is unstructured
   HaloBinding halo;
   std::string file;  // where it was loaded from, for error messages
+  /// A tool about the server's own tool list (halopsa_enable_toolset), from a meta toolset.
+  bool meta = false;
 
   bool read_only() const;
   ParamBinding const* FindParam(std::string_view arg) const;
@@ -122,6 +125,9 @@ struct Toolset {
   std::string id;
   std::string description;
   bool default_enabled = false;
+  /// Tools about the tool list itself: never part of "all" or "default", exposed only by the
+  /// setting that needs them (--dynamic-toolsets).
+  bool meta = false;
 };
 
 /// Which tools a server exposes. Exclusions win over everything; read-only removes writes even
@@ -131,6 +137,9 @@ struct ToolFilter {
   std::vector<std::string> tools;     // added on top of the toolsets
   std::vector<std::string> exclude;
   bool read_only = false;
+  /// --dynamic-toolsets: the other toolsets' tools (within exclude and read_only) stay loaded
+  /// so that a session can enable them, and the meta toolset's tool is exposed.
+  bool dynamic_toolsets = false;
 };
 
 /// Control arguments the executor interprets itself; they need no HaloPSA binding.
@@ -156,23 +165,39 @@ class ToolRegistry {
   /// An exposed tool, or nullptr.
   ToolSpec const* Find(std::string_view name) const;
   /// A tool that exists but is hidden by the filter (to explain a refusal), or nullptr. Only
-  /// its name, title, toolset and annotations are kept.
+  /// its name, title, toolset and annotations are kept, except for tools on demand.
   ToolSpec const* FindHidden(std::string_view name) const;
+  /// A tool a session may enable (--dynamic-toolsets), in full, or nullptr.
+  ToolSpec const* FindOnDemand(std::string_view name) const;
   std::vector<ToolSpec> const& tools() const { return tools_; }  // sorted by name
+  /// Tools outside the start set that sessions may enable, sorted by name; empty without
+  /// --dynamic-toolsets.
+  std::vector<ToolSpec> const& on_demand() const { return on_demand_; }
+  bool dynamic() const { return dynamic_; }
+  /// Tools loaded but filtered out (names, toolsets and annotations only).
+  std::vector<ToolSpec> const& hidden() const { return hidden_; }
+  Toolset const* FindToolset(std::string_view id) const;
   std::vector<Toolset> const& toolsets() const { return toolsets_; }
   nlohmann::json const& lookups() const { return lookups_; }
   /// Record profiles (default fields, computed names, text fields) from records.json.
   nlohmann::json const& records() const { return records_; }
 
   /// One page of tools/list; cursor is opaque to clients. nullopt = invalid cursor. `visible`,
-  /// when set, hides tools from this caller (a client token's policy).
+  /// when set, hides tools from this caller (a client token's policy); `enabled` adds the tools
+  /// on demand of these toolsets (the caller's session enabled them).
   std::optional<nlohmann::json> ListPage(
       std::string const& cursor, std::size_t page_size,
-      std::function<bool(ToolSpec const&)> const& visible = nullptr) const;
+      std::function<bool(ToolSpec const&)> const& visible = nullptr,
+      std::set<std::string> const& enabled = {}) const;
 
  private:
   std::vector<ToolSpec> tools_;   // exposed
   std::vector<ToolSpec> hidden_;  // loaded but filtered out
+  std::vector<ToolSpec> on_demand_;
+  bool dynamic_ = false;
+
+  /// Appends the toolsets a session may enable to the meta tool's `toolset` argument.
+  void DescribeOnDemandToolsets();
   std::vector<Toolset> toolsets_;
   nlohmann::json lookups_ = nlohmann::json::object();
   nlohmann::json records_ = nlohmann::json::object();

@@ -58,6 +58,16 @@ TEST_CASE("A well-formed tool loads and lists deterministically", "[server][regi
   CHECK_FALSE(reg->ListPage("garbage", 1));
 }
 
+TEST_CASE("Definitions leave out hints that mean nothing for the tool", "[server][registry]") {
+  auto reg =
+      mcp::ToolRegistry::FromJson(Toolsets(), {Tool("get"), Tool("drop", "a", "DELETE")}, {});
+  REQUIRE(reg.ok());
+  // openWorldHint true is MCP's default; destructive and idempotent apply only to writes.
+  CHECK(reg->Find("get")->Definition()["annotations"] == json{{"readOnlyHint", true}});
+  CHECK(reg->Find("drop")->Definition()["annotations"] ==
+        json{{"readOnlyHint", false}, {"destructiveHint", true}, {"idempotentHint", true}});
+}
+
 TEST_CASE("Registry rules reject bad definitions with the reason", "[server][registry]") {
   auto t = Tool("ok");
   SECTION("bad name") {

@@ -14,6 +14,20 @@ using halo::StatusCode;
 using halo::StatusOr;
 using nlohmann::json;
 
+namespace {
+
+/// "Nothing to change", naming the arguments that would change something.
+json NothingToChange(ToolSpec const& tool) {
+  std::string args;
+  for (auto const& p : tool.halo.params) {
+    if (p.in == "body" && p.name != tool.halo.id_field) args += (args.empty() ? "" : ", ") + p.arg;
+  }
+  return ToolErrorResult("Nothing to change: give at least one of " + args +
+                         ". Nothing was sent to HaloPSA.");
+}
+
+}  // namespace
+
 json ToolExecutor::Create(ToolSpec const& tool, json const& args, CallScope& scope) {
   auto ctx = scope.halo_context();
   std::string const noun = Noun(tool);
@@ -99,9 +113,7 @@ json ToolExecutor::Update(ToolSpec const& tool, json const& args, CallScope& sco
   if (!built->body.contains(id_field)) {
     return ToolErrorResult("An update needs the " + noun + "'s id; nothing was changed.");
   }
-  if (built->body.size() < 2) {
-    return ToolErrorResult("Nothing to change: give at least one field to update.");
-  }
+  if (built->body.size() < 2) return NothingToChange(tool);
   // HaloPSA creates a new record when a POST's id does not exist, so confirm it first.
   std::string const get_path = Substitute(tool.halo.get_path, args);
   halo::Query get_query;
@@ -163,9 +175,7 @@ json ToolExecutor::BulkUpdate(ToolSpec const& tool, json const& args, CallScope&
         DescribeFailure(RenameFields(built.status(), tool), "updating " + nouns) +
         "\nNothing was changed.");
   }
-  if (built->body.empty()) {
-    return ToolErrorResult("Nothing to change: give at least one field to update.");
-  }
+  if (built->body.empty()) return NothingToChange(tool);
   std::vector<json> ids;
   std::map<std::string, std::size_t> position;
   for (auto const& id : args.value("ids", json::array())) {

@@ -64,6 +64,7 @@ std::vector<Predicate> TicketFilters(Store const& store, Params const& p, std::i
     preds.push_back([e = *excluded](Json const& r) { return e.count(FieldInt(r, "id")) == 0; });
   }
   AddListedId(preds, p, "asset_id", "assets", "id");
+  AddListedId(preds, p, "related_id", "related_tickets", "id");
   if (auto teams = p.IntSet("team")) {
     std::set<std::string> names;
     for (auto id : *teams) {

@@ -75,6 +75,8 @@ Json BuildTemplate(std::string_view entity) {
                 {"nonchargehours", 0.0},
                 {"parent_id", 0},
                 {"child_count", 0},
+                {"related_tickets", Json::array()},
+                {"has_related", false},
                 {"attachment_count", 0},
                 {"flagged", false},
                 {"read", false},

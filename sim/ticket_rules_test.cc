@@ -213,6 +213,45 @@ TEST_CASE("Ticket create: sendack, source, rules, categories, parent", "[sim][ti
   }
 }
 
+TEST_CASE("Related tickets: new_related_tickets relates both ways, unrelate ends it",
+          "[sim][tickets][related]") {
+  ApiTenant t;
+  auto const a = NewTicket(t);
+  auto const b = NewTicket(t);
+  auto const c = NewTicket(t, {{"new_related_tickets", Json::array({{{"id", a}}})}});
+  REQUIRE(t.Post("Tickets", Json::array({{{"id", a}, {"new_related_tickets", {{{"id", b}}}}}}))
+              .status == 200);
+  auto const related_to_a = t.List("Tickets", "related_id=" + std::to_string(a))["tickets"];
+  std::vector<std::int64_t> ids;
+  for (auto const& r : related_to_a) ids.push_back(r["id"].get<std::int64_t>());
+  std::sort(ids.begin(), ids.end());
+  CHECK(ids == std::vector<std::int64_t>{b, c});
+  Json const got_b = t.Get("Tickets", std::to_string(b));
+  CHECK(got_b["has_related"] == true);
+  CHECK(got_b["related_tickets"][0]["id"] == a);
+  CHECK(got_b["related_tickets"][0]["summary"] == "Test ticket");
+
+  REQUIRE(t.Post("Tickets", Json::array({{{"id", b}, {"unrelate_from_ticket_id", a}}})).status ==
+          200);
+  CHECK(t.Get("Tickets", std::to_string(b))["has_related"] == false);
+  CHECK(t.List("Tickets", "related_id=" + std::to_string(a))["tickets"].size() == 1);
+  // Ending a relation that does not exist changes nothing.
+  CHECK(t.Post("Tickets", Json::array({{{"id", b}, {"unrelate_from_ticket_id", c}}})).status ==
+        200);
+
+  auto unknown =
+      t.Post("Tickets", Json::array({{{"id", a}, {"new_related_tickets", {{{"id", 999999}}}}}}));
+  CHECK(unknown.status == 400);
+  CHECK(unknown.body.contains("new_related_tickets"));
+  CHECK(t.Post("Tickets", Json::array({{{"id", a}, {"new_related_tickets", {{{"id", a}}}}}}))
+            .status == 400);
+  CHECK(t.Post("Tickets", Json::array({{{"id", a}, {"unrelate_from_ticket_id", 999999}}})).status ==
+        400);
+  // related_tickets itself is read-only: posting it changes nothing.
+  t.Post("Tickets", Json::array({{{"id", b}, {"related_tickets", {{{"id", c}}}}}}));
+  CHECK(t.Get("Tickets", std::to_string(b))["has_related"] == false);
+}
+
 TEST_CASE("Merging a ticket moves its actions and closes it", "[sim][tickets][merge]") {
   ApiTenant t;
   auto const source = NewTicket(t);

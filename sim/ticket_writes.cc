@@ -74,6 +74,26 @@ void RecountChildren(Store& store, std::int64_t parent_id) {
   (*parent)["child_count_open"] = open;
 }
 
+/// Relates two tickets, or ends their relation. HaloPSA shows a relation on both tickets, so
+/// both rows' related_tickets (Faults_List entries) and has_related change.
+void SetRelated(Store& store, std::int64_t a, std::int64_t b, bool related) {
+  for (auto const& [from, to] : {std::pair{a, b}, std::pair{b, a}}) {
+    auto* ticket = store.Find("Tickets", from);
+    auto const* other = store.Find("Tickets", to);
+    if (ticket == nullptr || other == nullptr) continue;
+    Json& list = (*ticket)["related_tickets"];
+    if (!list.is_array()) list = Json::array();
+    auto const it = std::find_if(list.begin(), list.end(),
+                                 [to = to](Json const& e) { return FieldInt(e, "id") == to; });
+    if (related && it == list.end()) {
+      list.push_back(Json{{"id", to}, {"summary", FieldStr(*other, "summary")}});
+    } else if (!related && it != list.end()) {
+      list.erase(it);
+    }
+    (*ticket)["has_related"] = !list.empty();
+  }
+}
+
 }  // namespace
 
 Json& AddSystemAction(Store& store, Json const& ticket, std::string const& outcome_name,
@@ -219,7 +239,9 @@ void StageTicket(WriteContext const& ctx, Json const& in, Validator& v,
               "child_count_open",
               "merged_into_id",
               "domerge",
-              "attachment_count"});
+              "attachment_count",
+              "related_tickets",
+              "has_related"});
   if (auto it = in.find("summary"); it != in.end() && !it->is_string()) {
     v.Fail("summary", "The value for summary must be a string");
   }
@@ -370,6 +392,34 @@ void StageTicket(WriteContext const& ctx, Json const& in, Validator& v,
       v.Fail("parent_id", "Ticket " + std::to_string(*parent_in) + " is a child of this ticket");
     }
   }
+  // Relations are changed through these two write-only fields, never by posting
+  // related_tickets itself.
+  std::vector<std::int64_t> relate;
+  if (auto it = in.find("new_related_tickets"); it != in.end() && !it->is_null()) {
+    if (!it->is_array()) {
+      v.Fail("new_related_tickets", "new_related_tickets must be an array of tickets");
+    } else {
+      for (auto const& entry : *it) {
+        auto const rid = entry.is_object() ? JsonInt(entry.value("id", Json())) : std::nullopt;
+        if (!rid || *rid <= 0) {
+          v.Fail("new_related_tickets", "Each related ticket needs an id");
+        } else if (*rid == id && !create) {
+          v.Fail("new_related_tickets", "A ticket cannot be related to itself");
+        } else if (store.Find("Tickets", *rid) == nullptr) {
+          v.Fail("new_related_tickets",
+                 "Related ticket " + std::to_string(*rid) + " does not exist");
+        } else {
+          relate.push_back(*rid);
+          continue;
+        }
+        break;
+      }
+    }
+  }
+  std::int64_t const unrelate = InputId(in, "unrelate_from_ticket_id", v).value_or(0);
+  if (unrelate > 0 && store.Find("Tickets", unrelate) == nullptr) {
+    v.Fail("unrelate_from_ticket_id", "Ticket " + std::to_string(unrelate) + " does not exist");
+  }
   bool const merge = JsonBool(in.value("domerge", Json(false)));
   if (merge) {
     auto const target = merge_into.value_or(0);
@@ -444,10 +494,14 @@ void StageTicket(WriteContext const& ctx, Json const& in, Validator& v,
     ticket["api_url"] = "/api/Tickets/" + std::to_string(FieldInt(ticket, "id"));
     if (merge_target > 0) MergeTicket(st, ticket, merge_target, now);
   };
-  s.after = [send_ack, old_parent, parent_id, now](Store& st, Json const& ticket) {
+  s.after = [send_ack, old_parent, parent_id, now, relate, unrelate](Store& st,
+                                                                     Json const& ticket) {
     if (send_ack) AddAcknowledgement(st, ticket, now);
     if (old_parent != parent_id) RecountChildren(st, old_parent);
     RecountChildren(st, parent_id);
+    std::int64_t const self = FieldInt(ticket, "id");
+    for (auto const other : relate) SetRelated(st, self, other, true);
+    if (unrelate > 0) SetRelated(st, self, unrelate, false);
   };
 }
 

@@ -8,6 +8,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -537,6 +538,35 @@ TEST_CASE("Tickets: link children, merge a duplicate, search everything", "[e2e]
   json unlinked = d.Ok("halopsa_link_tickets", {{"parent", 0}, {"ids", {open[2]}}});
   CHECK(unlinked["succeeded"] == 1);
   CHECK(d.Row("Tickets", open[2]).value("parent_id", 0) == 0);
+
+  // Related tickets: HaloPSA's new_related_tickets / unrelate_from_ticket_id, seen both ways.
+  json related = d.Ok("halopsa_link_tickets", {{"related", open[0]}, {"ids", {open[2], open[3]}}});
+  CHECK(related["succeeded"] == 2);
+  auto const posted = d.sim->requests().back();
+  CHECK(posted.path == "/api/Tickets");
+  CHECK_THAT(posted.body, Contains("\"new_related_tickets\":[{\"id\":" + std::to_string(open[0])));
+  CHECK(d.Row("Tickets", open[0])["related_tickets"].size() == 2);
+  CHECK(d.Row("Tickets", open[3])["has_related"] == true);
+  json listed = d.Ok("halopsa_list_tickets", {{"related", open[0]}});
+  CHECK(listed["returned"] == 2);
+  auto const sent = d.sim->requests();
+  CHECK(std::any_of(sent.begin(), sent.end(), [&](auto const& r) {
+    return r.path == "/api/Tickets" &&
+           r.query.find("related_id=" + std::to_string(open[0])) != std::string::npos;
+  }));
+  json unrelated = d.Ok("halopsa_link_tickets", {{"unrelate", open[0]}, {"ids", {open[3]}}});
+  CHECK(unrelated["succeeded"] == 1);
+  CHECK(d.Row("Tickets", open[3])["has_related"] == false);
+  CHECK(d.Row("Tickets", open[0])["related_tickets"].size() == 1);
+  CHECK_THAT(d.Error("halopsa_link_tickets", {{"related", open[2]}, {"ids", {open[2]}}}),
+             Contains("itself"));
+  std::size_t const link_writes = d.Writes();
+  CHECK_THAT(d.Error("halopsa_link_tickets", {{"ids", {open[2]}}}),
+             Contains("parent, related, unrelate"));
+  CHECK_THAT(d.Error("halopsa_link_tickets",
+                     {{"parent", open[0]}, {"related", open[1]}, {"ids", {open[2]}}}),
+             Contains("related"));
+  CHECK(d.Writes() == link_writes);
 
   std::size_t actions_before = 0;
   d.sim->WithStore([&](halo_sim::Store& s) {

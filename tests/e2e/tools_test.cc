@@ -349,13 +349,19 @@ TEST_CASE("tools/list: golden snapshot, 80 KB budget and truthful annotations",
                       name.find("_search") != std::string::npos || name == "halopsa_whoami" ||
                       name == "halopsa_run_report" || name == "halopsa_api_operations";
     CHECK(a["readOnlyHint"] == read);
+    CHECK(t.contains("outputSchema"));
+    CHECK_FALSE(t["description"].get<std::string>().empty());
+    if (read) {
+      // Meaningful only for writes (MCP), so not sent for reads.
+      CHECK_FALSE(a.contains("destructiveHint"));
+      CHECK_FALSE(a.contains("idempotentHint"));
+      continue;
+    }
     // A merge cannot be undone either, and api_call can send a DELETE.
     CHECK(a["destructiveHint"] == (name.find("_delete_") != std::string::npos ||
                                    name.find("_merge_") != std::string::npos ||
                                    name == "halopsa_api_call"));
-    if (name.find("_update_") != std::string::npos || read) CHECK(a["idempotentHint"] == true);
-    CHECK(t.contains("outputSchema"));
-    CHECK_FALSE(t["description"].get<std::string>().empty());
+    if (name.find("_update_") != std::string::npos) CHECK(a["idempotentHint"] == true);
   }
 
   std::string const snapshot_path =
@@ -401,9 +407,12 @@ TEST_CASE("Tool selection: --toolsets, --tools, --exclude-tools and their enviro
   std::size_t files = 0;
   for (auto const& e : std::filesystem::recursive_directory_iterator(
            std::string(HALO_MCP_SOURCE_DIR) + "/schemas")) {
-    files += e.path().extension() == ".json" && e.path().parent_path().filename() != "schemas";
+    // "all" is every toolset but the meta one (halopsa_enable_toolset: --dynamic-toolsets).
+    files += e.path().extension() == ".json" && e.path().parent_path().filename() != "schemas" &&
+             e.path().parent_path().filename() != "dynamic";
   }
   CHECK(all.size() == files);
+  CHECK_FALSE(all.count("halopsa_enable_toolset"));
   for (auto const& t : kAllTools) CHECK(all.count(t) == 1);
 
   auto tickets = names_for({"--toolsets", "tickets"});
