@@ -87,6 +87,7 @@ if [ "${HALO_MCP_SKIP_SANITIZERS:-0}" != 1 ]; then
     sanitized_tests "ASan+UBSan (unit, e2e, integration)" build-asan 'unit|e2e|integration' '' \
     halo_tests halo_sim_tests server_tests sim_tests e2e_tests tool_e2e_tests http_e2e_tests \
     workflow_e2e_tests day_tool_e2e_tests office_e2e_tests feature_e2e_tests openapi_binding_tests \
+    dynamic_e2e_tests oauth_e2e_tests \
     fault_soak_tests
 
   # Left out of the TSan run: the soak's 1,000 writes, whose ~250 dropped connections make the

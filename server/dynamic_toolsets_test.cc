@@ -179,7 +179,7 @@ TEST_CASE("A session enables a toolset: notification, listed, callable", "[serve
                                               "list_appointments", "list_tickets"});
 }
 
-TEST_CASE("Sessions are independent; pages run across enabled toolsets", "[server][dynamic]") {
+TEST_CASE("Sessions are independent, and pages run across enabled toolsets", "[server][dynamic]") {
   Server s{Dynamic(), 2};
   Client a{s.server, nullptr};
   Client b{s.server, nullptr};

@@ -316,7 +316,7 @@ struct Http {
 
 }  // namespace
 
-TEST_CASE("HTTP: two legacy sessions enable toolsets independently; stateless keeps the start",
+TEST_CASE("HTTP: two legacy sessions enable toolsets independently, stateless keeps the start",
           "[e2e][dynamic][http]") {
   Http h;
   std::string const a = h.Initialize();
