@@ -1,6 +1,6 @@
 // halo-mcp: HaloPSA tools for AI assistants over the Model Context Protocol.
 #include "halo/halo_client.h"
-#include "halo/httplib_client.h"
+#include "halo/beast_client.h"
 #include "halo/options.h"
 #include "server/audit_log.h"
 #include "server/cli_call.h"
@@ -269,7 +269,7 @@ int main(int argc, char** argv) {
     mcp::DoctorInputs inputs{
         *options,
         *client,
-        halo::MakeHttplibClient({1, options->connect_timeout, options->read_timeout}),
+        halo::MakeHttpClient({1, options->connect_timeout, options->read_timeout}),
         shared_registry,
         executor,
         principal};

@@ -5,7 +5,7 @@
 // Invariants: no crash; encodings decode back to their input; normalised values are stable
 // (normalising them again changes nothing); the client secret never appears in an error.
 #include "halo/bounded_json.h"
-#include "halo/httplib_client.h"
+#include "halo/split_url.h"
 #include "halo/options.h"
 #include "halo/query.h"
 #include "tests/fuzz/fuzz_fail.h"
