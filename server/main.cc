@@ -25,12 +25,15 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
+#include <sys/random.h>
 #include <system_error>
 #include <unistd.h>
 
@@ -48,6 +51,21 @@ constexpr char kInstructions[] =
     "private note or time. Lists return compact rows: ask for `fields` or detail:\"full\" only "
     "when needed, and continue with `cursor`. Deletes, and bulk changes over 50 records, need "
     "confirm:true (hosts that support elicitation ask the person instead).";
+
+/// The key that signs confirmation tokens, from the kernel's CSPRNG. Not Confirmer's default
+/// (OpenSSL's RAND_bytes): seeding OpenSSL's generator at start-up loads its providers, ~2 MiB of
+/// resident memory that a server without TLS or shared state never needs.
+std::optional<std::string> ConfirmationKey() {
+  std::string key(32, '\0');
+  std::size_t got = 0;
+  while (got < key.size()) {
+    ssize_t const n = getrandom(key.data() + got, key.size() - got, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return std::nullopt;
+    got += static_cast<std::size_t>(n);
+  }
+  return key;
+}
 
 /// Client tokens: the token file's entries (digests with their principals, see token_file.h),
 /// plus the clear-text, comma-separated HALO_MCP_HTTP_TOKENS.
@@ -250,7 +268,12 @@ int main(int argc, char** argv) {
   mcp::ExecutorOptions executor_options;
   executor_options.time_zone = time_zone;
   executor_options.ticket_source = o.ticket_source;
-  executor_options.confirmer = std::make_shared<mcp::Confirmer const>();
+  auto confirmation_key = ConfirmationKey();
+  if (!confirmation_key) {
+    std::cerr << "halo-mcp: no randomness for the confirmation key (getrandom failed)\n";
+    return 1;
+  }
+  executor_options.confirmer = std::make_shared<mcp::Confirmer const>(*confirmation_key);
   executor_options.openapi_index = dir / "openapi-index.json";
   executor_options.allow_api_writes = o.allow_api_writes && !o.filter.read_only;
   auto executor =
