@@ -10,6 +10,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <semaphore>
 #include <sys/socket.h>
 #include <thread>
 #include <unistd.h>
@@ -55,7 +56,70 @@ halo::HeaderList Authorized(FakeHalo& halo, halo::HttpClient& http) {
   return {{"Authorization", "Bearer " + token}};
 }
 
+/// A one-shot-per-connection HTTP server: each connection gets one keep-alive answer, then the
+/// server closes it (as a load balancer closes idle connections). `closed` counts closures.
+class ClosingServer {
+ public:
+  explicit ClosingServer(int connections) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    listen(fd_, 8);
+    socklen_t len = sizeof a;
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this, connections] {
+      for (int i = 0; i < connections; ++i) {
+        int c = accept(fd_, nullptr, nullptr);
+        if (c < 0) return;
+        std::string request;
+        char buf[4096];
+        while (request.find("\r\n\r\n") == std::string::npos) {
+          ssize_t n = read(c, buf, sizeof buf);
+          if (n <= 0) break;
+          request.append(buf, static_cast<std::size_t>(n));
+        }
+        std::string const answer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+        if (write(c, answer.data(), answer.size()) < 0) break;
+        close(c);
+        closed_.release();
+      }
+    });
+  }
+  ~ClosingServer() {
+    shutdown(fd_, SHUT_RDWR);
+    close(fd_);
+    thread_.join();
+  }
+  std::string origin() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  void WaitClosed() { closed_.acquire(); }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+  std::counting_semaphore<16> closed_{0};
+  std::thread thread_;
+};
+
 }  // namespace
+
+TEST_CASE("An idle connection the server closed is replaced, not used", "[halo][http]") {
+  ClosingServer server(2);
+  auto http = halo::MakeHttpClient({1, 2000ms, 2000ms});
+  halo::CallContext ctx;
+  auto post = Get(server.origin(), "/api/Tickets");
+  post.method = "POST";
+  post.body = "[{}]";
+  auto first = http->Send(post, ctx);
+  REQUIRE(first.failure == TransportFailure::kNone);
+  server.WaitClosed();
+  // Writing on the dead pooled connection would make this write's outcome unknown.
+  auto second = http->Send(post, ctx);
+  CHECK(second.failure == TransportFailure::kNone);
+  CHECK(second.body == "ok");
+}
 
 TEST_CASE("Origins are parsed for connecting and for the Host header", "[halo][http]") {
   auto o = halo::internal::ParseOrigin("https://Acme.halopsa.com");

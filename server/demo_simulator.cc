@@ -17,13 +17,16 @@ namespace {
 
 namespace fs = std::filesystem;
 
-/// Waits up to `timeout` for `pid` to exit; true when it did (and was reaped).
-bool Reap(pid_t pid, std::chrono::milliseconds timeout) {
+/// Waits up to `timeout` for `pid` to exit and reaps it; its wait status, -1 when it is gone
+/// already, nullopt when it still runs.
+std::optional<int> Reap(pid_t pid, std::chrono::milliseconds timeout) {
   auto const until = std::chrono::steady_clock::now() + timeout;
   for (;;) {
-    pid_t const r = waitpid(pid, nullptr, WNOHANG);
-    if (r == pid || (r < 0 && errno != EINTR)) return true;
-    if (std::chrono::steady_clock::now() >= until) return false;
+    int status = 0;
+    pid_t const r = waitpid(pid, &status, WNOHANG);
+    if (r == pid) return status;
+    if (r < 0 && errno != EINTR) return -1;
+    if (std::chrono::steady_clock::now() >= until) return std::nullopt;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
 }
@@ -35,8 +38,10 @@ void Stop(pid_t pid) {
   Reap(pid, std::chrono::seconds(3));
 }
 
-/// Reads one line from `fd` within `timeout`; nullopt on timeout, end of file or error.
-std::optional<std::string> ReadLine(int fd, std::chrono::milliseconds timeout) {
+/// Reads one line from `fd` within `timeout`; nullopt on timeout, end of file (`eof` set) or
+/// error.
+std::optional<std::string> ReadLine(int fd, std::chrono::milliseconds timeout, bool& eof) {
+  eof = false;
   auto const until = std::chrono::steady_clock::now() + timeout;
   std::string line;
   for (;;) {
@@ -50,6 +55,7 @@ std::optional<std::string> ReadLine(int fd, std::chrono::milliseconds timeout) {
     char buf[512];
     ssize_t const n = read(fd, buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
+    eof = n == 0;
     if (n <= 0) return std::nullopt;
     line.append(buf, static_cast<std::size_t>(n));
     if (auto nl = line.find('\n'); nl != std::string::npos) return line.substr(0, nl);
@@ -105,18 +111,21 @@ halo::StatusOr<std::unique_ptr<DemoSimulator>> DemoSimulator::Start(
   close(out[1]);
   if (devnull >= 0) close(devnull);
   std::unique_ptr<DemoSimulator> sim(new DemoSimulator(pid));
-  auto line = ReadLine(out[0], timeout);
+  bool eof = false;
+  auto line = ReadLine(out[0], timeout, eof);
   close(out[0]);
   auto fail = [&](std::string const& what) {
     return halo::UnavailableError("could not start the demo tenant: " + binary.string() + " " +
                                   what);
   };
   if (!line) {
-    int status = 0;
-    if (waitpid(pid, &status, WNOHANG) == pid) {
+    // Its stdout closed: it has exited (or is about to), so its status is worth a short wait.
+    if (auto status = eof ? Reap(pid, std::chrono::seconds(2)) : std::nullopt) {
       sim->pid_ = -1;
-      return fail(WIFEXITED(status) ? "exited with status " + std::to_string(WEXITSTATUS(status))
-                                    : "was killed by a signal");
+      if (*status >= 0 && WIFEXITED(*status)) {
+        return fail("exited with status " + std::to_string(WEXITSTATUS(*status)));
+      }
+      return fail("stopped before announcing its port");
     }
     return fail("did not announce its port within " + std::to_string(timeout.count() / 1000) +
                 " s");
