@@ -168,7 +168,7 @@ class HaloClient {
   virtual HaloOptions const& options() const = 0;
 };
 
-/// The production transport MakeHaloClient uses by default (pooled cpp-httplib connections
+/// The production transport MakeHaloClient uses by default (pooled Boost.Beast connections
 /// sized from the options), for callers that decorate it.
 std::shared_ptr<HttpClient> MakeDefaultHttpClient(HaloOptions const& options);
 
