@@ -12,12 +12,14 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <poll.h>
 #include <signal.h>
 #include <sstream>
@@ -97,6 +99,28 @@ struct Child {
     }
     return total;
   }
+  /// Resident memory by mapping (a library's path, [heap], [stack] or anonymous), largest first:
+  /// where the peak RSS goes.
+  std::vector<std::pair<long, std::string>> RssByMapping() const {
+    std::ifstream f("/proc/" + std::to_string(pid) + "/smaps");
+    std::map<std::string, long> kb;
+    std::string current;
+    for (std::string line; std::getline(f, line);) {
+      if (line.rfind("Rss:", 0) == 0) {
+        kb[current] += std::stol(line.substr(4));
+      } else if (!line.empty() && std::isxdigit(static_cast<unsigned char>(line[0])) &&
+                 line.find('-') < line.find(' ')) {
+        std::istringstream fields(line);
+        std::string range, perms, offset, dev, inode, path;
+        fields >> range >> perms >> offset >> dev >> inode >> path;
+        current = path.empty() ? "[anonymous]" : path;
+      }
+    }
+    std::vector<std::pair<long, std::string>> out;
+    for (auto const& [name, n] : kb) out.emplace_back(n, name);
+    std::sort(out.rbegin(), out.rend());
+    return out;
+  }
   void Stop() {
     close(in);
     waitpid(pid, nullptr, 0);
@@ -169,6 +193,7 @@ int main(int argc, char** argv) {
   }
 
   std::vector<double> start_ms, base_ms, rss_kb, base_rss_kb, all_kb, none_kb;
+  std::vector<std::pair<long, std::string>> where;  // of the first run
   for (int i = 0; i < runs; ++i) {
     auto t0 = Clock::now();
     Child c = Child::Spawn({server}, env);
@@ -182,6 +207,7 @@ int main(int argc, char** argv) {
     c.Send(kList);
     c.ReadLine();
     rss_kb.push_back(static_cast<double>(c.StatusKb("VmHWM:")));
+    if (i == 0) where = c.RssByMapping();
     c.Stop();
     start_ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
 
@@ -240,6 +266,10 @@ int main(int argc, char** argv) {
       "peak RSS per tool (--toolsets all, %zu tools vs none): %.1f KiB   with all: %.1f MiB   "
       "with none: %.1f MiB\n",
       tool_files, per_tool, Median(all_kb) / 1024.0, Median(none_kb) / 1024.0);
+  std::printf("resident memory by mapping after initialize+tools/list (first run, >= 64 KiB):\n");
+  for (auto const& [kb, name] : where) {
+    if (kb >= 64) std::printf("  %6ld KiB  %s\n", kb, name.c_str());
+  }
   std::printf("goals: start-up <= 10 ms, peak RSS <= 10 MiB, <= 0.2 ms CPU per call\n");
   return 0;
 }

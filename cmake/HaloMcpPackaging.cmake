@@ -2,8 +2,9 @@
 #
 # `cmake --install build [--prefix P]` puts the server in P/bin, its tool schemas in
 # P/share/halo-mcp/schemas (where FindSchemaDir looks, relative to the binary), the man page in
-# P/share/man/man1 and the licence and README in P/share/doc/halo-mcp. The simulator is a test and
-# demo tool, installed only on request (`cmake --install build --component sim`).
+# P/share/man/man1 and the licence and README in P/share/doc/halo-mcp. The simulator goes to
+# P/libexec/halo-mcp, where `halo-mcp --demo` runs it; in P/bin only on request
+# (`cmake --install build --component sim`).
 #
 # `cpack -G DEB --config build/CPackConfig.cmake` packages the same files as
 # halo-mcp_<version>_amd64.deb, with its dependencies worked out by dpkg-shlibdeps.

@@ -1,7 +1,7 @@
 #include "halo/halo_client.h"
 
+#include "halo/beast_client.h"
 #include "halo/error_mapping.h"
-#include "halo/httplib_client.h"
 #include "halo/list_pager.h"
 #include "halo/parallel.h"
 #include "halo/post_batch.h"
@@ -370,11 +370,11 @@ std::shared_ptr<RateLimiter> NewRateLimiter(HaloOptions const& options, int max_
 }  // namespace
 
 std::shared_ptr<HttpClient> MakeDefaultHttpClient(HaloOptions const& options) {
-  HttplibClientOptions http;
+  HttpClientOptions http;
   http.connections_per_origin = options.connection_pool_size;
   http.connect_timeout = options.connect_timeout;
   http.read_timeout = options.read_timeout;
-  return MakeHttplibClient(http);
+  return MakeHttpClient(http);
 }
 
 std::shared_ptr<RateBudget> MakeDefaultRateLimiter(HaloOptions const& options, int max_requests) {

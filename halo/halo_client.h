@@ -74,7 +74,7 @@ struct ClientDependencies {
   /// Long waits (backoff, rate limit) are slept in slices of at most this length, checking for
   /// cancellation between slices.
   std::chrono::milliseconds sleep_slice{250};
-  /// The transport. Default: pooled cpp-httplib connections (MakeHttplibClient); tests pass a
+  /// The transport. Default: pooled Boost.Beast connections (MakeHttpClient); tests pass a
   /// scripted fake (testing/scripted_http.h).
   std::shared_ptr<HttpClient> http;
   /// The request budget. Default: an in-process RateLimiter built from the options.
@@ -168,7 +168,7 @@ class HaloClient {
   virtual HaloOptions const& options() const = 0;
 };
 
-/// The production transport MakeHaloClient uses by default (pooled cpp-httplib connections
+/// The production transport MakeHaloClient uses by default (pooled Boost.Beast connections
 /// sized from the options), for callers that decorate it.
 std::shared_ptr<HttpClient> MakeDefaultHttpClient(HaloOptions const& options);
 
@@ -177,7 +177,7 @@ std::shared_ptr<HttpClient> MakeDefaultHttpClient(HaloOptions const& options);
 std::shared_ptr<RateBudget> MakeDefaultRateLimiter(HaloOptions const& options,
                                                    int max_requests = -1);
 
-/// Builds the client. With default dependencies this is the production client (cpp-httplib,
+/// Builds the client. With default dependencies this is the production client (Boost.Beast,
 /// OpenSSL, system CA store); tests pass their own HttpClient, clock and sleeper in `deps`.
 StatusOr<std::shared_ptr<HaloClient>> MakeHaloClient(HaloOptions options,
                                                      ClientDependencies deps = {});

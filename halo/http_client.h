@@ -46,8 +46,8 @@ struct HttpResult {
 };
 
 /**
- * The HTTP seam of the HaloPSA client. Production uses pooled cpp-httplib connections
- * (httplib_client.h); tests use a scripted fake (testing/scripted_http.h), so that every retry
+ * The HTTP seam of the HaloPSA client. Production uses pooled Boost.Beast connections
+ * (beast_client.h); tests use a scripted fake (testing/scripted_http.h), so that every retry
  * and write-safety rule is checked without sockets.
  *
  * Implementations are thread-safe, never throw, and classify failures honestly: kNotSent only

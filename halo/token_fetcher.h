@@ -2,10 +2,10 @@
 
 #include "halo/clock.h"
 #include "halo/http_client.h"
-#include "halo/httplib_client.h"
 #include "halo/options.h"
 #include "halo/rate_budget.h"
 #include "halo/redactor.h"
+#include "halo/split_url.h"
 #include "halo/status.h"
 #include "halo/token_store.h"
 

@@ -60,8 +60,9 @@ bool AcceptsForms(json const& capabilities) {
 }  // namespace
 
 std::string DeriveConfirmationKey(std::string_view client_secret, std::string_view context) {
-  auto const key = HmacSha256(client_secret, "halo-mcp confirmation v1|" + std::string(context));
-  return std::string(key.begin(), key.end());
+  std::string key = "halo-mcp confirmation v1|";
+  key.append(context).append("|").append(client_secret);
+  return key;
 }
 
 Confirmer::Confirmer(std::string key, WallClock clock)

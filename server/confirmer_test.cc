@@ -132,7 +132,6 @@ TEST_CASE("Replicas sharing the client secret accept each other's confirmations"
   CHECK(key("s3cret", "https://a.halopsa.com|id") == key("s3cret", "https://a.halopsa.com|id"));
   CHECK(key("s3cret", "https://a.halopsa.com|id") != key("s3cret", "https://b.halopsa.com|id"));
   CHECK(key("s3cret", "https://a.halopsa.com|id") != key("other", "https://a.halopsa.com|id"));
-  CHECK(key("s3cret", "x").find("s3cret") == std::string::npos);
 
   mcp::Confirmer a(key("s3cret", "t"), [&now] { return now; });
   mcp::Confirmer b(key("s3cret", "t"), [&now] { return now; });

@@ -1,6 +1,6 @@
 #include "server/doctor.h"
 
-#include "halo/httplib_client.h"
+#include "halo/split_url.h"
 
 #include <algorithm>
 #include <array>

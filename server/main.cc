@@ -1,11 +1,12 @@
 // halo-mcp: HaloPSA tools for AI assistants over the Model Context Protocol.
+#include "halo/beast_client.h"
 #include "halo/halo_client.h"
-#include "halo/httplib_client.h"
 #include "halo/options.h"
 #include "server/audit_log.h"
 #include "server/cli_call.h"
 #include "server/client_seams.h"
 #include "server/completions.h"
+#include "server/demo_simulator.h"
 #include "server/doctor.h"
 #include "server/http_transport.h"
 #include "server/jwks_source.h"
@@ -23,21 +24,25 @@
 #include "server/tool_executor.h"
 #include "server/tool_registry.h"
 #include "server/version.h"
-#include "sim/simulator.h"
 
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <system_error>
 #include <unistd.h>
 
 namespace {
+
+/// The demo tenant's seed: the simulator's default, so the demo matches sim/README.md's ids.
+constexpr std::uint64_t kDemoSeed = 1;
 
 constexpr char kInstructions[] =
     "HaloPSA service desk tools. Clients, sites, users, agents, teams, statuses, ticket types, "
@@ -209,17 +214,16 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  std::unique_ptr<halo_sim::Simulator> sim;
+  std::unique_ptr<mcp::DemoSimulator> sim;
   halo::HaloOptionOverrides overrides = o.halo;
   if (o.demo) {
-    halo_sim::SimOptions sim_options;
-    sim = std::make_unique<halo_sim::Simulator>(sim_options);
-    if (auto error = sim->Start()) {
-      std::cerr << "halo-mcp: could not start the demo tenant: " << *error << "\n";
+    // A separate process, so that halo-mcp links neither the simulator nor its HTTP server.
+    auto started = mcp::StartDemoSimulator(kDemoSeed);
+    if (!started.ok()) {
+      std::cerr << "halo-mcp: " << started.status().message() << "\n";
       return 1;
     }
-    // The simulator's own request log is noise next to the server's.
-    if (auto sim_logger = spdlog::get("halo_sim")) sim_logger->set_level(spdlog::level::warn);
+    sim = *std::move(started);
     spdlog::warn(
         "DEMO MODE: serving a generated demo tenant at {} (not a real HaloPSA; changes "
         "are kept in memory only)",
@@ -303,7 +307,7 @@ int main(int argc, char** argv) {
     mcp::DoctorInputs inputs{
         *options,
         *client,
-        halo::MakeHttplibClient({1, options->connect_timeout, options->read_timeout}),
+        halo::MakeHttpClient({1, options->connect_timeout, options->read_timeout}),
         shared_registry,
         executor,
         principal};
@@ -370,7 +374,6 @@ int main(int argc, char** argv) {
                       [&transport] { return static_cast<double>(transport.session_count()); });
     if (auto error = transport.Bind()) {
       std::cerr << "halo-mcp: " << *error << "\n";
-      if (sim) sim->Stop();
       return 2;
     }
     if (!o.http_port_file.empty()) {

@@ -5,9 +5,9 @@
 // Invariants: no crash; encodings decode back to their input; normalised values are stable
 // (normalising them again changes nothing); the client secret never appears in an error.
 #include "halo/bounded_json.h"
-#include "halo/httplib_client.h"
 #include "halo/options.h"
 #include "halo/query.h"
+#include "halo/split_url.h"
 #include "tests/fuzz/fuzz_fail.h"
 
 #include <cctype>

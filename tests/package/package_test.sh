@@ -56,6 +56,7 @@ case "$mode" in
     expect_file "$prefix/share/man/man1/halo-mcp.1"
     expect_file "$prefix/share/doc/halo-mcp/copyright"
     [ ! -e "$prefix/bin/halo-sim" ] || fail "the simulator is installed only with --component sim"
+    [ -x "$prefix/libexec/halo-mcp/halo-sim" ] || fail "libexec/halo-mcp/halo-sim (run by --demo) is missing"
     # Every schema file of the source tree is installed.
     want=$(cd "$src/schemas" && find . -type f | sort)
     got=$(cd "$prefix/share/halo-mcp/schemas" && find . -type f | sort)
@@ -97,11 +98,11 @@ case "$mode" in
     grep -qE 'libc6 \(>= [0-9.]+\)' <<<"$depends" || fail "libc6 has no minimum version: $depends"
     # Only the files meant to be there, and the binary stripped.
     dpkg-deb -c "$deb" | awk '{print $6}' | sed 's|^\./|/|' | grep -v '/$' | sort >"$work/contents"
-    for f in /usr/bin/halo-mcp /usr/share/halo-mcp/schemas/toolsets.json \
+    for f in /usr/bin/halo-mcp /usr/libexec/halo-mcp/halo-sim /usr/share/halo-mcp/schemas/toolsets.json \
       /usr/share/man/man1/halo-mcp.1 /usr/share/doc/halo-mcp/copyright /usr/share/doc/halo-mcp/README.md; do
       grep -qxF "$f" "$work/contents" || fail "the package lacks $f"
     done
-    unexpected=$(grep -vE '^/usr/(bin/halo-mcp|share/halo-mcp/schemas/.+\.json|share/man/man1/halo-mcp\.1(\.gz)?|share/doc/halo-mcp/(copyright|README\.md))$' "$work/contents" || true)
+    unexpected=$(grep -vE '^/usr/(bin/halo-mcp|libexec/halo-mcp/halo-sim|share/halo-mcp/schemas/.+\.json|share/man/man1/halo-mcp\.1(\.gz)?|share/doc/halo-mcp/(copyright|README\.md))$' "$work/contents" || true)
     [ -z "$unexpected" ] || fail "unexpected files in the package: $unexpected"
     root="$work/root"
     dpkg-deb -x "$deb" "$root"
