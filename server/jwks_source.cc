@@ -1,7 +1,7 @@
 #include "server/jwks_source.h"
 
 #include "halo/bounded_json.h"
-#include "halo/httplib_client.h"
+#include "halo/split_url.h"
 #include "halo/text.h"
 #include "server/http_security.h"
 

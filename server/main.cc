@@ -104,13 +104,13 @@ int AddToken(mcp::ServerOptions const& o, mcp::ToolRegistry const& registry) {
 /// token-file technicians keep working, and the keys are fetched again on demand.
 void StartJwtValidation(mcp::JwtSettings const& settings, mcp::HttpOptions& http) {
   if (settings.issuer.empty()) return;
-  halo::HttplibClientOptions client;
+  halo::HttpClientOptions client;
   client.connections_per_origin = 1;
   // Short: a fetch runs on the I/O thread that met a stale key set or an unknown kid.
   client.connect_timeout = std::chrono::seconds(2);
   client.read_timeout = std::chrono::seconds(3);
   auto source = std::make_shared<mcp::HttpJwksSource>(settings.issuer, settings.jwks_url,
-                                                      halo::MakeHttplibClient(client));
+                                                      halo::MakeHttpClient(client));
   http.jwt = std::make_shared<mcp::JwtVerifier>(settings, std::move(source),
                                                 std::make_shared<mcp::SystemWallClock>());
   spdlog::info("oauth: accepting JWTs from {} for audience {}, agent from claim \"{}\"",

@@ -69,9 +69,11 @@ test('scripts/mcpb.sh packs the built server; the unpacked bundle serves MCP fro
   const dir = tempDir('halo-mcp-mcpb-unpacked-');
   r = mcpb(['unpack', out, dir]);
   assert.equal(r.status, 0, r.describe());
-  assert.deepEqual(readdirSync(dir).sort(), ['LICENSE', 'bin', 'manifest.json', 'share']);
+  assert.deepEqual(readdirSync(dir).sort(), ['LICENSE', 'bin', 'libexec', 'manifest.json', 'share']);
   assert.deepEqual(JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')), manifest);
-  assert.deepEqual(readdirSync(path.join(dir, 'bin')), ['halo-mcp'], 'only the server, not the simulator');
+  assert.deepEqual(readdirSync(path.join(dir, 'bin')), ['halo-mcp'], 'only the server on the path');
+  // The demo tenant's simulator runs as its own process, from where --demo looks for it.
+  assert.deepEqual(readdirSync(path.join(dir, 'libexec', 'halo-mcp')), ['halo-sim']);
   const schemas = path.join(dir, 'share', 'halo-mcp', 'schemas');
   assert.ok(existsSync(path.join(schemas, 'toolsets.json')));
   const want = readdirSync(path.join(REPO_ROOT, 'schemas'), { recursive: true }).sort();
