@@ -31,8 +31,10 @@ struct HaloOptions {
   /// The same for a non-idempotent write.
   std::chrono::milliseconds max_write_slot_wait{30'000};
   /// Back-off after a 429 without Retry-After: first wait, doubled per consecutive 429, capped.
+  /// The cap keeps a read that may wait a minute alive through a storm of six 429s (1+2+4+8+15+15
+  /// s); pacing over HaloPSA's own window comes from the window its 429 message states.
   std::chrono::milliseconds throttle_initial_backoff{1'000};
-  std::chrono::milliseconds throttle_max_backoff{60'000};
+  std::chrono::milliseconds throttle_max_backoff{15'000};
 
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds read_timeout{30'000};

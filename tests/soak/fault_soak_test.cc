@@ -369,11 +369,7 @@ TEST_CASE("Soak: 1,000 writes with ambiguous faults, no duplicates, every one re
   s.CheckNoSecrets();
 }
 
-// Known to fail with today's client: a 429 counts as an attempt, so a storm longer than
-// max_attempts surfaces as kResourceExhausted although the call deadline (60 s) allows waiting
-// it out. [!shouldfail] keeps the run green and turns it red once the client waits storms out:
-// then remove the tag. (The secrets check of storms is in the reads test, unmasked.)
-TEST_CASE("Soak: reads that can wait never surface a 429 during storms", "[soak][!shouldfail]") {
+TEST_CASE("Soak: reads that can wait never surface a 429 during storms", "[soak]") {
   Soak s;
   constexpr int kStorms = 3, kStormLength = 6, kReaders = 3;
   int reads = 0, surfaced = 0, other_errors = 0;
