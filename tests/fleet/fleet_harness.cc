@@ -113,6 +113,24 @@ Replica StartReplica(std::vector<std::string> args, std::map<std::string, std::s
   return r;
 }
 
+namespace {
+
+/// The JSON-RPC answer of a POST (plain JSON or the last event of an SSE stream), with the HTTP
+/// status added when it is not 200; {"transport": ...} when the body is not JSON.
+json Decode(httplib::Response const& r) {
+  std::string body = r.body;
+  if (r.get_header_value("Content-Type") == "text/event-stream") {
+    auto pos = body.rfind("data: ");
+    body = pos == std::string::npos ? "" : body.substr(pos + 6);
+  }
+  json out = json::parse(body, nullptr, false);
+  if (out.is_discarded()) return json{{"transport", std::to_string(r.status) + " " + r.body}};
+  if (r.status != 200) out["http_status"] = r.status;
+  return out;
+}
+
+}  // namespace
+
 json Caller::Request(std::string const& method, json params, int id) const {
   params["_meta"]["io.modelcontextprotocol/protocolVersion"] = "2026-07-28";
   params["_meta"]["io.modelcontextprotocol/clientCapabilities"] = json::object();
@@ -126,15 +144,7 @@ json Caller::Request(std::string const& method, json params, int id) const {
   c.set_read_timeout(60, 0);
   auto r = c.Post("/mcp", h, req.dump(), "application/json");
   if (!r) return json{{"transport", httplib::to_string(r.error())}};
-  std::string body = r->body;
-  if (r->get_header_value("Content-Type") == "text/event-stream") {
-    auto pos = body.rfind("data: ");
-    body = pos == std::string::npos ? "" : body.substr(pos + 6);
-  }
-  json out = json::parse(body, nullptr, false);
-  if (out.is_discarded()) return json{{"transport", std::to_string(r->status) + " " + r->body}};
-  if (r->status != 200) out["http_status"] = r->status;
-  return out;
+  return Decode(*r);
 }
 
 json Caller::Call(std::string const& tool, json arguments, int id) const {
@@ -155,15 +165,7 @@ json SessionCaller::Post(json const& message, std::string* session_id) const {
   if (!r) return json{{"transport", httplib::to_string(r.error())}};
   if (session_id != nullptr) *session_id = r->get_header_value("Mcp-Session-Id");
   if (r->status == 202) return json::object();
-  std::string body = r->body;
-  if (r->get_header_value("Content-Type") == "text/event-stream") {
-    auto pos = body.rfind("data: ");
-    body = pos == std::string::npos ? "" : body.substr(pos + 6);
-  }
-  json out = json::parse(body, nullptr, false);
-  if (out.is_discarded()) return json{{"transport", std::to_string(r->status) + " " + r->body}};
-  if (r->status != 200) out["http_status"] = r->status;
-  return out;
+  return Decode(*r);
 }
 
 bool SessionCaller::Initialize() {
