@@ -717,6 +717,9 @@ std::optional<std::string> Simulator::Start() {
 
   auto const threads = static_cast<std::size_t>(std::max(1, d.options.threads));
   d.server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  // Headers and body go out in separate writes: with Nagle on, each answer waits for the
+  // client's delayed ACK (tens of ms on loopback), which no real tenant adds.
+  d.server.set_tcp_nodelay(true);
   auto handler = [&d](httplib::Request const& req, httplib::Response& res) {
     res.set_header("Date", HttpDate(std::chrono::system_clock::now() +
                                     std::chrono::seconds(d.options.clock_skew_seconds)));
