@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include <cstddef>
+#include <span>
+#include <string>
 #include <string_view>
 
 namespace halo {
@@ -33,6 +35,13 @@ struct JsonParseResult {
 };
 
 /// Parses `text` without throwing and without recursion, enforcing `limits`.
-JsonParseResult ParseBoundedJson(std::string_view text, JsonLimits const& limits = {});
+///
+/// With `record_keys` (sorted, unique), a record keeps only those members; the rest are read (and
+/// counted against the limits) but never built. A record is an object held directly by an array
+/// that is the document or a member of the document: the rows of a list answer, bare or wrapped.
+/// Lists of wide records (a HaloPSA ticket has over a hundred fields) are then built from the few
+/// fields a caller shows. Empty keeps everything.
+JsonParseResult ParseBoundedJson(std::string_view text, JsonLimits const& limits = {},
+                                 std::span<std::string const> record_keys = {});
 
 }  // namespace halo

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <string>
+#include <vector>
 
 namespace halo {
 namespace {
@@ -52,6 +53,49 @@ TEST_CASE("ParseBoundedJson reports syntax errors and invalid UTF-8 without thro
     CHECK(r.error == JsonError::kSyntax);
     CHECK_FALSE(r.message.empty());
     CHECK(r.message.find("json.exception") == std::string::npos);
+  }
+}
+
+TEST_CASE("ParseBoundedJson keeps only the wanted members of list records", "[json]") {
+  std::vector<std::string> const keep{"id", "summary", "tags"};
+  SECTION("wrapped list: other members of the document and nested objects stay whole") {
+    auto r = ParseBoundedJson(
+        R"({"record_count":2,"extra":{"a":1},"tickets":[)"
+        R"({"id":1,"summary":"x","details":{"deep":[1,{"b":2}],"more":"y"},"agent_id":3},)"
+        R"({"notes":[[1],[2]],"id":2,"tags":[{"name":"n","colour":"red"}],"flag":true}]})",
+        {}, keep);
+    REQUIRE(r.ok());
+    CHECK(r.value == nlohmann::json::parse(
+                         R"({"record_count":2,"extra":{"a":1},"tickets":[{"id":1,"summary":"x"},)"
+                         R"({"id":2,"tags":[{"name":"n","colour":"red"}]}]})"));
+  }
+  SECTION("bare list") {
+    auto r = ParseBoundedJson(R"([{"id":1,"x":null},{"y":{}},{"id":3,"summary":"s"}])", {}, keep);
+    REQUIRE(r.ok());
+    CHECK(r.value == nlohmann::json::parse(R"([{"id":1},{},{"id":3,"summary":"s"}])"));
+  }
+  SECTION("a single record (not in a list) is not filtered") {
+    auto r = ParseBoundedJson(R"({"id":1,"details":"d"})", {}, keep);
+    REQUIRE(r.ok());
+    CHECK(r.value.contains("details"));
+  }
+  SECTION("skipped members still count against the limits") {
+    JsonLimits limits;
+    limits.max_depth = 4;
+    auto deep = ParseBoundedJson(R"([{"skip":[[[[1]]]]}])", limits, keep);
+    CHECK(deep.error == JsonError::kTooDeep);
+    limits = {};
+    limits.max_values = 4;
+    auto many = ParseBoundedJson(R"([{"id":1,"skip":[1,2,3]}])", limits, keep);
+    CHECK(many.error == JsonError::kTooLarge);
+  }
+  SECTION("syntax errors inside skipped members are still errors") {
+    CHECK_FALSE(ParseBoundedJson(R"([{"skip":[1,}])", {}, keep).ok());
+  }
+  SECTION("no keys: everything is kept") {
+    auto r = ParseBoundedJson(R"([{"id":1,"details":"d"}])");
+    REQUIRE(r.ok());
+    CHECK(r.value[0].contains("details"));
   }
 }
 

@@ -325,3 +325,33 @@ TEST_CASE("A failing page fails the list", "[halo][list]") {
   CHECK(denied.status().code() == StatusCode::kPermissionDenied);
   CHECK(denied.status().message() == "No access");
 }
+
+TEST_CASE("List keeps only the fields the caller reads, on every page and shape", "[halo][list]") {
+  ClientHarness h;
+  json wide = Records(150);
+  for (auto& r : wide) {
+    r["details"] = std::string(500, 'x');
+    r["customfields"] = json::array({{{"name", "CF"}, {"value", 1}}});
+  }
+  h.halo.AddList("/api/Tickets", wide, "tickets");
+  auto client = h.Make();
+  halo::CallContext ctx;
+  auto req = Request("/Tickets", "tickets", 0, 0);
+  req.fields = {"summary", "id", "summary"};  // any order, repeats allowed
+  auto r = client->List(req, ctx);
+  REQUIRE(r.ok());
+  REQUIRE(r->records.size() == 150);
+  CHECK(r->pages_fetched == 2);
+  for (auto const& rec : r->records) {
+    CHECK(rec.size() == 2);
+    CHECK(rec.contains("summary"));
+  }
+  CHECK(Ids(r->records) == Range(1, 150));
+  CHECK(r->record_count == 150);
+
+  req.fields.clear();  // empty: whole records
+  auto whole = client->List(req, ctx);
+  REQUIRE(whole.ok());
+  CHECK(whole->records[0].contains("details"));
+  CHECK(whole->records[0].contains("customfields"));
+}

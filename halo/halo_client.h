@@ -40,6 +40,9 @@ struct ListRequest {
   std::int64_t limit = 50;
   /// false for endpoints that do not page (most bare-array lookups): one GET, no paging params.
   bool paginate = true;
+  /// The record fields the caller reads; the others are dropped while each page is parsed (a
+  /// ticket has over a hundred). Empty keeps every field.
+  std::vector<std::string> fields;
 };
 
 struct ListResult {

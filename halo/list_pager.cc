@@ -39,10 +39,12 @@ class Pager {
  public:
   Pager(ListRequest const& request, CallContext const& ctx, PagerConfig const& config,
         RawGet const& get)
-      : request_(request), ctx_(ctx), config_(config), get_(get) {
+      : request_(request), ctx_(ctx), config_(config), get_(get), fields_(request.fields) {
     for (auto const& kv : request.query) {
       if (!IsPagingParam(kv.first)) filters_.push_back(kv);
     }
+    std::sort(fields_.begin(), fields_.end());
+    fields_.erase(std::unique(fields_.begin(), fields_.end()), fields_.end());
   }
 
   StatusOr<ListResult> Run();
@@ -58,7 +60,8 @@ class Pager {
   }
   StatusOr<ListPage> Parse(StatusOr<std::string> raw) const {
     if (!raw.ok()) return raw.status();
-    auto body = ParseResponseBody(*raw, config_.json_limits, "GET " + request_.path, false);
+    auto body =
+        ParseResponseBody(*raw, config_.json_limits, "GET " + request_.path, false, fields_);
     if (!body.ok()) return body.status();
     return ParseListPage(std::move(*body), request_.list_key);
   }
@@ -94,6 +97,7 @@ class Pager {
   PagerConfig const& config_;
   RawGet const& get_;
   Query filters_;
+  std::vector<std::string> fields_;  // sorted, unique: the record fields to keep
   std::int64_t cap_ = 0;
   std::int64_t offset_ = 0;
   int pages_fetched_ = 0;

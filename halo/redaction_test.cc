@@ -46,7 +46,7 @@ TEST_CASE("Secrets and tokens never reach logs or errors", "[halo][redaction]") 
 
   auto client = h.Make();
   // Success paths: token, list, 401 -> refresh.
-  REQUIRE(client->List({"/Tickets", {}, "tickets", 0, 0, true}, ctx).ok());
+  REQUIRE(client->List({"/Tickets", {}, "tickets", 0, 0, true, {}}, ctx).ok());
   std::string const first_token = h.halo.last_token();
   h.halo.RevokeTokens();
   REQUIRE(client->Get("/Tickets", {}, ctx).ok());

@@ -6,12 +6,13 @@
 namespace halo {
 
 StatusOr<nlohmann::json> ParseResponseBody(std::string_view body, JsonLimits const& limits,
-                                           std::string_view what, bool write_applied) {
+                                           std::string_view what, bool write_applied,
+                                           std::span<std::string const> record_keys) {
   while (!body.empty() && std::isspace(static_cast<unsigned char>(body.front()))) {
     body.remove_prefix(1);
   }
   if (body.empty()) return nlohmann::json(nullptr);
-  auto parsed = ParseBoundedJson(body, limits);
+  auto parsed = ParseBoundedJson(body, limits, record_keys);
   if (parsed.ok()) return std::move(parsed.value);
   // The request succeeded; only the answer is unusable. For a write that still means it was
   // applied, so say so.

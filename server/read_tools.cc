@@ -22,6 +22,7 @@ json ToolExecutor::List(ToolSpec const& tool, json const& args, CallScope& scope
   req.query = built->query;
   req.list_key = tool.halo.list_key;
   req.paginate = tool.halo.paginate;
+  req.fields = ReadFields(tool, args);
   json const& limit_schema = Member(Member(tool.input_schema, "properties"), "limit");
   std::int64_t const default_limit = limit_schema.is_object()
                                          ? limit_schema.value("default", options_.default_limit)

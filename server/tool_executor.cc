@@ -381,6 +381,28 @@ std::vector<std::string> ToolExecutor::Columns(ToolSpec const& tool, json const&
   return out;
 }
 
+std::vector<std::string> ToolExecutor::ReadFields(ToolSpec const& tool, json const& args) {
+  if (args.value("detail", "") == "full" || args.contains("fields")) return {};
+  std::vector<std::string> out = Columns(tool, args, true);
+  if (out.empty()) return out;
+  // Keep this in step with Project(): every record member it may read for these columns.
+  json const& profile = Member(records_, tool.halo.record);
+  json const& computed = Member(profile, "computed");
+  json const& html = Member(profile, "html");
+  std::size_t const shown = out.size();
+  for (std::size_t i = 0; i < shown; ++i) {
+    std::string const f = out[i];
+    if (auto c = computed.find(f); c != computed.end()) {
+      for (char const* source : {"from", "fallback"}) {
+        if (auto s = c->find(source); s != c->end() && s->is_string()) out.push_back(*s);
+      }
+    }
+    if (auto h = html.find(f); h != html.end() && h->is_string()) out.push_back(*h);
+  }
+  out.push_back("id");
+  return out;
+}
+
 Status ToolExecutor::CheckFields(ToolSpec const& tool, json const& args,
                                  json const& records) const {
   auto f = args.find("fields");

@@ -109,6 +109,10 @@ class ToolExecutor final : public ToolCaller {
   nlohmann::json Project(nlohmann::json const& record, ToolSpec const& tool,
                          nlohmann::json const& args, bool in_list, halo::CallContext const& ctx);
   std::vector<std::string> Columns(ToolSpec const& tool, nlohmann::json const& args, bool in_list);
+  /// The record fields a list row's projection reads (columns, the ids names come from, HTML
+  /// sources); empty when it shows whole records or the caller chose `fields` (those are checked
+  /// against every field HaloPSA sent).
+  std::vector<std::string> ReadFields(ToolSpec const& tool, nlohmann::json const& args);
   /// Requested `fields` that none of the records has: an error listing the valid names.
   halo::Status CheckFields(ToolSpec const& tool, nlohmann::json const& args,
                            nlohmann::json const& records) const;
