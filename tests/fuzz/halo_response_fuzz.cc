@@ -1,19 +1,25 @@
 // Fuzz target: what HaloPSA (or a proxy in front of it) may answer, through the functions that
 // read it: ParseListPage (list bodies), StatusFromHttpResponse and ParseRetryAfter (errors), and
 // HtmlToText / TrimText (HTML notes shown to the model).
-// Input: a selector byte ('l' list, 'e' error, anything else HTML), then per selector:
-//   l KEY '\n' BODY | e STATUS(3 digits) RETRY-AFTER '\n' BODY | h MAXCHARS(1 byte) HTML
+// Input: a selector byte ('l' list, 'k' list with kept fields, 'e' error, anything else HTML),
+// then per selector:
+//   l KEY '\n' BODY | k FIELDS(comma-separated) '\n' BODY | e STATUS(3 digits) RETRY-AFTER '\n'
+//   BODY | h MAXCHARS(1 byte) HTML
 // Invariants: no crash; an error status is never OK and keeps the HTTP status; messages are
-// non-empty and capped; a parsed list has an array of rows; trimmed text keeps its prefix.
+// non-empty and capped; a parsed list has an array of rows; trimmed text keeps its prefix; a
+// parse keeping some record fields succeeds exactly when the whole parse does, and equals it with
+// the other members of its records removed.
 #include "halo/bounded_json.h"
 #include "halo/error_mapping.h"
 #include "halo/pagination.h"
 #include "server/output_format.h"
 #include "tests/fuzz/fuzz_fail.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace {
 
@@ -40,6 +46,53 @@ void ListPage(std::string_view in) {
   if (!page->rows.is_array()) Fail("rows is not an array");
   if (page->bare != was_array) Fail("bare does not match the body's shape");
   if (page->record_count && *page->record_count < 0) Fail("negative record_count");
+}
+
+/// `whole` with the members outside `keep` removed from its records (see ParseBoundedJson).
+nlohmann::json KeepFields(nlohmann::json whole, std::vector<std::string> const& keep) {
+  auto filter_records = [&](nlohmann::json& list) {
+    for (auto& record : list) {
+      if (!record.is_object()) continue;
+      for (auto it = record.begin(); it != record.end();) {
+        it = std::binary_search(keep.begin(), keep.end(), it.key()) ? std::next(it)
+                                                                    : record.erase(it);
+      }
+    }
+  };
+  if (whole.is_array()) filter_records(whole);
+  if (whole.is_object()) {
+    for (auto& member : whole) {
+      if (member.is_array()) filter_records(member);
+    }
+  }
+  return whole;
+}
+
+void KeptFields(std::string_view in) {
+  std::vector<std::string> keep;
+  std::string_view fields = Line(in);
+  while (!fields.empty()) {
+    auto comma = fields.find(',');
+    keep.emplace_back(fields.substr(0, comma));
+    fields.remove_prefix(comma == std::string_view::npos ? fields.size() : comma + 1);
+  }
+  std::sort(keep.begin(), keep.end());
+  keep.erase(std::unique(keep.begin(), keep.end()), keep.end());
+  halo::JsonLimits limits;
+  limits.max_depth = 16;
+  limits.max_values = 4096;
+  auto whole = halo::ParseBoundedJson(in, limits);
+  auto kept = halo::ParseBoundedJson(in, limits, keep);
+  if (whole.ok() != kept.ok()) Fail("keeping fields changed whether the document parses");
+  if (!whole.ok()) {
+    if (whole.error != kept.error) Fail("keeping fields changed the error");
+    return;
+  }
+  if (keep.empty()) {
+    if (kept.value != whole.value) Fail("no kept fields must keep everything");
+    return;
+  }
+  if (kept.value != KeepFields(std::move(whole.value), keep)) Fail("kept fields differ");
 }
 
 void ErrorResponse(std::string_view in) {
@@ -85,6 +138,9 @@ extern "C" int LLVMFuzzerTestOneInput(uint8_t const* data, size_t size) {
   switch (data[0]) {
     case 'l':
       ListPage(in);
+      break;
+    case 'k':
+      KeptFields(in);
       break;
     case 'e':
       ErrorResponse(in);
