@@ -4,6 +4,7 @@
 // the shell, its exit status, and the tool list.
 #include "sim/simulator.h"
 #include "tests/support/mcp_process.h"
+#include "tests/support/simulator_env.h"
 
 #include <catch2/catch.hpp>
 
@@ -13,6 +14,8 @@
 
 using Catch::Matchers::Contains;
 using halo_test::McpProcess;
+using halo_test::SimulatorEnv;
+using halo_test::StartSimulator;
 using namespace std::chrono_literals;
 
 namespace {
@@ -54,16 +57,11 @@ std::unique_ptr<halo_sim::Simulator> StartSim(int clock_skew_seconds = 0) {
   o.clients = 5;
   o.assets = 20;
   o.clock_skew_seconds = clock_skew_seconds;
-  auto sim = std::make_unique<halo_sim::Simulator>(o);
-  REQUIRE_FALSE(sim->Start());
-  return sim;
+  return StartSimulator(o);
 }
 
 std::map<std::string, std::string> Settings(halo_sim::Simulator const& sim) {
-  return {{"HALOPSA_BASE_URL", sim.base_url()},
-          {"HALOPSA_TENANT", sim.tenant()},
-          {"HALOPSA_CLIENT_ID", sim.client_id()},
-          {"HALOPSA_CLIENT_SECRET", sim.client_secret()}};
+  return SimulatorEnv(sim);
 }
 
 }  // namespace

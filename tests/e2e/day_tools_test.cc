@@ -5,6 +5,7 @@
 #include "server/json_schema.h"
 #include "sim/simulator.h"
 #include "tests/support/mcp_process.h"
+#include "tests/support/simulator_env.h"
 
 #include <catch2/catch.hpp>
 
@@ -18,6 +19,8 @@
 
 using Catch::Matchers::Contains;
 using halo_test::McpProcess;
+using halo_test::SimulatorEnv;
+using halo_test::StartSimulator;
 using nlohmann::json;
 
 namespace {
@@ -49,8 +52,7 @@ struct Day {
     o.agents = 8;
     o.rate_limit_requests = 0;
     o.threads = 4;
-    sim = std::make_unique<halo_sim::Simulator>(o);
-    REQUIRE_FALSE(sim->Start());
+    sim = StartSimulator(o);
     sim->WithStore([&](halo_sim::Store& s) {
       for (auto const& [id, a] : s.table("Agent").rows) {
         if (a.value("isdisabled", false) || a.value("isapiagent", false)) continue;
@@ -63,16 +65,12 @@ struct Day {
     std::vector<std::string> argv{HALO_MCP_BINARY, "--log-level", "warn", "--timezone", "UTC"};
     if (acting) argv.insert(argv.end(), {"--agent", agent_name});
     argv.insert(argv.end(), extra.begin(), extra.end());
-    mcp = McpProcess::Start(argv, {{"HALOPSA_BASE_URL", sim->base_url()},
-                                   {"HALOPSA_TENANT", sim->tenant()},
-                                   {"HALOPSA_CLIENT_ID", sim->client_id()},
-                                   {"HALOPSA_CLIENT_SECRET", sim->client_secret()},
-                                   {"HALOPSA_RATE_LIMIT", "off"},
-                                   {"HALO_MCP_TOOLSETS", ""},
-                                   {"HALO_MCP_TOOLS", ""},
-                                   {"HALO_MCP_EXCLUDE_TOOLS", ""},
-                                   {"HALO_MCP_READ_ONLY", ""},
-                                   {"HALOPSA_AGENT", ""}});
+    mcp = McpProcess::Start(argv, SimulatorEnv(*sim, {{"HALOPSA_RATE_LIMIT", "off"},
+                                                      {"HALO_MCP_TOOLSETS", ""},
+                                                      {"HALO_MCP_TOOLS", ""},
+                                                      {"HALO_MCP_EXCLUDE_TOOLS", ""},
+                                                      {"HALO_MCP_READ_ONLY", ""},
+                                                      {"HALOPSA_AGENT", ""}}));
     REQUIRE(mcp->Initialize().contains("result"));
     json r = mcp->Request("tools/list");
     REQUIRE(r.contains("result"));

@@ -5,6 +5,7 @@
 // "book an appointment" workflow takes exactly enable + create.
 #include "sim/simulator.h"
 #include "tests/support/mcp_process.h"
+#include "tests/support/simulator_env.h"
 #include "tests/support/tool_result_check.h"
 
 #include <catch2/catch.hpp>
@@ -25,6 +26,8 @@
 
 using Catch::Matchers::Contains;
 using halo_test::McpProcess;
+using halo_test::SimulatorEnv;
+using halo_test::StartSimulator;
 using nlohmann::json;
 using namespace std::chrono_literals;
 
@@ -39,21 +42,15 @@ std::unique_ptr<halo_sim::Simulator> StartSim() {
   o.assets = 10;
   o.agents = 6;
   o.rate_limit_requests = 0;
-  auto sim = std::make_unique<halo_sim::Simulator>(o);
-  REQUIRE_FALSE(sim->Start());
-  return sim;
+  return StartSimulator(o);
 }
 
 std::map<std::string, std::string> SimEnv(halo_sim::Simulator const& sim) {
-  return {{"HALOPSA_BASE_URL", sim.base_url()},
-          {"HALOPSA_TENANT", sim.tenant()},
-          {"HALOPSA_CLIENT_ID", sim.client_id()},
-          {"HALOPSA_CLIENT_SECRET", sim.client_secret()},
-          {"HALOPSA_RATE_LIMIT", "off"},
-          {"HALOPSA_TIMEZONE", "UTC"},
-          {"HALO_MCP_TOOLSETS", ""},
-          {"HALO_MCP_READ_ONLY", ""},
-          {"HALO_MCP_DYNAMIC_TOOLSETS", ""}};
+  return SimulatorEnv(sim, {{"HALOPSA_RATE_LIMIT", "off"},
+                            {"HALOPSA_TIMEZONE", "UTC"},
+                            {"HALO_MCP_TOOLSETS", ""},
+                            {"HALO_MCP_READ_ONLY", ""},
+                            {"HALO_MCP_DYNAMIC_TOOLSETS", ""}});
 }
 
 std::string Text(json const& r) { return halo_test::ResultText(r); }

@@ -4,6 +4,7 @@
 #include "sim/simulator.h"
 #include "tests/support/mcp_process.h"
 #include "tests/support/raw_connection.h"
+#include "tests/support/simulator_env.h"
 
 #include <catch2/catch.hpp>
 #include <httplib.h>
@@ -23,6 +24,8 @@ using halo_test::HttpStatusOf;
 using halo_test::McpPostHead;
 using halo_test::McpProcess;
 using halo_test::RawConnection;
+using halo_test::SimulatorEnv;
+using halo_test::StartSimulator;
 using nlohmann::json;
 using namespace std::chrono_literals;
 
@@ -48,13 +51,9 @@ struct HttpFixture {
       o.clients = 10;
       o.assets = 20;
       o.rate_limit_requests = 0;
-      sim = std::make_unique<halo_sim::Simulator>(o);
-      REQUIRE_FALSE(sim->Start());
-      env.insert({{"HALOPSA_BASE_URL", sim->base_url()},
-                  {"HALOPSA_TENANT", sim->tenant()},
-                  {"HALOPSA_CLIENT_ID", sim->client_id()},
-                  {"HALOPSA_CLIENT_SECRET", sim->client_secret()},
-                  {"HALOPSA_RATE_LIMIT", "off"}});
+      sim = StartSimulator(o);
+      env.insert({"HALOPSA_RATE_LIMIT", "off"});  // the caller's settings win
+      env = SimulatorEnv(*sim, std::move(env));
     }
     mcp = McpProcess::Start(argv, env);
     auto deadline = std::chrono::steady_clock::now() + 15s;

@@ -3,6 +3,7 @@
 #include "sim/simulator.h"
 #include "tests/support/mcp_process.h"
 #include "tests/support/raw_connection.h"
+#include "tests/support/simulator_env.h"
 
 #include <catch2/catch.hpp>
 #include <httplib.h>
@@ -18,6 +19,8 @@
 #include <unistd.h>
 
 using halo_test::McpProcess;
+using halo_test::SimulatorEnv;
+using halo_test::StartSimulator;
 using nlohmann::json;
 using namespace std::chrono_literals;
 
@@ -31,17 +34,11 @@ std::unique_ptr<halo_sim::Simulator> StartSim() {
   o.clients = 10;
   o.assets = 20;
   o.rate_limit_requests = 0;
-  auto sim = std::make_unique<halo_sim::Simulator>(o);
-  REQUIRE_FALSE(sim->Start());
-  return sim;
+  return StartSimulator(o);
 }
 
 std::map<std::string, std::string> SimEnv(halo_sim::Simulator const& sim) {
-  return {{"HALOPSA_BASE_URL", sim.base_url()},
-          {"HALOPSA_TENANT", sim.tenant()},
-          {"HALOPSA_CLIENT_ID", sim.client_id()},
-          {"HALOPSA_CLIENT_SECRET", sim.client_secret()},
-          {"HALOPSA_RATE_LIMIT", "off"}};
+  return SimulatorEnv(sim, {{"HALOPSA_RATE_LIMIT", "off"}});
 }
 
 json ModernParams(json params) {

@@ -3,6 +3,7 @@
 // HaloPSA played by the in-process simulator, so that a note's attribution can be read back.
 #include "sim/simulator.h"
 #include "tests/support/mcp_process.h"
+#include "tests/support/simulator_env.h"
 #include "tests/support/test_issuer.h"
 
 #include <catch2/catch.hpp>
@@ -19,6 +20,7 @@
 
 using halo_test::JwksOf;
 using halo_test::McpProcess;
+using halo_test::SimulatorEnv;
 using halo_test::TestSigningKey;
 using nlohmann::json;
 using namespace std::chrono_literals;
@@ -145,11 +147,7 @@ TEST_CASE("oauth e2e: JWTs from a local issuer act as their agent, expired ones 
   auto mcp = McpProcess::Start(
       {HALO_MCP_BINARY, "--http", "127.0.0.1:0", "--http-port-file", port_file, "--http-jwt-issuer",
        issuer.url(), "--http-jwt-audience", "https://mcp.example.com/mcp"},
-      {{"HALOPSA_BASE_URL", sim.base_url()},
-       {"HALOPSA_TENANT", sim.tenant()},
-       {"HALOPSA_CLIENT_ID", sim.client_id()},
-       {"HALOPSA_CLIENT_SECRET", sim.client_secret()},
-       {"HALOPSA_RATE_LIMIT", "off"}});
+      SimulatorEnv(sim, {{"HALOPSA_RATE_LIMIT", "off"}}));
   int port = 0;
   for (auto deadline = std::chrono::steady_clock::now() + 15s;
        std::chrono::steady_clock::now() < deadline && port == 0;) {

@@ -6,6 +6,7 @@
 #include "sim/billing.h"
 #include "sim/simulator.h"
 #include "tests/support/mcp_process.h"
+#include "tests/support/simulator_env.h"
 #include "tests/support/tool_result_check.h"
 
 #include <catch2/catch.hpp>
@@ -21,6 +22,8 @@
 
 using Catch::Matchers::Contains;
 using halo_test::McpProcess;
+using halo_test::SimulatorEnv;
+using halo_test::StartSimulator;
 using nlohmann::json;
 
 namespace {
@@ -34,9 +37,7 @@ std::unique_ptr<halo_sim::Simulator> StartSim() {
   o.agents = 8;
   o.rate_limit_requests = 0;
   o.threads = 8;
-  auto sim = std::make_unique<halo_sim::Simulator>(o);
-  REQUIRE_FALSE(sim->Start());
-  return sim;
+  return StartSimulator(o);
 }
 
 using halo_test::IsToolError;
@@ -92,14 +93,10 @@ struct Office {
     std::vector<std::string> argv{HALO_MCP_BINARY, "--log-level", "warn",    "--toolsets",
                                   "all",           "--agent",     agent_name};
     argv.insert(argv.end(), extra.begin(), extra.end());
-    mcp = McpProcess::Start(argv, {{"HALOPSA_BASE_URL", sim->base_url()},
-                                   {"HALOPSA_TENANT", sim->tenant()},
-                                   {"HALOPSA_CLIENT_ID", sim->client_id()},
-                                   {"HALOPSA_CLIENT_SECRET", sim->client_secret()},
-                                   {"HALOPSA_RATE_LIMIT", "off"},
-                                   {"HALOPSA_TIMEZONE", "UTC"},
-                                   {"HALO_MCP_TOOLSETS", ""},
-                                   {"HALO_MCP_READ_ONLY", ""}});
+    mcp = McpProcess::Start(argv, SimulatorEnv(*sim, {{"HALOPSA_RATE_LIMIT", "off"},
+                                                      {"HALOPSA_TIMEZONE", "UTC"},
+                                                      {"HALO_MCP_TOOLSETS", ""},
+                                                      {"HALO_MCP_READ_ONLY", ""}}));
     REQUIRE(mcp->Initialize().contains("result"));
     json r = mcp->Request("tools/list", json::object());
     for (auto const& t : r["result"]["tools"]) {
@@ -184,11 +181,7 @@ std::size_t ListBytes(McpProcess& p) {
 TEST_CASE("tools/list budgets: default toolsets <= 40 KB, all toolsets <= 80 KB",
           "[e2e][office][budget]") {
   auto sim = StartSim();
-  std::map<std::string, std::string> env{{"HALOPSA_BASE_URL", sim->base_url()},
-                                         {"HALOPSA_TENANT", sim->tenant()},
-                                         {"HALOPSA_CLIENT_ID", sim->client_id()},
-                                         {"HALOPSA_CLIENT_SECRET", sim->client_secret()},
-                                         {"HALO_MCP_TOOLSETS", ""}};
+  auto const env = SimulatorEnv(*sim, {{"HALO_MCP_TOOLSETS", ""}});
   auto defaults = McpProcess::Start({HALO_MCP_BINARY, "--log-level", "warn"}, env);
   defaults->Initialize();
   auto all = McpProcess::Start({HALO_MCP_BINARY, "--log-level", "warn", "--toolsets", "all"}, env);

@@ -2,6 +2,7 @@
 // cancellation and shutdown. HaloPSA is the simulator, hosted in this test process.
 #include "sim/simulator.h"
 #include "tests/support/mcp_process.h"
+#include "tests/support/simulator_env.h"
 
 #include <catch2/catch.hpp>
 
@@ -18,6 +19,8 @@
 #include <unistd.h>
 
 using halo_test::McpProcess;
+using halo_test::SimulatorEnv;
+using halo_test::StartSimulator;
 using nlohmann::json;
 using namespace std::chrono_literals;
 
@@ -33,16 +36,10 @@ struct Fixture {
     o.clients = 10;
     o.assets = 50;
     o.rate_limit_requests = 0;
-    sim = std::make_unique<halo_sim::Simulator>(o);
-    auto err = sim->Start();
-    REQUIRE_FALSE(err);
+    sim = StartSimulator(o);
     std::vector<std::string> argv{HALO_MCP_BINARY, "--log-level", "debug"};
     argv.insert(argv.end(), extra_args.begin(), extra_args.end());
-    mcp = McpProcess::Start(argv, {{"HALOPSA_BASE_URL", sim->base_url()},
-                                   {"HALOPSA_TENANT", sim->tenant()},
-                                   {"HALOPSA_CLIENT_ID", sim->client_id()},
-                                   {"HALOPSA_CLIENT_SECRET", sim->client_secret()},
-                                   {"HALOPSA_RATE_LIMIT", "off"}});
+    mcp = McpProcess::Start(argv, SimulatorEnv(*sim, {{"HALOPSA_RATE_LIMIT", "off"}}));
   }
   ~Fixture() {
     // Every line on stdout must have been JSON-RPC.
@@ -287,25 +284,20 @@ TEST_CASE("stdio: SIGTERM ends the server promptly and cleanly", "[e2e][stdio]")
 TEST_CASE("stdio: secrets never reach stderr, even at trace level", "[e2e][stdio][redaction]") {
   halo_sim::SimOptions o;
   o.tickets = 20;
-  halo_sim::Simulator sim(o);
-  REQUIRE_FALSE(sim.Start());
-  auto p = McpProcess::Start({HALO_MCP_BINARY, "--log-level", "trace"},
-                             {{"HALOPSA_BASE_URL", sim.base_url()},
-                              {"HALOPSA_TENANT", sim.tenant()},
-                              {"HALOPSA_CLIENT_ID", sim.client_id()},
-                              {"HALOPSA_CLIENT_SECRET", sim.client_secret()}});
+  auto sim = StartSimulator(o);
+  auto p = McpProcess::Start({HALO_MCP_BINARY, "--log-level", "trace"}, SimulatorEnv(*sim));
   p->Initialize();
   json r = p->Call("halopsa_whoami");
   CHECK_FALSE(r.value("isError", false));
   // The server's tokens are random, so look for anything of their shape (a run of hex digits
   // as long as one).
-  std::string const token = sim.IssueToken();
+  std::string const token = sim->IssueToken();
   REQUIRE(token.size() >= 32);
   p->CloseStdin();
   p->Wait();
   std::string err = p->Stderr();
   CHECK(err.find(" debug ") != std::string::npos);  // verbose logging was on
-  CHECK(err.find(sim.client_secret()) == std::string::npos);
+  CHECK(err.find(sim->client_secret()) == std::string::npos);
   CHECK(err.find("Bearer ") == std::string::npos);
   std::size_t run = 0, longest = 0;
   for (char c : err) {

@@ -11,6 +11,7 @@
 #include "server/output_format.h"
 #include "sim/simulator.h"
 #include "tests/support/mcp_process.h"
+#include "tests/support/simulator_env.h"
 #include "tests/support/tool_result_check.h"
 
 #include <catch2/catch.hpp>
@@ -32,6 +33,8 @@
 #include <vector>
 
 using halo_test::McpProcess;
+using halo_test::SimulatorEnv;
+using halo_test::StartSimulator;
 using nlohmann::json;
 using namespace std::chrono_literals;
 using Catch::Matchers::Contains;
@@ -103,23 +106,17 @@ std::unique_ptr<halo_sim::Simulator> StartSim(SimSize const& size) {
   o.agents = size.agents;
   o.rate_limit_requests = 0;
   o.threads = 8;
-  auto sim = std::make_unique<halo_sim::Simulator>(o);
-  auto err = sim->Start();
-  REQUIRE_FALSE(err);
-  return sim;
+  return StartSimulator(o);
 }
 
 std::map<std::string, std::string> SimEnv(halo_sim::Simulator const& sim) {
-  return {{"HALOPSA_BASE_URL", sim.base_url()},
-          {"HALOPSA_TENANT", sim.tenant()},
-          {"HALOPSA_CLIENT_ID", sim.client_id()},
-          {"HALOPSA_CLIENT_SECRET", sim.client_secret()},
-          {"HALOPSA_RATE_LIMIT", "off"},
-          // The tool selection must come from each test's own flags and environment.
-          {"HALO_MCP_TOOLSETS", ""},
-          {"HALO_MCP_TOOLS", ""},
-          {"HALO_MCP_EXCLUDE_TOOLS", ""},
-          {"HALO_MCP_READ_ONLY", ""}};
+  return SimulatorEnv(sim,
+                      {{"HALOPSA_RATE_LIMIT", "off"},
+                       // The tool selection must come from each test's own flags and environment.
+                       {"HALO_MCP_TOOLSETS", ""},
+                       {"HALO_MCP_TOOLS", ""},
+                       {"HALO_MCP_EXCLUDE_TOOLS", ""},
+                       {"HALO_MCP_READ_ONLY", ""}});
 }
 
 std::unique_ptr<McpProcess> StartMcp(halo_sim::Simulator const& sim,

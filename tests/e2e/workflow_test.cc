@@ -4,6 +4,7 @@
 // one technician (--agent).
 #include "sim/simulator.h"
 #include "tests/support/mcp_process.h"
+#include "tests/support/simulator_env.h"
 
 #include <catch2/catch.hpp>
 
@@ -15,6 +16,8 @@
 
 using Catch::Matchers::Contains;
 using halo_test::McpProcess;
+using halo_test::SimulatorEnv;
+using halo_test::StartSimulator;
 using nlohmann::json;
 
 namespace {
@@ -35,20 +38,15 @@ struct Desk {
     o.users_per_client = 5;
     o.rate_limit_requests = 0;
     o.threads = 8;
-    sim = std::make_unique<halo_sim::Simulator>(o);
-    REQUIRE_FALSE(sim->Start());
+    sim = StartSimulator(o);
     me = Technician();
     // Source 14 stands for the tenant's own "AI assistant" ticket source.
     std::vector<std::string> argv{
         HALO_MCP_BINARY,   "--log-level", "warn", "--toolsets", "all", "--agent", me,
         "--ticket-source", "14"};
-    mcp = McpProcess::Start(argv, {{"HALOPSA_BASE_URL", sim->base_url()},
-                                   {"HALOPSA_TENANT", sim->tenant()},
-                                   {"HALOPSA_CLIENT_ID", sim->client_id()},
-                                   {"HALOPSA_CLIENT_SECRET", sim->client_secret()},
-                                   {"HALOPSA_RATE_LIMIT", "off"},
-                                   {"HALO_MCP_TOOLSETS", ""},
-                                   {"HALO_MCP_READ_ONLY", ""}});
+    mcp = McpProcess::Start(argv, SimulatorEnv(*sim, {{"HALOPSA_RATE_LIMIT", "off"},
+                                                      {"HALO_MCP_TOOLSETS", ""},
+                                                      {"HALO_MCP_READ_ONLY", ""}}));
     REQUIRE(mcp->Initialize().contains("result"));
   }
 
