@@ -12,40 +12,20 @@
 #include "halo/rate_limiter.h"
 #include "server/redis_shared_state.h"
 #include "server/shared_rate_budget.h"
+#include "tests/support/redis_server.h"
 
 #include <algorithm>
-#include <arpa/inet.h>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
-#include <netinet/in.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <thread>
-#include <unistd.h>
 #include <vector>
-
-extern char** environ;
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
-
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 std::shared_ptr<mcp::SharedRateBudget> Budget(int port, std::string const& key, int limit,
                                               std::chrono::milliseconds window, int share) {
@@ -71,18 +51,12 @@ void Report(char const* what, std::vector<double> v) {
 
 int main(int argc, char** argv) {
   int const seconds = argc > 1 ? std::max(3, std::atoi(argv[1])) : 9;
-  int const port = FreePort();
-  std::string const port_text = std::to_string(port);
-  char const* redis_argv[] = {"redis-server", "--port", port_text.c_str(), "--bind", "127.0.0.1",
-                              "--save",       "",       "--appendonly",    "no",     "--loglevel",
-                              "warning",      nullptr};
-  pid_t redis = -1;
-  if (posix_spawn(&redis, "/usr/bin/redis-server", nullptr, nullptr,
-                  const_cast<char* const*>(redis_argv), environ) != 0) {
+  halo_test::RedisServer redis;
+  if (!redis.Start()) {
     std::cerr << "fleet_bench: cannot start /usr/bin/redis-server (scripts/install-deps.sh)\n";
     return 1;
   }
-  std::this_thread::sleep_for(300ms);
+  int const port = redis.port();
   halo::CallContext ctx;
   auto const far = [] { return Clock::now() + 1h; };
 
@@ -136,7 +110,5 @@ int main(int argc, char** argv) {
     std::printf("fleet of 3, 64 threads, %d s at %d per 3 s: %d slots of %d theoretical (%.0f%%)\n",
                 seconds, kLimit, got, theoretical, 100.0 * got / theoretical);
   }
-  kill(redis, SIGTERM);
-  waitpid(redis, nullptr, 0);
   return 0;
 }

@@ -18,40 +18,6 @@ using namespace std::chrono_literals;
 
 namespace fleet_test {
 
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-bool Redis::Start() {
-  process_ = halo_test::McpProcess::Start({"/usr/bin/redis-server", "--port", std::to_string(port_),
-                                           "--bind", "127.0.0.1", "--save", "", "--appendonly",
-                                           "no", "--loglevel", "warning"});
-  for (auto deadline = std::chrono::steady_clock::now() + 5s;
-       std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(20ms)) {
-    halo_test::RawConnection c(port_);
-    if (c.connected() && c.Send("PING\r\n") &&
-        c.Read(500ms, "PONG").find("PONG") != std::string::npos) {
-      return true;
-    }
-  }
-  return false;
-}
-
-void Redis::Stop() {
-  if (!process_) return;
-  process_->Signal(SIGTERM);
-  process_->Wait(5s);
-  process_.reset();
-}
-
 Sim::Sim(std::vector<std::string> extra_args) {
   std::vector<std::string> argv{HALO_SIM_BINARY, "--port", "0", "--admin"};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());

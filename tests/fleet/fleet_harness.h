@@ -1,9 +1,10 @@
 #pragma once
 
-// Processes for the fleet tests: a redis-server of the test's own on a free loopback port, the
-// simulator, halo-mcp replicas, and a small MCP-over-HTTP client with a bearer token.
+// Processes for the fleet tests: the simulator, halo-mcp replicas, and a small MCP-over-HTTP
+// client with a bearer token (redis-server: tests/support/redis_server.h).
 
 #include "tests/support/mcp_process.h"
+#include "tests/support/redis_server.h"
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -15,24 +16,6 @@
 #include <vector>
 
 namespace fleet_test {
-
-/// A free loopback TCP port (bound and released; good enough for a test's own servers).
-int FreePort();
-
-/// redis-server on 127.0.0.1:`port`, without persistence; Start() waits until it answers PING.
-class Redis {
- public:
-  explicit Redis(int port) : port_(port) {}
-  ~Redis() { Stop(); }
-  bool Start();
-  void Stop();
-  int port() const { return port_; }
-  std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_) + "/0"; }
-
- private:
-  int port_;
-  std::unique_ptr<halo_test::McpProcess> process_;
-};
 
 /// halo-sim with the admin endpoints, and its request log.
 class Sim {

@@ -61,7 +61,7 @@ Counts Count(json const& log, std::size_t from, std::size_t to) {
 }  // namespace
 
 TEST_CASE("RedisSharedState: one atomic window, values, and surviving a restart", "[fleet]") {
-  fleet_test::Redis redis(fleet_test::FreePort());
+  halo_test::RedisServer redis;
   REQUIRE(redis.Start());
   mcp::RedisSharedState state({"127.0.0.1", redis.port(), 0}, {});
   std::atomic<int> granted{0};
@@ -115,7 +115,7 @@ TEST_CASE("RedisSharedState: one atomic window, values, and surviving a restart"
 
 TEST_CASE("Three replicas, one budget, one token, per-technician tokens and an audit trail",
           "[fleet][e2e]") {
-  fleet_test::Redis redis(fleet_test::FreePort());
+  halo_test::RedisServer redis;
   REQUIRE(redis.Start());
   fleet_test::Sim sim({"--rate-limit", "30/3", "--tickets", "200", "--clients", "10"});
 
