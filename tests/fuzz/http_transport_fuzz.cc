@@ -11,9 +11,11 @@
 #include "tests/fuzz/fuzz_fail.h"
 
 #include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -132,15 +134,23 @@ bool ResponseComplete(std::string_view data) {
 /// or `budget` passes (a standalone SSE stream stays open; it is abandoned, as a client may).
 /// The sending side is never shut down early, so a half-closed peer is not part of what is fuzzed.
 std::string Exchange(std::string const& request, std::chrono::milliseconds budget) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) Fail("socket", "");
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<std::uint16_t>(Server().port()));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+  int fd = -1;
+  // Thousands of connections a second can use up the client's ephemeral ports (TIME_WAIT):
+  // that is this harness's limit, not the server's, so wait for ports to free up.
+  for (int attempt = 0;; ++attempt) {
+    fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) Fail("socket", std::strerror(errno));
+    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) break;
+    int const error = errno;
     close(fd);
-    Fail("the server no longer accepts connections", "");
+    if (error != EADDRNOTAVAIL || attempt == 3000) {
+      Fail("the server no longer accepts connections", std::strerror(error));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
