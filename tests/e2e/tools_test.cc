@@ -1297,3 +1297,43 @@ TEST_CASE("Lists: the text table holds exactly what structuredContent holds, ful
   }
   CHECK(found);
 }
+
+/// The columns a list tool shows by default: its binding's own `fields`, else its record's list
+/// columns in schemas/records.json.
+json ListColumns(std::string const& tool) {
+  std::filesystem::path const schemas = std::filesystem::path(HALO_MCP_SOURCE_DIR) / "schemas";
+  auto read = [](std::filesystem::path const& p) {
+    std::ifstream in(p);
+    return json::parse(in);
+  };
+  for (auto const& d : std::filesystem::recursive_directory_iterator(schemas)) {
+    if (d.path().filename() != tool + ".json") continue;
+    json const binding = read(d.path())["halo"];
+    if (binding.contains("fields")) return binding["fields"];
+    return read(schemas / "records.json")[binding["record"].get<std::string>()]["list"];
+  }
+  return nullptr;
+}
+
+TEST_CASE("Lists parsed for their columns only show what whole records would show",
+          "[e2e][tools][read]") {
+  // A list parses only the record fields its columns read; naming the columns in `fields` parses
+  // whole records instead. Both must show the same rows, for every list tool.
+  Fixture f;
+  int compared = 0;
+  for (auto const& t : f.tools) {
+    std::string const name = t["name"];
+    if (name.rfind("halopsa_list_", 0) != 0) continue;
+    if (!t["inputSchema"]["properties"].contains("fields")) continue;
+    json narrow = f.mcp->Call(name, {{"limit", 20}});
+    if (IsError(narrow) || narrow["structuredContent"]["items"].empty()) continue;
+    // The tool's configured columns (a column empty in every row is not in the output).
+    INFO(name);
+    json const columns = ListColumns(name);
+    REQUIRE(columns.is_array());
+    json whole = f.CallOk(name, {{"limit", 20}, {"fields", columns}});
+    CHECK(whole["items"] == narrow["structuredContent"]["items"]);
+    ++compared;
+  }
+  CHECK(compared >= 15);
+}
