@@ -41,25 +41,26 @@ struct Child {
 
   static Child Spawn(std::vector<std::string> const& argv, std::vector<std::string> const& env) {
     int a[2], b[2];
-    if (pipe(a) != 0 || pipe(b) != 0) std::abort();
+    if (pipe2(a, O_CLOEXEC) != 0 || pipe2(b, O_CLOEXEC) != 0) std::abort();
+    int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    // Nothing is allocated between fork and exec (see tests/support/mcp_process.cc).
+    std::vector<char*> args, envp;
+    for (auto const& s : argv) args.push_back(const_cast<char*>(s.c_str()));
+    args.push_back(nullptr);
+    for (auto const& s : env) envp.push_back(const_cast<char*>(s.c_str()));
+    envp.push_back(nullptr);
     Child c;
     c.pid = fork();
     if (c.pid == 0) {
       dup2(a[0], 0);
       dup2(b[1], 1);
-      int devnull = open("/dev/null", O_WRONLY);
       dup2(devnull, 2);
-      for (int fd : {a[0], a[1], b[0], b[1], devnull}) close(fd);
-      std::vector<char*> args, envp;
-      for (auto const& s : argv) args.push_back(const_cast<char*>(s.c_str()));
-      args.push_back(nullptr);
-      for (auto const& s : env) envp.push_back(const_cast<char*>(s.c_str()));
-      envp.push_back(nullptr);
       execve(args[0], args.data(), envp.data());
       _exit(127);
     }
     close(a[0]);
     close(b[1]);
+    close(devnull);
     c.in = a[1];
     c.out = b[0];
     return c;

@@ -22,10 +22,13 @@ using Clock = std::chrono::steady_clock;
 
 std::unique_ptr<McpProcess> McpProcess::Start(std::vector<std::string> const& argv,
                                               std::map<std::string, std::string> const& env) {
+  // Close-on-exec everywhere, so a child started by another test thread inherits none of these.
   int in_pipe[2], out_pipe[2];
-  if (pipe(in_pipe) != 0 || pipe(out_pipe) != 0) throw std::runtime_error("pipe failed");
+  if (pipe2(in_pipe, O_CLOEXEC) != 0 || pipe2(out_pipe, O_CLOEXEC) != 0) {
+    throw std::runtime_error("pipe failed");
+  }
   char tmpl[] = "/tmp/halo-mcp-stderr-XXXXXX";
-  int err_fd = mkstemp(tmpl);
+  int err_fd = mkostemp(tmpl, O_CLOEXEC);
   if (err_fd < 0) throw std::runtime_error("mkstemp failed");
 
   std::map<std::string, std::string> merged;
@@ -43,6 +46,14 @@ std::unique_ptr<McpProcess> McpProcess::Start(std::vector<std::string> const& ar
   }
   std::vector<std::string> env_strings;
   for (auto const& [k, v] : merged) env_strings.push_back(k + "=" + v);
+  // Built before fork: the child of a threaded process (the simulator serves from this one) may
+  // only make async-signal-safe calls, and an allocation there can wait for ever on a lock some
+  // other thread held at the moment of the fork.
+  std::vector<char*> args, envp;
+  for (auto const& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  for (auto const& e : env_strings) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
 
   pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("fork failed");
@@ -50,12 +61,6 @@ std::unique_ptr<McpProcess> McpProcess::Start(std::vector<std::string> const& ar
     dup2(in_pipe[0], 0);
     dup2(out_pipe[1], 1);
     dup2(err_fd, 2);
-    for (int fd : {in_pipe[0], in_pipe[1], out_pipe[0], out_pipe[1], err_fd}) close(fd);
-    std::vector<char*> args, envp;
-    for (auto const& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    for (auto const& e : env_strings) envp.push_back(const_cast<char*>(e.c_str()));
-    envp.push_back(nullptr);
     execve(args[0], args.data(), envp.data());
     _exit(127);
   }
