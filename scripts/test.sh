@@ -84,6 +84,11 @@ sanitized_tests() {
     grep -E -A30 '^The following tests FAILED' "$log" || true
     show_reports "$reports"
     fail "$what"
+    # The names again in the summary, which is what survives when the output is cut.
+    local names
+    names=$(sed -n '/^The following tests FAILED/,$p' "$log" | grep -E '^[[:space:]]+[0-9]+ - ' |
+      head -5 | sed -E 's/^[[:space:]]+[0-9]+ - /    /')
+    if [ -n "$names" ]; then note "  failed in $name:"$'\n'"$names"; fi
   else
     note "$what"
   fi

@@ -71,7 +71,9 @@ struct Day {
                                                       {"HALO_MCP_EXCLUDE_TOOLS", ""},
                                                       {"HALO_MCP_READ_ONLY", ""},
                                                       {"HALOPSA_AGENT", ""}}));
-    REQUIRE(mcp->Initialize().contains("result"));
+    auto init = mcp->Initialize();
+    INFO(init.dump());
+    REQUIRE(init.contains("result"));
     json r = mcp->Request("tools/list");
     REQUIRE(r.contains("result"));
     list_bytes = r.dump().size();

@@ -117,7 +117,9 @@ TEST_CASE("stdio: enable a toolset, hear list_changed, list and call its tools",
 
   // The start set is the default set, unchanged, plus the enable tool.
   auto plain = McpProcess::Start({HALO_MCP_BINARY, "--log-level", "warn"}, SimEnv(*d.sim));
-  REQUIRE(plain->Initialize().contains("result"));
+  auto init = plain->Initialize();
+  INFO(init.dump());
+  REQUIRE(init.contains("result"));
   json const without = ListResult(*plain);
   json const with = ListResult(*d.mcp);
   auto start = ByName(with["tools"]);

@@ -97,7 +97,9 @@ struct Office {
                                                       {"HALOPSA_TIMEZONE", "UTC"},
                                                       {"HALO_MCP_TOOLSETS", ""},
                                                       {"HALO_MCP_READ_ONLY", ""}}));
-    REQUIRE(mcp->Initialize().contains("result"));
+    auto init = mcp->Initialize();
+    INFO(init.dump());
+    REQUIRE(init.contains("result"));
     json r = mcp->Request("tools/list", json::object());
     for (auto const& t : r["result"]["tools"]) {
       if (t.contains("outputSchema")) output_schemas[t["name"]] = t["outputSchema"];

@@ -47,7 +47,9 @@ struct Desk {
     mcp = McpProcess::Start(argv, SimulatorEnv(*sim, {{"HALOPSA_RATE_LIMIT", "off"},
                                                       {"HALO_MCP_TOOLSETS", ""},
                                                       {"HALO_MCP_READ_ONLY", ""}}));
-    REQUIRE(mcp->Initialize().contains("result"));
+    auto init = mcp->Initialize();
+    INFO(init.dump());
+    REQUIRE(init.contains("result"));
   }
 
   /// The first active agent with at least 3 open tickets.
