@@ -46,6 +46,9 @@ struct ApiResponse {
 
   int status = 200;
   Json body;
+  /// When set, the JSON answer already serialized, sent instead of `body`: lists write their
+  /// rows straight from the store rather than copying them into `body` under the store's lock.
+  std::string json_text;
   bool wrote = false;        ///< the store changed
   std::string content_type;  ///< set for a file download: `raw` is sent instead of `body`
   std::string raw;
@@ -59,5 +62,13 @@ struct ApiResponse {
  */
 ApiResponse HandleApi(Store& store, ApiOptions const& options, ApiRequest const& request,
                       std::int64_t now);
+
+/// Whether `request` only reads the store (a list), so that the caller may answer it with
+/// HandleRead under a shared lock, concurrently with other reads.
+bool ReadsOnly(ApiRequest const& request);
+
+/// HandleApi for a request ReadsOnly accepts.
+ApiResponse HandleRead(Store const& store, ApiOptions const& options, ApiRequest const& request,
+                       std::int64_t now);
 
 }  // namespace halo_sim

@@ -23,6 +23,7 @@
 #include <netinet/in.h>
 #include <random>
 #include <set>
+#include <shared_mutex>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <thread>
@@ -208,7 +209,7 @@ struct Simulator::Impl {
   std::atomic<int> port{0};
   bool started = false;
 
-  mutable std::mutex store_mu;  // guards store
+  mutable std::shared_mutex store_mu;  // guards store
   Store store;
 
   mutable std::mutex mu;  // guards everything below
@@ -589,7 +590,11 @@ int Simulator::Impl::HandleApiRequest(httplib::Request const& req, httplib::Resp
   api_req.body = req.body;
   api_req.scopes = info.scopes;
   ApiResponse out;
-  {
+  if (ReadsOnly(api_req)) {
+    // Lists share the lock: concurrent page fetches are served in parallel, as HaloPSA does.
+    std::shared_lock lock(store_mu);
+    out = HandleRead(store, api, api_req, NowSeconds());
+  } else {
     std::lock_guard lock(store_mu);
     out = HandleApi(store, api, api_req, NowSeconds());
   }
@@ -608,6 +613,12 @@ int Simulator::Impl::HandleApiRequest(httplib::Request const& req, httplib::Resp
     for (char c : out.filename) name.push_back(c == '"' || c == '\\' || c < ' ' ? '_' : c);
     res.set_header("Content-Disposition", "attachment; filename=\"" + name + "\"");
     res.set_content(out.raw, out.content_type.c_str());
+    return out.status;
+  }
+  if (!out.json_text.empty()) {
+    res.status = out.status;
+    res.body = std::move(out.json_text);
+    res.set_header("Content-Type", "application/json; charset=utf-8");
     return out.status;
   }
   SendJson(res, out.status, out.body);
