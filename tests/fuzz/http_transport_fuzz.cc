@@ -140,14 +140,15 @@ std::string Exchange(std::string const& request, std::chrono::milliseconds budge
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   int fd = -1;
   // Thousands of connections a second can use up the client's ephemeral ports (TIME_WAIT):
-  // that is this harness's limit, not the server's, so wait for ports to free up.
+  // that is this harness's limit, not the server's, so wait for ports to free up. A signal (the
+  // campaign paused and resumed) interrupts connect: start again on a fresh socket.
   for (int attempt = 0;; ++attempt) {
     fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) Fail("socket", std::strerror(errno));
     if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) break;
     int const error = errno;
     close(fd);
-    if (error != EADDRNOTAVAIL || attempt == 3000) {
+    if ((error != EADDRNOTAVAIL && error != EINTR) || attempt == 3000) {
       Fail("the server no longer accepts connections", std::strerror(error));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
