@@ -186,9 +186,15 @@ struct TokenInfo {
   SteadyClock::time_point expires;
 };
 
-void SendJson(httplib::Response& res, int status, Json const& body) {
+/// A JSON answer already serialized.
+void SendJsonText(httplib::Response& res, int status, std::string text) {
   res.status = status;
-  res.set_content(body.dump(), "application/json; charset=utf-8");
+  res.body = std::move(text);
+  res.set_header("Content-Type", "application/json; charset=utf-8");
+}
+
+void SendJson(httplib::Response& res, int status, Json const& body) {
+  SendJsonText(res, status, body.dump());
 }
 
 }  // namespace
@@ -616,12 +622,10 @@ int Simulator::Impl::HandleApiRequest(httplib::Request const& req, httplib::Resp
     return out.status;
   }
   if (!out.json_text.empty()) {
-    res.status = out.status;
-    res.body = std::move(out.json_text);
-    res.set_header("Content-Type", "application/json; charset=utf-8");
-    return out.status;
+    SendJsonText(res, out.status, std::move(out.json_text));
+  } else {
+    SendJson(res, out.status, out.body);
   }
-  SendJson(res, out.status, out.body);
   return out.status;
 }
 
