@@ -143,7 +143,9 @@ std::unique_ptr<mcp::McpServer> MakeServer() {
   mcp::ServerInfo info;
   info.version = "0.0.0-fuzz";
   info.instructions = "fuzz";
-  info.tools_page_size = 10;  // so that tools/list cursors are reachable
+  // Small pages: cursors are reachable, and each tools/list answer (the same registry data every
+  // time) costs little to serialize and check, so more of the run goes to new inputs.
+  info.tools_page_size = 3;
   auto server = std::make_unique<mcp::McpServer>(info, registry, executor);
   server->set_client_request_timeout(std::chrono::milliseconds(1));
   return server;

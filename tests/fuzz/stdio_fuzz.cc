@@ -9,10 +9,10 @@
 // finished and its output was checked. Invariants: no crash, no hang, and every line written to
 // stdout is exactly one JSON-RPC message (an object with "jsonrpc": "2.0", or a non-empty array of
 // them).
-#include "halo/bounded_json.h"
 #include "server/stdio_transport.h"
 #include "tests/fuzz/canned_halo.h"
 #include "tests/fuzz/fuzz_fail.h"
+#include "tests/fuzz/jsonrpc_line_check.h"
 
 #include <chrono>
 #include <condition_variable>
@@ -29,24 +29,6 @@ namespace {
 constexpr char kSentinelPrefix[] = "halo-fuzz-sentinel-";
 
 using halo_fuzz::Fail;
-
-bool IsJsonRpcObject(nlohmann::json const& v) {
-  return v.is_object() && v.value("jsonrpc", "") == "2.0";
-}
-
-void CheckLine(std::string_view line) {
-  auto parsed = halo::ParseBoundedJson(line, {/*max_depth=*/256, /*max_values=*/10'000'000});
-  if (!parsed.ok()) Fail("output line is not one JSON value", line);
-  auto const& v = parsed.value;
-  if (v.is_array()) {
-    if (v.empty()) Fail("empty batch response", line);
-    for (auto const& m : v) {
-      if (!IsJsonRpcObject(m)) Fail("batch member is not a JSON-RPC message", line);
-    }
-  } else if (!IsJsonRpcObject(v)) {
-    Fail("output line is not a JSON-RPC message", line);
-  }
-}
 
 /// halo-mcp's stdio side, served on a thread for the whole run; its output is checked line by
 /// line on another thread.
@@ -116,23 +98,19 @@ class Fixture {
       std::size_t start = 0;
       for (std::size_t nl; (nl = pending.find('\n', start)) != std::string::npos; start = nl + 1) {
         std::string_view line(pending.data() + start, nl - start);
-        CheckLine(line);
-        NoteSentinel(line);
+        auto check = halo_fuzz::CheckJsonRpcLine(line);
+        if (!check.error.empty()) Fail(check.error, line);
+        NoteSentinel(check.string_id, line);
       }
       pending.erase(0, start);
     }
     if (!pending.empty()) Fail("output ends inside a line", pending);
   }
 
-  void NoteSentinel(std::string_view line) {
-    auto at = line.find(kSentinelPrefix);
-    if (at == std::string_view::npos || line.find("\"id\":\"") == std::string_view::npos) return;
-    auto parsed = halo::ParseBoundedJson(line, {256, 10'000'000});
-    if (!parsed.value.is_object()) return;
-    auto const& id = parsed.value["id"];
-    if (!id.is_string() || id.get<std::string>().rfind(kSentinelPrefix, 0) != 0) return;
+  void NoteSentinel(std::string const& id, std::string_view line) {
+    if (id.rfind(kSentinelPrefix, 0) != 0) return;
     std::lock_guard lock(mu_);
-    answered_ = id.get<std::string>();
+    answered_ = id;
     sentinel_busy_ = line.find("Server busy") != std::string_view::npos;
     cv_.notify_all();
   }
