@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <string>
+#include <thread>
 
 using halo_sim::Faults;
 using halo_sim::Json;
@@ -89,6 +90,29 @@ TEST_CASE("slow_next exceeds a client's read timeout, latency_ms delays every re
   auto start = std::chrono::steady_clock::now();
   CHECK(h.Get("/api/Status")->status == 200);
   CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(120));
+}
+
+TEST_CASE("latency_includes_work: the work is done, and logged, before the latency ends",
+          "[sim][faults]") {
+  // The request log is written when the work is done: before the wait when the latency includes
+  // the work, after it otherwise. Either way the answer takes at least the latency.
+  for (bool includes_work : {false, true}) {
+    CAPTURE(includes_work);
+    SimHarness h;
+    h.Auth();
+    Faults f;
+    f.latency_ms = 1000;
+    f.latency_includes_work = includes_work;
+    h.sim().SetFaults(f);
+    h.sim().ClearRequests();
+    auto start = std::chrono::steady_clock::now();
+    std::thread caller([&] { CHECK(h.Get("/api/Status")->status == 200); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    bool const logged_midway = !h.sim().requests().empty();
+    caller.join();
+    CHECK(logged_midway == includes_work);
+    CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(1000));
+  }
 }
 
 TEST_CASE("Admin endpoints exist only with admin enabled", "[sim][admin]") {

@@ -160,6 +160,7 @@ bool ShutdownConnection(int local_port, int remote_port) {
 
 Json FaultsToJson(Faults const& f) {
   return Json{{"latency_ms", f.latency_ms},
+              {"latency_includes_work", f.latency_includes_work},
               {"fail_5xx_next", f.fail_5xx_next},
               {"reset_next", f.reset_next},
               {"ambiguous_writes_next", f.ambiguous_writes_next},
@@ -171,6 +172,7 @@ Json FaultsToJson(Faults const& f) {
 
 void FaultsFromJson(Json const& j, Faults& f) {
   f.latency_ms = j.value("latency_ms", f.latency_ms);
+  f.latency_includes_work = j.value("latency_includes_work", f.latency_includes_work);
   f.fail_5xx_next = j.value("fail_5xx_next", f.fail_5xx_next);
   f.reset_next = j.value("reset_next", f.reset_next);
   f.ambiguous_writes_next = j.value("ambiguous_writes_next", f.ambiguous_writes_next);
@@ -383,8 +385,9 @@ void Simulator::Impl::Handle(httplib::Request const& req, httplib::Response& res
       slow = true;
     }
   }
-  int delay = f.latency_ms + (slow ? f.slow_ms : 0);
-  if (delay > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay));
+  auto const arrived = std::chrono::steady_clock::now();
+  int const before = (f.latency_includes_work ? 0 : f.latency_ms) + (slow ? f.slow_ms : 0);
+  if (before > 0) std::this_thread::sleep_for(std::chrono::milliseconds(before));
 
   int status = 0;
   if (path == "/auth/token") {
@@ -396,6 +399,10 @@ void Simulator::Impl::Handle(httplib::Request const& req, httplib::Response& res
     status = 404;
   }
   if (status != kAlreadyLogged) Record(req, status);
+  // httplib sends the answer once this handler returns.
+  if (f.latency_includes_work && f.latency_ms > 0) {
+    std::this_thread::sleep_until(arrived + std::chrono::milliseconds(before + f.latency_ms));
+  }
 }
 
 void Simulator::Impl::Record(httplib::Request const& req, int status) {

@@ -54,7 +54,14 @@ struct LoggedRequest {
 
 /// Scripted failures; all off by default. Counted faults apply to /api requests only.
 struct Faults {
-  int latency_ms = 0;             ///< added to every request (token endpoint included)
+  int latency_ms = 0;  ///< added to every request (token endpoint included)
+  /// How latency_ms meets the simulator's own work. false: the work starts after latency_ms, so
+  /// a request takes latency_ms plus the work. true: latency_ms is the time from a request's
+  /// arrival to its answer, the work included (as a remote HaloPSA's work is part of the latency
+  /// its clients see), and only a request whose work takes longer answers later. Benchmarks use
+  /// true: the work is then not on the critical path twice, once as the machine's CPU and once
+  /// on top of the latency the bound assumes.
+  bool latency_includes_work = false;
   int fail_5xx_next = 0;          ///< next N /api requests answer 503
   int reset_next = 0;             ///< next N /api requests: connection closed, nothing applied
   int ambiguous_writes_next = 0;  ///< next N POST/DELETE: the write is applied, then the
