@@ -145,6 +145,25 @@ halo::Status JwtVerifier::Prime() {
   return halo::UnavailableError("cannot fetch the issuer's signing keys: " + last_error_);
 }
 
+bool JwtVerifier::MayFetch(std::string_view token) const {
+  // As Verify reads the token: one it refuses before looking at keys fetches nothing.
+  if (token.size() > settings_.max_token_bytes || !LooksLikeJwt(token)) return false;
+  std::shared_ptr<JwkSet const> keys;
+  {
+    std::lock_guard lock(mu_);
+    auto const now = clock_->Now();
+    if (last_attempt_ && now - *last_attempt_ < settings_.refetch_interval) return false;
+    if (!keys_ || now - fetched_at_ >= settings_.jwks_ttl) return true;
+    keys = keys_;
+  }
+  auto header = DecodePart(token.substr(0, token.find('.')), "header");
+  if (!header.ok()) return false;
+  auto kid_it = header->find("kid");
+  if (kid_it != header->end() && !kid_it->is_string()) return false;
+  std::string const kid = kid_it != header->end() ? kid_it->get<std::string>() : "";
+  return keys->Candidates(kid, StringClaim(*header, "alg")).empty() && !keys->HasKid(kid);
+}
+
 halo::StatusOr<std::shared_ptr<Principal const>> JwtVerifier::Verify(std::string_view token) {
   if (token.size() > settings_.max_token_bytes) {
     return UnauthenticatedError("the token is longer than " +

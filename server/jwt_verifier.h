@@ -83,6 +83,11 @@ class JwtVerifier {
   /// Fetches the key set now (at start-up, so that the first request does not wait).
   halo::Status Prime();
 
+  /// Whether Verify(token) may fetch the key set, and so wait on the issuer: there is none yet,
+  /// it is stale, or it has no key for the token's kid, and the last fetch is old enough for
+  /// another. The HTTP transport then verifies off its network threads.
+  bool MayFetch(std::string_view token) const;
+
   JwtSettings const& settings() const { return settings_; }
 
  private:
@@ -95,8 +100,8 @@ class JwtVerifier {
   JwtSettings settings_;
   std::shared_ptr<JwksSource> source_;
   std::shared_ptr<WallClock const> clock_;
-  std::mutex fetch_mu_;  // one fetch at a time; verifications go on with the keys at hand
-  std::mutex mu_;        // guards the fields below
+  std::mutex fetch_mu_;    // one fetch at a time; verifications go on with the keys at hand
+  mutable std::mutex mu_;  // guards the fields below
   std::shared_ptr<JwkSet const> keys_;
   std::chrono::system_clock::time_point fetched_at_{};
   std::optional<std::chrono::system_clock::time_point> last_attempt_;

@@ -219,6 +219,31 @@ TEST_CASE("jwt: an unknown kid fetches the key set again, at most once per inter
   CHECK(f.jwks->fetches == 2);
 }
 
+TEST_CASE("jwt: MayFetch says whether checking a token would wait on the issuer") {
+  Fixture f;
+  // Its answer for a token, checked against whether verifying that token then fetched.
+  auto may_fetch = [&](std::string const& token) {
+    bool const may = f.verifier->MayFetch(token);
+    int const before = f.jwks->fetches;
+    (void)f.verifier->Verify(token);
+    CHECK(may == (f.jwks->fetches > before));
+    return may;
+  };
+  std::string const known = RsaKey().Sign(Claims());
+  std::string const rotated = RotatedKey().Sign(Claims());
+  CHECK_FALSE(f.verifier->MayFetch("a-token-file-token"));  // not a JWT: never verified as one
+  CHECK(may_fetch(known));                                  // no keys yet
+  CHECK_FALSE(may_fetch(known));                            // cached
+  CHECK_FALSE(may_fetch(rotated));  // an unknown kid, but the last fetch was just now
+  f.clock->now += 31;
+  CHECK_FALSE(may_fetch(known));  // a known kid, fresh keys
+  CHECK(may_fetch(rotated));      // an unknown kid, and the interval has passed
+  f.clock->now += 601;
+  json c = Claims();
+  c["exp"] = f.clock->now.load() + 600;
+  CHECK(may_fetch(RsaKey().Sign(c)));  // stale keys
+}
+
 TEST_CASE("jwt: the key set is cached for its TTL and an old one serves while the issuer is down") {
   Fixture f;
   CHECK(f.Refusal(RsaKey().Sign(Claims())).empty());
