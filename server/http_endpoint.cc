@@ -115,6 +115,16 @@ HttpEndpoint::HttpEndpoint(McpServer& server, HttpOptions const& options)
 
 HttpEndpoint::~HttpEndpoint() = default;
 
+bool HttpEndpoint::MayBlock(HttpRequestHead const& head) const {
+  if (access_.MayWaitOnIssuer(head.headers.Find("authorization"))) return true;
+  if (!options_.shared_sessions) return false;
+  // Any legacy request: a session to look up, or (initialize) one to publish. Modern requests
+  // name their version and carry no session.
+  std::string const version = head.headers.Get("mcp-protocol-version");
+  return head.headers.Find("mcp-session-id").has_value() || version.empty() ||
+         IsLegacyVersion(version);
+}
+
 std::optional<HttpReply> HttpEndpoint::Admit(HttpRequestHead const& head) const {
   if (auto const& dup = head.headers.duplicate()) {
     return JsonErrorReply(400, kInvalidRequest, "Bad Request: the " + *dup + " header is repeated");

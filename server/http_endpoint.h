@@ -50,6 +50,14 @@ class HttpEndpoint {
   /// declared size (413), shutting down (503). A reply means: send it, read no further.
   std::optional<HttpReply> Admit(HttpRequestHead const& head) const;
 
+  /// Whether admitting or serving this request may wait on another server: the OAuth issuer (a
+  /// key set to fetch) or the shared session store (a legacy session to look up or publish).
+  /// The transport runs those steps off its network threads, so that a slow issuer or Redis
+  /// holds up only the requests that need it. Never true unless MayEverBlock().
+  bool MayBlock(HttpRequestHead const& head) const;
+  /// JWT validation or shared sessions are configured.
+  bool MayEverBlock() const { return options_.jwt || options_.shared_sessions; }
+
   /// Serves an admitted request whose body has been read. `memory` paid for the body; it is
   /// grown to what the parsed message may take and held until the request is answered.
   HttpOutcome Serve(HttpRequestHead const& head, std::string body, MemoryBudget::Lease memory);

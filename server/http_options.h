@@ -33,8 +33,11 @@ struct HttpOptions {
   // ---- what the server holds at once ----
   std::size_t max_connections = 256;  // at the cap the longest-waiting idle one gives way
   std::size_t io_threads = 2;         // threads doing all network I/O
-  std::size_t workers = 16;           // tool calls (and other slow methods) running at once
-  std::size_t max_queued = 256;       // calls waiting for a worker before 503
+  /// Threads admitting and serving the requests that may wait on the OAuth issuer or the shared
+  /// session store (HttpEndpoint::MayBlock); started only when either is configured.
+  std::size_t offload_threads = 4;
+  std::size_t workers = 16;      // tool calls (and other slow methods) running at once
+  std::size_t max_queued = 256;  // calls waiting for a worker before 503
   std::chrono::milliseconds max_queue_wait{5000};  // a call still waiting after this gets 503
   /// Bytes of request bodies and parsed messages held at once; a request that does not fit
   /// gets 503 (MessageMemoryEstimate says what a message may cost).

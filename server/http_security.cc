@@ -180,6 +180,12 @@ std::string QuotedSafe(std::string_view text) {
 
 }  // namespace
 
+bool AccessPolicy::MayWaitOnIssuer(std::optional<std::string_view> authorization) const {
+  if (!config_.jwt) return false;
+  auto token = BearerToken(authorization);
+  return token && config_.jwt->MayFetch(*token);
+}
+
 std::shared_ptr<Principal const> AccessPolicy::PrincipalFor(
     std::optional<std::string_view> authorization) const {
   auto token = BearerToken(authorization);

@@ -85,6 +85,8 @@ class AccessPolicy {
 
   std::optional<AccessRefusal> Check(AccessRequest const& request) const;
 
+  /// Whether checking this request's token may wait on the OAuth issuer (JwtVerifier::MayFetch).
+  bool MayWaitOnIssuer(std::optional<std::string_view> authorization) const;
   /// Who a request that passed Check() acts as: its token's principal (a JWT's from its
   /// claims), or null for the server's default (no tokens, or a clear-text one). A JWT that no
   /// longer verifies (it expired since Check) gets a principal allowed no tool, never null.

@@ -32,6 +32,7 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -152,13 +153,21 @@ struct Shared {
       : options(std::move(o)),
         endpoint(server, options),
         budget(options.max_request_memory),
-        table(options.max_connections, options.clock) {}
+        table(options.max_connections, options.clock) {
+    if (endpoint.MayEverBlock()) {
+      offload =
+          std::make_unique<asio::thread_pool>(std::max<std::size_t>(1, options.offload_threads));
+    }
+  }
 
   HttpOptions const options;
   HttpEndpoint endpoint;
   MemoryBudget budget;
   ConnectionTable table;
   std::atomic<bool> stopping{false};
+  /// Where steps that may wait on another server run (null when none can): an I/O thread held
+  /// by a slow issuer or Redis would hold up every connection it serves.
+  std::unique_ptr<asio::thread_pool> offload;
 };
 
 /// One client connection: reads requests one after the other and writes their answers, on its
@@ -247,10 +256,13 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     }
     head.keep_alive = parser.keep_alive();
     if (auto length = parser.content_length()) head.content_length = *length;
-    if (auto refusal = shared_.endpoint.Admit(head)) {
+    bool const may_block = shared_.endpoint.MayBlock(head);
+    auto admit = [&] { return shared_.endpoint.Admit(head); };
+    std::optional<HttpReply> turned_away = co_await OffNetworkIf(may_block, admit);
+    if (turned_away) {
       // The body was not read: the connection can only go on when there was none.
       bool const go_on = parser.is_done() && head.keep_alive && !shared_.stopping;
-      bool const sent = co_await Write(head, *refusal, go_on, start, "", o.write_timeout);
+      bool const sent = co_await Write(head, *turned_away, go_on, start, "", o.write_timeout);
       if (sent && !parser.is_done()) co_await Linger();
       co_return (sent && go_on);
     }
@@ -267,8 +279,10 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
       }
     }
     shared_.table.Serving(id_);
-    HttpOutcome outcome =
-        shared_.endpoint.Serve(head, std::move(parser.body()), std::move(parser.memory()));
+    auto serve = [&] {
+      return shared_.endpoint.Serve(head, std::move(parser.body()), std::move(parser.memory()));
+    };
+    HttpOutcome outcome = co_await OffNetworkIf(may_block, serve);
     bool const keep_alive = head.keep_alive && !shared_.stopping;
     if (!outcome.exchange) {
       bool const sent =
@@ -277,6 +291,16 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     }
     bool const ok = co_await Drain(head, outcome, keep_alive, start);
     co_return ok&& keep_alive&& head.version >= 11;
+  }
+
+  /// Runs `step` (admitting or serving a request) on this thread, or on the offload threads when
+  /// it may wait on another server; either way the coroutine goes on on this connection's strand.
+  template <class Step>
+  asio::awaitable<std::invoke_result_t<Step&>> OffNetworkIf(bool may_block, Step step) {
+    using Result = std::invoke_result_t<Step&>;
+    if (!may_block || !shared_.offload) co_return step();
+    auto run = [&step]() -> asio::awaitable<Result> { co_return step(); };
+    co_return co_await asio::co_spawn(shared_.offload->get_executor(), run, kAwait);
   }
 
   /// What to answer when reading a request failed; nullopt when the client just went away.

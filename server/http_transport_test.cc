@@ -15,9 +15,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <mutex>
 #include <optional>
 #include <thread>
 #include <unistd.h>
@@ -147,6 +149,66 @@ std::vector<json> SseData(std::string const& body) {
   }
   return out;
 }
+
+/// Shared state whose reads wait while held, as a Redis that has stopped answering.
+class StalledState : public mcp::testing::FakeSharedState {
+ public:
+  using FakeSharedState::FakeSharedState;
+  halo::StatusOr<std::optional<Value>> Get(std::string const& key) override {
+    {
+      std::unique_lock lock(stall_mu_);
+      ++waiting_;
+      stall_cv_.notify_all();
+      stall_cv_.wait(lock, [&] { return !held_; });
+      --waiting_;
+    }
+    return FakeSharedState::Get(key);
+  }
+  void Hold(bool held) {
+    std::lock_guard lock(stall_mu_);
+    held_ = held;
+    stall_cv_.notify_all();
+  }
+  /// Whether a read is waiting (within 10 s).
+  bool AwaitWaiting() {
+    std::unique_lock lock(stall_mu_);
+    return stall_cv_.wait_for(lock, 10s, [&] { return waiting_ > 0; });
+  }
+
+ private:
+  std::mutex stall_mu_;
+  std::condition_variable stall_cv_;
+  bool held_ = false;
+  int waiting_ = 0;
+};
+
+/// An issuer whose key set does not come while held; then it is unreachable.
+class StalledJwks final : public mcp::JwksSource {
+ public:
+  halo::StatusOr<std::string> Fetch() override {
+    std::unique_lock lock(mu_);
+    ++waiting_;
+    cv_.notify_all();
+    cv_.wait(lock, [&] { return !held_; });
+    --waiting_;
+    return halo::UnavailableError("issuer unreachable");
+  }
+  void Hold(bool held) {
+    std::lock_guard lock(mu_);
+    held_ = held;
+    cv_.notify_all();
+  }
+  bool AwaitWaiting() {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, 10s, [&] { return waiting_ > 0; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool held_ = false;
+  int waiting_ = 0;
+};
 
 std::string Call(std::string const& tool, json args = json::object(), int id = 2) {
   return json{{"jsonrpc", "2.0"},
@@ -1071,4 +1133,71 @@ TEST_CASE("http legacy: a session shared between replicas continues, stays its t
   auto after = ca.Post("/mcp", as("tok-a", sid), Call("echo_tool"), "application/json");
   REQUIRE(after);
   CHECK(after->status == 404);
+}
+
+TEST_CASE("http: a stalled session store or issuer holds up only the requests that need it",
+          "[http][offload]") {
+  // One network thread, so that a request holding it would hold up every other one.
+  mcp::HttpOptions o;
+  o.io_threads = 1;
+  std::function<void(bool)> hold;
+  std::function<bool()> await_stalled;
+  httplib::Headers stalled_headers;
+  std::string stalled_body;
+  int stalled_status = 0;
+  httplib::Headers other_headers = ModernHdrs("tools/list");
+
+  std::shared_ptr<StalledState> state;
+  std::shared_ptr<StalledJwks> issuer;
+  SECTION("a legacy session looked up in shared state") {
+    state = std::make_shared<StalledState>(std::make_shared<halo::testing::FakeClock>());
+    o.shared_sessions = std::make_shared<mcp::SharedSessions>(state, "t", 30min);
+    hold = [&](bool h) { state->Hold(h); };
+    await_stalled = [&] { return state->AwaitWaiting(); };
+    stalled_body = Call("echo_tool");
+    stalled_status = 200;
+  }
+  SECTION("a JWT whose key set must be fetched") {
+    issuer = std::make_shared<StalledJwks>();
+    mcp::JwtSettings settings;
+    settings.issuer = "https://login.example.com/";
+    settings.audience = "https://mcp.example.com/mcp";
+    settings.refetch_interval = 0s;
+    o.jwt = std::make_shared<mcp::JwtVerifier>(settings, issuer,
+                                               std::make_shared<mcp::SystemWallClock>());
+    o.tokens = {"tok"};
+    hold = [&](bool h) { issuer->Hold(h); };
+    await_stalled = [&] { return issuer->AwaitWaiting(); };
+    // {"alg":"RS256","kid":"new"}.{}.sig: checking it needs the issuer's keys.
+    stalled_headers = ModernHdrs("tools/list");
+    stalled_headers.emplace("Authorization",
+                            "Bearer eyJhbGciOiJSUzI1NiIsImtpZCI6Im5ldyJ9.e30.c2ln");
+    stalled_body = Modern("tools/list");
+    stalled_status = 401;
+    other_headers.emplace("Authorization", "Bearer tok");
+  }
+  Server s(o);
+  std::string sid;
+  if (state) {
+    auto c = s.Client();
+    sid = InitSession(c);
+    stalled_headers = Hdrs({{"Mcp-Session-Id", sid}});
+  }
+  hold(true);
+  std::optional<httplib::Result> stalled;
+  std::thread caller([&] {
+    auto c = s.Client();
+    stalled.emplace(c.Post("/mcp", stalled_headers, stalled_body, "application/json"));
+  });
+  bool const waiting = await_stalled();
+  auto c = s.Client();
+  c.set_read_timeout(3, 0);
+  auto other = c.Post("/mcp", other_headers, Modern("tools/list"), "application/json");
+  bool const served = other && other->status == 200;
+  hold(false);
+  caller.join();
+  CHECK(waiting);
+  CHECK(served);
+  REQUIRE((stalled && *stalled));
+  CHECK((*stalled)->status == stalled_status);
 }
