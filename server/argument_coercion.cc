@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 
 namespace mcp {
@@ -41,6 +42,23 @@ Types TypesOf(json const& schema) {
 
 // 2^63 as a double is exact; every double below it converts to int64 without overflow.
 constexpr double kTwo63 = 9223372036854775808.0;
+
+/// What an integer argument may be, for a value outside 64 bits: the schema's own bounds where
+/// it has them (what the caller can act on), else the 64-bit range.
+std::string IntegerRange(json const& schema) {
+  auto bound = [&](char const* name) -> std::optional<std::string> {
+    auto b = schema.find(name);
+    if (b == schema.end() || !b->is_number()) return std::nullopt;
+    return b->dump();
+  };
+  auto const low = bound("minimum");
+  auto const high = bound("maximum");
+  if (!low && !high) {
+    return "must be a 64-bit integer (-9223372036854775808 to 9223372036854775807)";
+  }
+  return "must be an integer from " + low.value_or("-9223372036854775808") + " to " +
+         high.value_or("9223372036854775807");
+}
 
 /// The 64-bit integer a JSON number stands for exactly, if any; `out_of_range` tells why not.
 std::optional<std::int64_t> ExactInt64(json const& v, bool& out_of_range) {
@@ -153,8 +171,7 @@ void Coerce(json const& schema, json& value, std::string const& path,
         bool out_of_range = false;
         json n = *d;
         if (!ExactInt64(n, out_of_range) && out_of_range) {
-          problems.push_back(
-              {path, "must be a 64-bit integer, got string \"" + s + "\" (out of range)"});
+          problems.push_back({path, IntegerRange(schema) + ", got string \"" + s + "\""});
         }
       }
     }
@@ -168,9 +185,7 @@ void Coerce(json const& schema, json& value, std::string const& path,
     } else if (out_of_range && t.integer) {
       // Outside int64 there is no id or count HaloPSA would accept, and the value would be sent
       // rounded (2^64 as 1.8446744073709552e+19).
-      problems.push_back(
-          {path, "must be a 64-bit integer (-9223372036854775808 to 9223372036854775807), got " +
-                     value.dump()});
+      problems.push_back({path, IntegerRange(schema) + ", got " + value.dump()});
     }
   }
 }
