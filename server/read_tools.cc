@@ -87,14 +87,18 @@ json ToolExecutor::List(ToolSpec const& tool, json const& args, CallScope& scope
 std::string ToolExecutor::Closest(ToolSpec const& tool, json const& args, CallScope& scope) {
   // A search that found nothing offers the closest names, as a misspelt filter does.
   auto search = args.find("search");
-  if (search == args.end() || !search->is_string() || !resolver_->Knows(tool.halo.record)) {
-    return "";
-  }
+  if (search == args.end() || !search->is_string()) return "";
+  // HaloPSA matches the search text as typed, so "password reset" misses "reset a password".
+  std::string const phrase = search->get_ref<std::string const&>().find(' ') == std::string::npos
+                                 ? ""
+                                 : "HaloPSA matched \"" + search->get<std::string>() +
+                                       "\" as one phrase; search one distinctive word instead.\n";
+  if (!resolver_->Knows(tool.halo.record)) return phrase;
   auto id = resolver_->Resolve(tool.halo.record, *search, scope.halo_context());
-  if (id.ok() || id.status().code() != StatusCode::kInvalidArgument) return "";
+  if (id.ok() || id.status().code() != StatusCode::kInvalidArgument) return phrase;
   std::string const message = id.status().message();
   auto closest = message.find("closest: ");
-  if (closest == std::string::npos) return "";
+  if (closest == std::string::npos) return phrase;
   return "Closest names: " + message.substr(closest + 9) + "\n";
 }
 

@@ -217,6 +217,11 @@ TEST_CASE("Knowledge base: search, get, create, update", "[e2e][day][kb]") {
   auto const q = d.sim->requests().back();
   CHECK(q.path == "/api/KBArticle");
   CHECK_THAT(q.query, Contains("search=MFA"));
+  // HaloPSA matches the text as typed: an empty result for several words says so.
+  json phrase = d.Call("halopsa_search_kb", {{"search", "enrol MFA"}});
+  CHECK_THAT(Text(phrase), Contains("0 KB articles") &&
+                               Contains("matched \"enrol MFA\" as one phrase; search one "
+                                        "distinctive word instead"));
 
   json article = d.Call("halopsa_get_kb_article", {{"id", mfa["id"]}});
   CHECK_THAT(Text(article), Contains("Authenticator"));
