@@ -116,13 +116,19 @@ HttpEndpoint::HttpEndpoint(McpServer& server, HttpOptions const& options)
 HttpEndpoint::~HttpEndpoint() = default;
 
 bool HttpEndpoint::MayBlock(HttpRequestHead const& head) const {
+  std::string_view const path = head.path();
+  // /metrics reads the shared rate budget; /healthz and the metadata wait on nothing.
+  if (path == "/metrics") return options_.metrics && MayEverBlock();
+  if (path != options_.path) return false;
   if (access_.MayWaitOnIssuer(head.headers.Find("authorization"))) return true;
   if (!options_.shared_sessions) return false;
-  // Any legacy request: a session to look up, or (initialize) one to publish. Modern requests
-  // name their version and carry no session.
+  // A legacy session to look up, or one to create and publish (initialize). A request whose
+  // headers say 2026-07-28 and name another method is stateless: Post refuses it if the body
+  // says otherwise.
   std::string const version = head.headers.Get("mcp-protocol-version");
+  auto const method = head.headers.Find("mcp-method");
   return head.headers.Find("mcp-session-id").has_value() || version.empty() ||
-         IsLegacyVersion(version);
+         IsLegacyVersion(version) || !method || DecodeHeaderValue(*method) == "initialize";
 }
 
 std::optional<HttpReply> HttpEndpoint::Admit(HttpRequestHead const& head) const {
@@ -227,6 +233,12 @@ HttpOutcome HttpEndpoint::Post(HttpRequestHead const& head, std::string body,
   value.reset();
   if (decoded.error) return Reply(JsonReply(400, MakeError(decoded.error_id, *decoded.error)));
   Message message = *std::move(decoded.message);
+  // Checked for requests of every era: MayBlock() trusted this header to tell a stateless one.
+  if (auto m = head.headers.Find("mcp-method");
+      m && message.kind == Message::Kind::kRequest && DecodeHeaderValue(*m) != message.method) {
+    return Reply(ErrorReply(400, message.id, kHeaderMismatch,
+                            "Header mismatch: Mcp-Method does not match the body's method"));
+  }
   json meta;
   if (message.params.is_object()) {
     if (auto m = message.params.find("_meta"); m != message.params.end()) meta = *m;
@@ -248,11 +260,8 @@ HttpOutcome HttpEndpoint::PostModern(HttpRequestHead const& head, Message messag
   auto mismatch = [&](std::string const& what) {
     return Reply(ErrorReply(400, message.id, kHeaderMismatch, "Header mismatch: " + what));
   };
-  auto method = head.headers.Find("mcp-method");
-  if (!method) return mismatch("the Mcp-Method header is required");
-  if (DecodeHeaderValue(*method) != message.method) {
-    return mismatch("Mcp-Method does not match the body's method");
-  }
+  // Whether it matches the body's method was checked in Post.
+  if (!head.headers.Find("mcp-method")) return mismatch("the Mcp-Method header is required");
   std::string const version = head.headers.Get("mcp-protocol-version");
   if (version.empty()) return mismatch("the MCP-Protocol-Version header is required");
   if (meta.is_object()) {

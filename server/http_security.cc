@@ -192,7 +192,8 @@ std::shared_ptr<Principal const> AccessPolicy::PrincipalFor(
   if (!token) return nullptr;
   if (Credential const* c = Match(*token)) return c->principal;
   if (config_.jwt && LooksLikeJwt(*token)) {
-    auto principal = config_.jwt->Verify(*token);
+    // Check() verified it a moment ago, fetching what it needed: never wait on the issuer again.
+    auto principal = config_.jwt->Verify(*token, JwtVerifier::Fetching::kKeysAtHand);
     if (principal.ok()) return *principal;
     // It passed Check() a moment ago and has expired since (or its key was withdrawn): it must
     // not fall back to the server's own principal, so it may use nothing.

@@ -150,32 +150,40 @@ std::vector<json> SseData(std::string const& body) {
   return out;
 }
 
-/// Shared state whose reads wait while held, as a Redis that has stopped answering.
+/// Shared state whose session reads and writes wait while held, as a Redis that has stopped
+/// answering.
 class StalledState : public mcp::testing::FakeSharedState {
  public:
   using FakeSharedState::FakeSharedState;
   halo::StatusOr<std::optional<Value>> Get(std::string const& key) override {
-    {
-      std::unique_lock lock(stall_mu_);
-      ++waiting_;
-      stall_cv_.notify_all();
-      stall_cv_.wait(lock, [&] { return !held_; });
-      --waiting_;
-    }
+    Stall();
     return FakeSharedState::Get(key);
+  }
+  halo::StatusOr<bool> SetUnlessEquals(std::string const& key, std::string const& value,
+                                       std::chrono::milliseconds ttl,
+                                       std::string const& unless) override {
+    Stall();
+    return FakeSharedState::SetUnlessEquals(key, value, ttl, unless);
   }
   void Hold(bool held) {
     std::lock_guard lock(stall_mu_);
     held_ = held;
     stall_cv_.notify_all();
   }
-  /// Whether a read is waiting (within 10 s).
+  /// Whether a call is waiting (within 10 s).
   bool AwaitWaiting() {
     std::unique_lock lock(stall_mu_);
     return stall_cv_.wait_for(lock, 10s, [&] { return waiting_ > 0; });
   }
 
  private:
+  void Stall() {
+    std::unique_lock lock(stall_mu_);
+    ++waiting_;
+    stall_cv_.notify_all();
+    stall_cv_.wait(lock, [&] { return !held_; });
+    --waiting_;
+  }
   std::mutex stall_mu_;
   std::condition_variable stall_cv_;
   bool held_ = false;
@@ -1137,9 +1145,11 @@ TEST_CASE("http legacy: a session shared between replicas continues, stays its t
 
 TEST_CASE("http: a stalled session store or issuer holds up only the requests that need it",
           "[http][offload]") {
-  // One network thread, so that a request holding it would hold up every other one.
+  // One network thread, so that a request holding it would hold up every other one, and one
+  // offload thread, which the stalled request holds.
   mcp::HttpOptions o;
   o.io_threads = 1;
+  o.offload_threads = 1;
   std::function<void(bool)> hold;
   std::function<bool()> await_stalled;
   httplib::Headers stalled_headers;
@@ -1194,10 +1204,18 @@ TEST_CASE("http: a stalled session store or issuer holds up only the requests th
   c.set_read_timeout(3, 0);
   auto other = c.Post("/mcp", other_headers, Modern("tools/list"), "application/json");
   bool const served = other && other->status == 200;
+  auto health = c.Get("/healthz");
+  bool const healthy = health && health->status == 200;
+  // Headers that say a stateless tools/list over a body that would open (and publish) a legacy
+  // session: refused as a mismatch, without touching the store.
+  auto headers_lie = c.Post("/mcp", other_headers, kInit, "application/json");
+  int const lie_status = headers_lie ? headers_lie->status : 0;
   hold(false);
   caller.join();
   CHECK(waiting);
   CHECK(served);
+  CHECK(healthy);
+  CHECK(lie_status == 400);
   REQUIRE((stalled && *stalled));
   CHECK((*stalled)->status == stalled_status);
 }

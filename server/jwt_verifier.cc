@@ -126,14 +126,14 @@ bool JwtVerifier::Refresh(std::chrono::seconds min_gap) {
   return true;
 }
 
-std::shared_ptr<JwkSet const> JwtVerifier::Keys() {
+std::shared_ptr<JwkSet const> JwtVerifier::Keys(Fetching fetching) {
   bool stale = false;
   {
     std::lock_guard lock(mu_);
     stale = !keys_ || clock_->Now() - fetched_at_ >= settings_.jwks_ttl;
   }
   // Even without any keys (the issuer was down) fetches keep the interval between them.
-  if (stale) Refresh(settings_.refetch_interval);
+  if (stale && fetching == Fetching::kAllowed) Refresh(settings_.refetch_interval);
   std::lock_guard lock(mu_);
   return keys_;
 }
@@ -145,13 +145,18 @@ halo::Status JwtVerifier::Prime() {
   return halo::UnavailableError("cannot fetch the issuer's signing keys: " + last_error_);
 }
 
+namespace {
+constexpr std::chrono::seconds kMayFetchMargin{5};
+}  // namespace
+
 bool JwtVerifier::MayFetch(std::string_view token) const {
   // As Verify reads the token: one it refuses before looking at keys fetches nothing.
   if (token.size() > settings_.max_token_bytes || !LooksLikeJwt(token)) return false;
   std::shared_ptr<JwkSet const> keys;
   {
     std::lock_guard lock(mu_);
-    auto const now = clock_->Now();
+    // Judged a little ahead: the request is verified a moment after this answer.
+    auto const now = clock_->Now() + kMayFetchMargin;
     if (last_attempt_ && now - *last_attempt_ < settings_.refetch_interval) return false;
     if (!keys_ || now - fetched_at_ >= settings_.jwks_ttl) return true;
     keys = keys_;
@@ -164,7 +169,8 @@ bool JwtVerifier::MayFetch(std::string_view token) const {
   return keys->Candidates(kid, StringClaim(*header, "alg")).empty() && !keys->HasKid(kid);
 }
 
-halo::StatusOr<std::shared_ptr<Principal const>> JwtVerifier::Verify(std::string_view token) {
+halo::StatusOr<std::shared_ptr<Principal const>> JwtVerifier::Verify(std::string_view token,
+                                                                     Fetching fetching) {
   if (token.size() > settings_.max_token_bytes) {
     return UnauthenticatedError("the token is longer than " +
                                 std::to_string(settings_.max_token_bytes) + " bytes");
@@ -203,10 +209,10 @@ halo::StatusOr<std::shared_ptr<Principal const>> JwtVerifier::Verify(std::string
   }
   std::string const kid = kid_it != header->end() ? kid_it->get<std::string>() : "";
 
-  auto keys = Keys();
+  auto keys = Keys(fetching);
   std::vector<Jwk const*> candidates;
   if (keys) candidates = keys->Candidates(kid, alg);
-  if (candidates.empty() && (!keys || !keys->HasKid(kid))) {
+  if (candidates.empty() && (!keys || !keys->HasKid(kid)) && fetching == Fetching::kAllowed) {
     // A key the issuer added since the last fetch (a rotation), at most once per interval.
     if (Refresh(settings_.refetch_interval)) {
       std::lock_guard lock(mu_);

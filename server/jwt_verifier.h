@@ -76,23 +76,29 @@ class JwtVerifier {
   JwtVerifier(JwtSettings settings, std::shared_ptr<JwksSource> source,
               std::shared_ptr<WallClock const> clock);
 
+  /// Whether Verify may fetch the key set when it has none, a stale one, or none for the
+  /// token's kid; without, it checks with the keys at hand.
+  enum class Fetching { kAllowed, kKeysAtHand };
+
   /// The principal a token acts as, or kUnauthenticated with a reason fit for an
   /// error_description (it never repeats the token).
-  halo::StatusOr<std::shared_ptr<Principal const>> Verify(std::string_view token);
+  halo::StatusOr<std::shared_ptr<Principal const>> Verify(std::string_view token,
+                                                          Fetching fetching = Fetching::kAllowed);
 
   /// Fetches the key set now (at start-up, so that the first request does not wait).
   halo::Status Prime();
 
   /// Whether Verify(token) may fetch the key set, and so wait on the issuer: there is none yet,
   /// it is stale, or it has no key for the token's kid, and the last fetch is old enough for
-  /// another. The HTTP transport then verifies off its network threads.
+  /// another. The HTTP transport then verifies off its network threads. Times are judged a few
+  /// seconds ahead, so that the answer still holds when Verify runs a moment later.
   bool MayFetch(std::string_view token) const;
 
   JwtSettings const& settings() const { return settings_; }
 
  private:
   /// The cached key set, fetched first when missing or stale (and a fetch is allowed).
-  std::shared_ptr<JwkSet const> Keys();
+  std::shared_ptr<JwkSet const> Keys(Fetching fetching);
   /// Fetches when the last attempt is at least `min_gap` old and no other fetch is running;
   /// false when it did not try.
   bool Refresh(std::chrono::seconds min_gap);
