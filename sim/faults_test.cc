@@ -106,13 +106,31 @@ TEST_CASE("latency_includes_work: the work is done, and logged, before the laten
     h.sim().SetFaults(f);
     h.sim().ClearRequests();
     auto start = std::chrono::steady_clock::now();
-    std::thread caller([&] { CHECK(h.Get("/api/Status")->status == 200); });
+    int status = 0;  // Catch's assertions stay on this thread
+    std::thread caller([&] {
+      if (auto r = h.Get("/api/Status")) status = r->status;
+    });
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     bool const logged_midway = !h.sim().requests().empty();
     caller.join();
+    CHECK(status == 200);
     CHECK(logged_midway == includes_work);
     CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(1000));
   }
+}
+
+TEST_CASE("latency_includes_work: a dropped connection drops when the answer was due",
+          "[sim][faults]") {
+  SimHarness h;
+  h.Auth();
+  Faults f;
+  f.latency_ms = 300;
+  f.latency_includes_work = true;
+  f.reset_next = 1;
+  h.sim().SetFaults(f);
+  auto start = std::chrono::steady_clock::now();
+  CHECK_FALSE(h.Get("/api/Status"));  // transport error, no status
+  CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(300));
 }
 
 TEST_CASE("Admin endpoints exist only with admin enabled", "[sim][admin]") {

@@ -246,10 +246,13 @@ struct Simulator::Impl {
   void HandleAdmin(httplib::Request const& req, httplib::Response& res);
   int HandleToken(httplib::Request const& req, httplib::Response& res);
   /// Returns the status sent, or 0 when the connection was dropped.
-  int HandleApiRequest(httplib::Request const& req, httplib::Response& res);
+  /// `answer_at`: when the request's answer is due (a dropped connection waits for it too).
+  int HandleApiRequest(httplib::Request const& req, httplib::Response& res,
+                       std::chrono::steady_clock::time_point answer_at);
   void Record(httplib::Request const& req, int status);
   static constexpr int kAlreadyLogged = -1;
-  bool Drop(httplib::Request const& req, httplib::Response& res);
+  bool Drop(httplib::Request const& req, httplib::Response& res,
+            std::chrono::steady_clock::time_point answer_at);
   std::string IssueToken(std::string const& cid, std::set<std::string> scopes,
                          std::chrono::seconds ttl);
   std::string RateLimitMessage() const;
@@ -351,7 +354,9 @@ std::string Simulator::Impl::RateLimitMessage() const {
          " Requests per rolling " + window + " window";
 }
 
-bool Simulator::Impl::Drop(httplib::Request const& req, httplib::Response& res) {
+bool Simulator::Impl::Drop(httplib::Request const& req, httplib::Response& res,
+                           std::chrono::steady_clock::time_point answer_at) {
+  std::this_thread::sleep_until(answer_at);
   int const local = req.local_port > 0 ? req.local_port : port.load();
   if (ShutdownConnection(local, req.remote_port)) {
     res.status = 500;
@@ -388,21 +393,22 @@ void Simulator::Impl::Handle(httplib::Request const& req, httplib::Response& res
   auto const arrived = std::chrono::steady_clock::now();
   int const before = (f.latency_includes_work ? 0 : f.latency_ms) + (slow ? f.slow_ms : 0);
   if (before > 0) std::this_thread::sleep_for(std::chrono::milliseconds(before));
+  auto const answer_at = f.latency_includes_work
+                             ? arrived + std::chrono::milliseconds(before + f.latency_ms)
+                             : arrived;
 
   int status = 0;
   if (path == "/auth/token") {
     status = HandleToken(req, res);
   } else if (path == "/api" || path.rfind("/api/", 0) == 0) {
-    status = HandleApiRequest(req, res);
+    status = HandleApiRequest(req, res, answer_at);
   } else {
     SendJson(res, 404, Json{{"error", "Not found"}});
     status = 404;
   }
   if (status != kAlreadyLogged) Record(req, status);
   // httplib sends the answer once this handler returns.
-  if (f.latency_includes_work && f.latency_ms > 0) {
-    std::this_thread::sleep_until(arrived + std::chrono::milliseconds(before + f.latency_ms));
-  }
+  std::this_thread::sleep_until(answer_at);
 }
 
 void Simulator::Impl::Record(httplib::Request const& req, int status) {
@@ -464,7 +470,8 @@ int Simulator::Impl::HandleToken(httplib::Request const& req, httplib::Response&
   return 200;
 }
 
-int Simulator::Impl::HandleApiRequest(httplib::Request const& req, httplib::Response& res) {
+int Simulator::Impl::HandleApiRequest(httplib::Request const& req, httplib::Response& res,
+                                      std::chrono::steady_clock::time_point answer_at) {
   // Split /api/<resource>[/<id>]; paths are case-insensitive in HaloPSA.
   std::vector<std::string> segments;
   {
@@ -519,7 +526,7 @@ int Simulator::Impl::HandleApiRequest(httplib::Request const& req, httplib::Resp
       return 503;
     case Fault::kReset:
       Record(req, 0);
-      Drop(req, res);
+      Drop(req, res, answer_at);
       return kAlreadyLogged;
     case Fault::kNone:
       break;
@@ -617,7 +624,7 @@ int Simulator::Impl::HandleApiRequest(httplib::Request const& req, httplib::Resp
     // Logged before the connection drops, so a test that sees the client's error also sees
     // the request in the log.
     Record(req, 0);
-    Drop(req, res);
+    Drop(req, res, answer_at);
     return kAlreadyLogged;
   }
   if (!out.content_type.empty()) {
