@@ -80,7 +80,9 @@ class JsonRpcSax {
     if (depth_ == 1 && batch_ && kind != Kind::kObject) {
       return Fail("batch member is not a JSON-RPC message");
     }
+    // A member given twice counts as its last value, as a parsed document keeps it.
     if (depth_ == message_depth_ && member_ == Member::kVersion) version_ok_ = false;
+    if (depth_ == message_depth_ && member_ == Member::kId) id_.clear();
     return true;
   }
   bool Fail(char const* what) {

@@ -16,6 +16,7 @@ struct LineCheck {
   std::string string_id;  ///< the "id" of the (single, non-batch) message when it is a string
 };
 
-LineCheck CheckJsonRpcLine(std::string_view line);
+// Exported from the fuzz build's uninstrumented shared library (tests/fuzz/CMakeLists.txt).
+[[gnu::visibility("default")]] LineCheck CheckJsonRpcLine(std::string_view line);
 
 }  // namespace halo_fuzz

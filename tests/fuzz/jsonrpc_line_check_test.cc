@@ -27,4 +27,6 @@ TEST_CASE("Fuzz line check: refuses anything else, saying what", "[fuzz]") {
   CHECK(error(R"([{"jsonrpc":"2.0"},{"id":1}])") == "batch member is not a JSON-RPC message");
   CHECK(error(R"([[{"jsonrpc":"2.0"}]])") == "batch member is not a JSON-RPC message");
   CHECK(CheckJsonRpcLine(R"({"id":"x","jsonrpc":"1"})").string_id.empty());
+  CHECK(CheckJsonRpcLine(R"({"id":"x","id":1,"jsonrpc":"2.0"})").string_id.empty());  // the last
+  CHECK(CheckJsonRpcLine(R"({"id":1,"id":"y","jsonrpc":"2.0"})").string_id == "y");
 }
