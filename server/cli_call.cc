@@ -130,9 +130,9 @@ int PrintTools(ToolRegistry const& registry, std::string const& name, bool json_
   }
   ToolSpec const* tool = registry.Find(name);
   if (tool == nullptr) {
+    ToolSpec const* hidden = registry.FindHidden(name);
     err << "halo-mcp tools: no tool " << name
-        << (registry.FindHidden(name) ? " on this server (hidden by the toolsets or read-only)"
-                                      : "; halo-mcp tools lists them")
+        << (hidden ? " on this server: " + hidden->hidden_because : "; halo-mcp tools lists them")
         << "\n";
     return 2;
   }

@@ -138,5 +138,6 @@ TEST_CASE("PrintTools lists tools, describes one, or prints definitions", "[cli_
   CHECK(defs[0]["name"] == "echo_tool");
   CHECK(defs[0].contains("inputSchema"));
   CHECK(mcp::PrintTools(*registry, "write_tool", false, out, err) == 2);
-  CHECK_THAT(err.str(), Catch::Matchers::Contains("hidden by the toolsets or read-only"));
+  CHECK_THAT(err.str(), Catch::Matchers::Contains(
+                            "no tool write_tool on this server: the server is read-only"));
 }

@@ -123,7 +123,7 @@ TEST_CASE("Without the setting nothing changes: no enable tool, no list changes"
   CHECK(c.Names() == std::vector<std::string>{"list_tickets"});
   json r = c.Call("halopsa_enable_toolset", {{"toolset", "calendar"}});
   CHECK(r["isError"] == true);
-  CHECK_THAT(Text(r), Contains("disabled"));
+  CHECK_THAT(Text(r), Contains("disabled on this server: it comes with --dynamic-toolsets"));
   mcp::ToolFilter all;
   all.toolsets = {"all"};
   CHECK(Registry(all)->Find("halopsa_enable_toolset") == nullptr);  // "all" holds no meta tool

@@ -403,10 +403,8 @@ json McpServer::CallTool(Session& session, Message const& message, bool modern, 
   }
   if (tool == nullptr) {
     if (ToolSpec const* hidden = registry_->FindHidden(tool_name)) {
-      return ToolErrorResult("Tool " + tool_name +
-                             " is disabled on this server (read-only mode, --exclude-tools, or its "
-                             "toolset \"" +
-                             hidden->toolset + "\" is not enabled). Nothing was done.");
+      return ToolErrorResult("Tool " + tool_name + " is disabled on this server: " +
+                             hidden->hidden_because + ". Nothing was done.");
     }
     error = Err(kInvalidParams, "Unknown tool: " + tool_name + "; call tools/list for the tools");
     return nullptr;

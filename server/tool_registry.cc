@@ -534,6 +534,18 @@ StatusOr<ToolRegistry> ToolRegistry::FromJson(json const& toolsets_json, std::ve
       reg.on_demand_.push_back(std::move(spec));
     } else {
       // A hidden tool is only named in refusals: its schemas and binding are not kept.
+      if (contains(filter.exclude, spec.name)) {
+        spec.hidden_because = "--exclude-tools names it";
+      } else if (filter.read_only && !spec.read_only()) {
+        spec.hidden_because = "the server is read-only (--read-only)";
+      } else if (spec.meta) {
+        spec.hidden_because = "it comes with --dynamic-toolsets";
+      } else {
+        spec.hidden_because = "its toolset \"" + spec.toolset +
+                              "\" is not enabled; the server's owner can add it with --toolsets "
+                              "(HALO_MCP_TOOLSETS), e.g. default," +
+                              spec.toolset;
+      }
       spec.description.clear();
       spec.input_schema = nullptr;
       spec.output_schema = nullptr;

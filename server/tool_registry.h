@@ -114,6 +114,8 @@ struct ToolSpec {
   std::string file;  // where it was loaded from, for error messages
   /// A tool about the server's own tool list (halopsa_enable_toolset), from a meta toolset.
   bool meta = false;
+  /// Why the filter hides it, for refusals: what the server's owner would change. "" = shown.
+  std::string hidden_because;
 
   bool read_only() const;
   ParamBinding const* FindParam(std::string_view arg) const;

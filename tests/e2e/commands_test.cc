@@ -229,7 +229,17 @@ TEST_CASE("call: bad arguments, a tool error and an unknown tool have distinct e
 
   auto refused = Command({"--read-only", "call", "halopsa_delete_ticket", "id:=1001"}, env);
   CHECK(refused.exit == 1);
-  CHECK_THAT(refused.err, Contains("is disabled on this server"));
+  CHECK_THAT(refused.err, Contains("is disabled on this server: the server is read-only"));
+  // Each refusal names its own cause, and what the server's owner would change.
+  auto off = Command({"call", "halopsa_create_appointment"}, env);
+  CHECK(off.exit == 1);
+  CHECK_THAT(off.err,
+             Contains("its toolset \"calendar\" is not enabled; the server's owner can "
+                      "add it with --toolsets (HALO_MCP_TOOLSETS), e.g. default,calendar"));
+  auto excluded = Command(
+      {"--exclude-tools", "halopsa_get_ticket", "call", "halopsa_get_ticket", "id:=1"}, env);
+  CHECK(excluded.exit == 1);
+  CHECK_THAT(excluded.err, Contains("disabled on this server: --exclude-tools names it"));
 }
 
 TEST_CASE("tools: the exposed tools, and one tool's arguments", "[e2e][call]") {
