@@ -232,8 +232,11 @@ TEST_CASE("jwt: MayFetch says whether checking a token would wait on the issuer"
   std::string const known = RsaKey().Sign(Claims());
   std::string const rotated = RotatedKey().Sign(Claims());
   CHECK_FALSE(f.verifier->MayFetch("a-token-file-token"));  // not a JWT: never verified as one
-  CHECK(may_fetch(known));                                  // no keys yet
-  CHECK_FALSE(may_fetch(known));                            // cached
+  // With the keys at hand only (the principal of a request already checked), nothing is fetched.
+  CHECK_FALSE(f.verifier->Verify(known, mcp::JwtVerifier::Fetching::kKeysAtHand).ok());
+  CHECK(f.jwks->fetches == 0);
+  CHECK(may_fetch(known));          // no keys yet
+  CHECK_FALSE(may_fetch(known));    // cached
   CHECK_FALSE(may_fetch(rotated));  // an unknown kid, but the last fetch was just now
   f.clock->now += 31;
   CHECK_FALSE(may_fetch(known));  // a known kid, fresh keys
