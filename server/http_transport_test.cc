@@ -150,65 +150,25 @@ std::vector<json> SseData(std::string const& body) {
   return out;
 }
 
-/// Shared state whose session reads and writes wait while held, as a Redis that has stopped
-/// answering.
-class StalledState : public mcp::testing::FakeSharedState {
+/// Where a stalled dependency's calls wait while the test holds it.
+class Gate {
  public:
-  using FakeSharedState::FakeSharedState;
-  halo::StatusOr<std::optional<Value>> Get(std::string const& key) override {
-    Stall();
-    return FakeSharedState::Get(key);
-  }
-  halo::StatusOr<bool> SetUnlessEquals(std::string const& key, std::string const& value,
-                                       std::chrono::milliseconds ttl,
-                                       std::string const& unless) override {
-    Stall();
-    return FakeSharedState::SetUnlessEquals(key, value, ttl, unless);
-  }
-  void Hold(bool held) {
-    std::lock_guard lock(stall_mu_);
-    held_ = held;
-    stall_cv_.notify_all();
-  }
-  /// Whether a call is waiting (within 10 s).
-  bool AwaitWaiting() {
-    std::unique_lock lock(stall_mu_);
-    return stall_cv_.wait_for(lock, 10s, [&] { return waiting_ > 0; });
-  }
-
- private:
-  void Stall() {
-    std::unique_lock lock(stall_mu_);
-    ++waiting_;
-    stall_cv_.notify_all();
-    stall_cv_.wait(lock, [&] { return !held_; });
-    --waiting_;
-  }
-  std::mutex stall_mu_;
-  std::condition_variable stall_cv_;
-  bool held_ = false;
-  int waiting_ = 0;
-};
-
-/// An issuer whose key set does not come while held; then it is unreachable.
-class StalledJwks final : public mcp::JwksSource {
- public:
-  halo::StatusOr<std::string> Fetch() override {
-    std::unique_lock lock(mu_);
-    ++waiting_;
-    cv_.notify_all();
-    cv_.wait(lock, [&] { return !held_; });
-    --waiting_;
-    return halo::UnavailableError("issuer unreachable");
-  }
   void Hold(bool held) {
     std::lock_guard lock(mu_);
     held_ = held;
     cv_.notify_all();
   }
+  /// Whether a call is waiting (within 10 s).
   bool AwaitWaiting() {
     std::unique_lock lock(mu_);
     return cv_.wait_for(lock, 10s, [&] { return waiting_ > 0; });
+  }
+  void Pass() {
+    std::unique_lock lock(mu_);
+    ++waiting_;
+    cv_.notify_all();
+    cv_.wait(lock, [&] { return !held_; });
+    --waiting_;
   }
 
  private:
@@ -216,6 +176,34 @@ class StalledJwks final : public mcp::JwksSource {
   std::condition_variable cv_;
   bool held_ = false;
   int waiting_ = 0;
+};
+
+/// Shared state whose session reads and writes wait at the gate, as a Redis that has stopped
+/// answering.
+class StalledState : public mcp::testing::FakeSharedState {
+ public:
+  using FakeSharedState::FakeSharedState;
+  halo::StatusOr<std::optional<Value>> Get(std::string const& key) override {
+    gate.Pass();
+    return FakeSharedState::Get(key);
+  }
+  halo::StatusOr<bool> SetUnlessEquals(std::string const& key, std::string const& value,
+                                       std::chrono::milliseconds ttl,
+                                       std::string const& unless) override {
+    gate.Pass();
+    return FakeSharedState::SetUnlessEquals(key, value, ttl, unless);
+  }
+  Gate gate;
+};
+
+/// An issuer whose key set waits at the gate; then it is unreachable.
+class StalledJwks final : public mcp::JwksSource {
+ public:
+  halo::StatusOr<std::string> Fetch() override {
+    gate.Pass();
+    return halo::UnavailableError("issuer unreachable");
+  }
+  Gate gate;
 };
 
 std::string Call(std::string const& tool, json args = json::object(), int id = 2) {
@@ -1150,8 +1138,7 @@ TEST_CASE("http: a stalled session store or issuer holds up only the requests th
   mcp::HttpOptions o;
   o.io_threads = 1;
   o.offload_threads = 1;
-  std::function<void(bool)> hold;
-  std::function<bool()> await_stalled;
+  Gate* gate = nullptr;
   httplib::Headers stalled_headers;
   std::string stalled_body;
   int stalled_status = 0;
@@ -1162,8 +1149,7 @@ TEST_CASE("http: a stalled session store or issuer holds up only the requests th
   SECTION("a legacy session looked up in shared state") {
     state = std::make_shared<StalledState>(std::make_shared<halo::testing::FakeClock>());
     o.shared_sessions = std::make_shared<mcp::SharedSessions>(state, "t", 30min);
-    hold = [&](bool h) { state->Hold(h); };
-    await_stalled = [&] { return state->AwaitWaiting(); };
+    gate = &state->gate;
     stalled_body = Call("echo_tool");
     stalled_status = 200;
   }
@@ -1176,8 +1162,7 @@ TEST_CASE("http: a stalled session store or issuer holds up only the requests th
     o.jwt = std::make_shared<mcp::JwtVerifier>(settings, issuer,
                                                std::make_shared<mcp::SystemWallClock>());
     o.tokens = {"tok"};
-    hold = [&](bool h) { issuer->Hold(h); };
-    await_stalled = [&] { return issuer->AwaitWaiting(); };
+    gate = &issuer->gate;
     // {"alg":"RS256","kid":"new"}.{}.sig: checking it needs the issuer's keys.
     stalled_headers = ModernHdrs("tools/list");
     stalled_headers.emplace("Authorization",
@@ -1193,13 +1178,13 @@ TEST_CASE("http: a stalled session store or issuer holds up only the requests th
     sid = InitSession(c);
     stalled_headers = Hdrs({{"Mcp-Session-Id", sid}});
   }
-  hold(true);
+  gate->Hold(true);
   std::optional<httplib::Result> stalled;
   std::thread caller([&] {
     auto c = s.Client();
     stalled.emplace(c.Post("/mcp", stalled_headers, stalled_body, "application/json"));
   });
-  bool const waiting = await_stalled();
+  bool const waiting = gate->AwaitWaiting();
   auto c = s.Client();
   c.set_read_timeout(3, 0);
   auto other = c.Post("/mcp", other_headers, Modern("tools/list"), "application/json");
@@ -1210,7 +1195,7 @@ TEST_CASE("http: a stalled session store or issuer holds up only the requests th
   // session: refused as a mismatch, without touching the store.
   auto headers_lie = c.Post("/mcp", other_headers, kInit, "application/json");
   int const lie_status = headers_lie ? headers_lie->status : 0;
-  hold(false);
+  gate->Hold(false);
   caller.join();
   CHECK(waiting);
   CHECK(served);
