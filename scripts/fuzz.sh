@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs one libFuzzer campaign: scripts/fuzz.sh TARGET [SECONDS]   (default 600 s)
 # Targets: stdio_fuzz schema_fuzz halo_response_fuzz query_url_fuzz http_transport_fuzz
+# HALO_MCP_FUZZ_WORKERS=N runs N processes over the same corpus (each picks up what the others
+# find); the summary adds up their executions.
 #
 # Builds the target in build-fuzz/ (clang, -DHALO_MCP_FUZZ=ON) when needed. The corpus grows in
 # build-fuzz/corpus/TARGET, starting from the committed seeds (tests/fuzz/corpus/TARGET); crash
@@ -18,6 +20,11 @@ if [[ -z "$target" || " $targets " != *" $target "* ]]; then
 fi
 build_dir=${HALO_MCP_FUZZ_BUILD_DIR:-build-fuzz}
 jobs=${HALO_MCP_JOBS:-$(nproc)}
+workers=${HALO_MCP_FUZZ_WORKERS:-1}
+if ! [[ "$workers" =~ ^[1-9][0-9]?$ ]]; then
+  echo "HALO_MCP_FUZZ_WORKERS must be a number of processes from 1 to 99, got '$workers'" >&2
+  exit 2
+fi
 
 if [ ! -f "$build_dir/CMakeCache.txt" ]; then
   cmake -S . -B "$build_dir" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
@@ -52,21 +59,36 @@ trap 'rm -f "$stamp"' EXIT
 # invariants always stop the run.
 halt=1
 if ((seconds > 120)); then halt=0; fi
+# fuzz_worker LOG: one libFuzzer process over the shared corpus.
+fuzz_worker() {
+  ASAN_OPTIONS=${ASAN_OPTIONS:-malloc_context_size=10} \
+    UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=$halt:print_stacktrace=1} \
+    "$build_dir/tests/fuzz/$target" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=4096 \
+    -print_final_stats=1 -dict="$dict" -artifact_prefix="$artifacts/" "${options[@]}" \
+    "$corpus" "$seeds" >"$1" 2>&1
+}
+logs=("$log")
+if ((workers > 1)); then
+  logs=()
+  for ((i = 1; i <= workers; i++)); do logs+=("${log%.log}.$i.log"); done
+fi
+pids=()
+for worker_log in "${logs[@]}"; do
+  fuzz_worker "$worker_log" &
+  pids+=($!)
+done
 status=0
-ASAN_OPTIONS=${ASAN_OPTIONS:-malloc_context_size=10} \
-  UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=$halt:print_stacktrace=1} \
-  "$build_dir/tests/fuzz/$target" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=4096 \
-  -print_final_stats=1 -dict="$dict" -artifact_prefix="$artifacts/" "${options[@]}" \
-  "$corpus" "$seeds" >"$log" 2>&1 || status=$?
+for pid in "${pids[@]}"; do wait "$pid" || status=$?; done
 
-executions=$(grep -E '^stat::number_of_executed_units:' "$log" | awk '{print $2}' | tail -1 || true)
+executions=$( (grep -hE '^stat::number_of_executed_units:' "${logs[@]}" || true) |
+  awk '{n += $2} END {if (NR) print n}')
 crashes=$(find "$artifacts" -type f -newer "$stamp" | wc -l)
-ub=$( (grep -E ': runtime error: ' "$log" || true) | sed -E 's/: runtime error: .*//' | sort -u | wc -l)
+ub=$( (grep -hE ': runtime error: ' "${logs[@]}" || true) | sed -E 's/: runtime error: .*//' | sort -u | wc -l)
 inputs=$(find "$corpus" -type f | wc -l)
 echo "fuzz $target: ${seconds} s, ${executions:-0} executions, $crashes crashes, $ub UB places," \
-  "corpus $inputs inputs (log: $log)"
+  "corpus $inputs inputs (log: ${logs[*]})"
 if ((crashes > 0 || ub > 0)); then
-  grep -E '^SUMMARY: |^fuzz invariant broken: |: runtime error: ' "$log" |
+  grep -hE '^SUMMARY: |^fuzz invariant broken: |: runtime error: ' "${logs[@]}" |
     sort | uniq -c | sort -rn | head -20 | sed 's/^/  /'
   if ((crashes > 0)); then
     echo "  inputs: $(find "$artifacts" -type f -newer "$stamp" | head -5 | tr '\n' ' ')"
@@ -74,6 +96,6 @@ if ((crashes > 0 || ub > 0)); then
   exit 1
 fi
 if [[ -z "$executions" || $status -ne 0 ]]; then
-  echo "  libFuzzer failed (exit $status); see $log" >&2
+  echo "  libFuzzer failed (exit $status); see ${logs[*]}" >&2
   exit 1
 fi
