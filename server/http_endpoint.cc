@@ -72,15 +72,6 @@ std::string Label(Message const& message) {
   return label;
 }
 
-/// Removes a request from the session's in-flight table unless another took its place.
-void Untrack(Session& session, json const& id, std::shared_ptr<halo::CancelToken> const& token) {
-  std::lock_guard lock(session.mu);
-  if (auto it = session.in_flight.find(Serialize(id));
-      it != session.in_flight.end() && it->second == token) {
-    session.in_flight.erase(it);
-  }
-}
-
 }  // namespace
 
 void LogException(char const* where) {
@@ -383,7 +374,7 @@ HttpOutcome HttpEndpoint::PostBatch(HttpRequestHead const& head, json batch,
     }
   }
   auto untrack = [&session, tracked] {
-    for (auto const& [id, token] : tracked) Untrack(session, id, token);
+    for (auto const& [id, token] : tracked) McpServer::Untrack(session, id, token);
   };
   auto shared_batch = std::make_shared<json const>(std::move(batch));
   bool queued = Submit(
@@ -426,10 +417,14 @@ HttpOutcome HttpEndpoint::Run(Session& session, Message message, bool modern,
   json const id = message.id;
   bool queued = Submit(
       ex, held, id,
-      [this, &session, ex, message = std::move(message), principal = held->principal] {
-        return Handle(session, message, ex, principal);
+      [this, &session, ex, message = std::move(message), principal = held->principal, token] {
+        json response = Handle(session, message, ex, principal);
+        // However it ended (a call refused before it ran included), the id is free again before
+        // the client can read the answer and reuse it.
+        McpServer::Untrack(session, message.id, token);
+        return response;
       },
-      [&session, id, token] { Untrack(session, id, token); });
+      [&session, id, token] { McpServer::Untrack(session, id, token); });
   if (!queued) return Reply(Busy(id, "Server busy: too many calls in flight; retry shortly"));
   HttpOutcome out;
   out.exchange = std::move(ex);

@@ -280,6 +280,26 @@ TEST_CASE("http legacy: sessions, status codes and JSON answers", "[http][legacy
   CHECK(health->status == 200);
 }
 
+TEST_CASE("http legacy: a call refused before it runs frees its id", "[http][legacy][cancel]") {
+  Server s;
+  auto c = s.Client();
+  std::string sid = InitSession(c);
+  auto post = [&](std::string const& body) {
+    auto r = c.Post("/mcp", Hdrs({{"Mcp-Session-Id", sid}}), body, "application/json");
+    REQUIRE(r);
+    return json::parse(r->body);
+  };
+  // Each is answered as itself, never "already in progress": the earlier ones with id 9 ended.
+  for (int round = 0; round < 2; ++round) {
+    json bad = post(Call("echo_tool", {{"n", "x"}}, 9));
+    CHECK(bad["result"]["isError"] == true);
+    json unknown = post(Call("no_such_tool", json::object(), 9));
+    CHECK(unknown["error"]["code"] == mcp::kInvalidParams);
+  }
+  json ok = post(Call("echo_tool", {{"n", 1}}, 9));
+  CHECK(ok["result"]["content"][0]["text"] == "echo {\"n\":1}");
+}
+
 TEST_CASE("http legacy: progress turns the answer into an SSE stream", "[http][legacy][sse]") {
   Server s;
   auto c = s.Client();

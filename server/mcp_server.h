@@ -210,9 +210,11 @@ class McpServer {
   /// Registers a request so notifications/cancelled can find it; call before queuing a request
   /// that will run asynchronously, and pass the token in RequestContext::cancel. Returns null
   /// when a request with the same id is already in flight in the session: answer
-  /// DuplicateIdError() instead of running it.
+  /// DuplicateIdError() instead of running it. The caller forgets it with Untrack() once Handle()
+  /// has returned, whatever the answer: a call refused before it runs is not forgotten by Handle.
   std::shared_ptr<halo::CancelToken> Track(Session& session, nlohmann::json const& id);
-  /// Forgets a request registered by Track() that will not run (e.g. the queue was full).
+  /// Forgets a request registered by Track() (after Handle(), or when it will not run), unless
+  /// another request with the same id has taken its place.
   static void Untrack(Session& session, nlohmann::json const& id,
                       std::shared_ptr<halo::CancelToken> const& token);
   static nlohmann::json DuplicateIdError(nlohmann::json const& id);

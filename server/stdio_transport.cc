@@ -181,6 +181,9 @@ void StdioTransport::HandleValue(json const& value) {
     RequestContext context{send, token, nullptr};
     bool queued = pool_->Submit([this, message, context] {
       json r = server_.Handle(session_, message, context);
+      // However it ended (a call refused before it ran included), the id is free again before
+      // the client can read the answer and reuse it.
+      McpServer::Untrack(session_, message.id, context.cancel);
       if (!r.is_null()) Write(r);
     });
     if (!queued) {

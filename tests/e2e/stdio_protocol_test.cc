@@ -125,6 +125,25 @@ TEST_CASE("stdio: bad input gets JSON-RPC errors and the server keeps serving", 
   CHECK(ping["result"] == json::object());
 }
 
+TEST_CASE("stdio: a call refused before it runs frees its id", "[e2e][stdio]") {
+  Fixture f;
+  auto& p = *f.mcp;
+  p.Initialize();
+  auto call = [&](json const& params) {
+    p.Send(json{{"jsonrpc", "2.0"}, {"id", 88}, {"method", "tools/call"}, {"params", params}});
+    return p.AwaitResponse(88);
+  };
+  // Each is answered as itself, never "already in progress": the earlier ones with id 88 ended.
+  for (int round = 0; round < 2; ++round) {
+    json bad = call({{"name", "halopsa_get_ticket"}, {"arguments", {{"id", "seven"}}}});
+    CHECK(bad["result"]["isError"] == true);
+    json unknown = call({{"name", "no_such_tool"}});
+    CHECK(unknown["error"]["code"] == -32602);
+  }
+  json ok = call({{"name", "halopsa_get_ticket"}, {"arguments", {{"id", 1001}}}});
+  CHECK(ok["result"]["structuredContent"]["id"] == 1001);
+}
+
 TEST_CASE("stdio: an oversized line is refused, then serving continues", "[e2e][stdio]") {
   Fixture f({"--max-message-bytes", "4096"});
   auto& p = *f.mcp;
