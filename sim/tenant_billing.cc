@@ -4,6 +4,7 @@
 #include "sim/tenant_seed.h"
 #include "sim/ticket_writes.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -67,12 +68,19 @@ void Totals(Json& invoice, double paid_share) {
 void SeedBilling(Tenant& t, Prng& rng) {
   Store& store = t.store;
   std::int64_t contract_id = 1, invoice_id = 1, recurring_id = 1, prepay_id = 1, quote_id = 1;
-  bool any_prepay = false;
+  bool any_prepay = false, any_recurring = false;
   for (std::size_t ci = 0; ci < t.clients.size(); ++ci) {
     auto const& client = t.clients[ci];
-    bool const block_hours = rng.Chance(30) || (!any_prepay && ci + 1 == t.clients.size());
+    bool block_hours = rng.Chance(30) || (!any_prepay && ci + 1 == t.clients.size());
+    auto start = t.anchor - rng.Range(30, 700) * kDay;
+    // The draws depend on the date (earlier seeding walks working days), so a small tenant could
+    // have no live managed-services contract on some days: the client before last is then made
+    // one, as the last is made prepaid, without changing what is drawn.
+    if (!any_recurring && ci + 2 == t.clients.size()) {
+      block_hours = false;
+      start = std::max(start, t.anchor - 300 * kDay);
+    }
     any_prepay = any_prepay || block_hours;
-    auto const start = t.anchor - rng.Range(30, 700) * kDay;
     auto const end = start + 365 * kDay;
     double const monthly = static_cast<double>(rng.Range(8, 90) * 50);
     bool const expired = end < t.anchor;
@@ -166,6 +174,7 @@ void SeedBilling(Tenant& t, Prng& rng) {
         store.Put("Invoice", invoice_id++, std::move(inv));
       }
       store.Put("RecurringInvoice", recurring_id++, std::move(rec));
+      any_recurring = true;
     }
     if (rng.Chance(40)) {
       auto const date = t.anchor - rng.Range(1, 90) * kDay;
