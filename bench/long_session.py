@@ -5,7 +5,7 @@
 
 Starts the simulator, then one halo-mcp process, and sends MESSAGES JSON-RPC messages in
 pipelined groups of 64: tool calls that read (tickets, clients, statuses, lists), pings and
-tools/list, and a third that are refused (malformed JSON, unknown methods and tools, wrong
+tools/list, and 30% that are refused (malformed JSON, unknown methods and tools, wrong
 argument types, nesting the schema refuses). Prints the server's RSS as it goes; the baseline is
 the same process after the first 2.5% of the messages, so the ratio is growth, not start-up.
 """
