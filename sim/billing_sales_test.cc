@@ -107,6 +107,19 @@ TEST_CASE("Invoices, recurring invoices and quotations", "[sim][billing]") {
   CHECK(t.Post("Quotation", Json::array({{{"title", "x"}, {"client_id", 9999}}})).status == 400);
 }
 
+TEST_CASE("Every day's tenant has a live recurring invoice and prepaid hours", "[sim][billing]") {
+  // Billing's draws change with the date. With the sizes of the end-to-end office tests, 2026-12-05
+  // once gave no recurring invoice: every day of a year is checked.
+  for (int day = 0; day < 365; ++day) {
+    halo_sim::Store store;
+    halo_sim::GenerateTenant(store, 1, halo_sim::TenantSize{8, 300, 20, 4, 8},
+                             halo_sim::testing::kTestAnchor + day * 86400);
+    INFO("day " << day);
+    CHECK_FALSE(store.table("RecurringInvoice").rows.empty());
+    CHECK_FALSE(store.table("ClientPrepay").rows.empty());
+  }
+}
+
 TEST_CASE("Projects are tickets of a project type", "[sim][projects]") {
   ApiTenant t;
   auto const projects = t.List("Projects", "count=500");
